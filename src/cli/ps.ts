@@ -1,0 +1,5 @@
+import { UsageError } from './errors.js';
+
+export async function run(_argv: string[]): Promise<number> {
+  throw new UsageError('ps: not built yet');
+}

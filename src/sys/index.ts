@@ -1,0 +1,129 @@
+/**
+ * The one module that talks to libc through koffi. It holds only what Node itself lacks:
+ * mmap/munmap, memfd_create, fcntl seals, renameat2, flock, sysconf. Every call captures
+ * errno at once and turns a failure into a Node-shaped SystemError.
+ */
+import koffi from 'koffi';
+import { constants } from 'node:os';
+import { systemError } from './errors.js';
+
+export { systemError, isErrorCode, relabel } from './errors.js';
+export type { SystemError } from './errors.js';
+
+if (process.platform !== 'linux') {
+  throw new Error(`perfmem supports Linux only (this is ${process.platform})`);
+}
+
+const libc = koffi.load('libc.so.6');
+
+// Addresses travel as plain numbers: user-space addresses on x86-64 and arm64 fit in 2^53.
+const c_mmap = libc.func('intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)');
+const c_munmap = libc.func('int munmap(intptr_t addr, size_t length)');
+const c_memfd_create = libc.func('int memfd_create(const char *name, unsigned int flags)');
+const c_fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
+const c_renameat2 = libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
+const c_flock = libc.func('int flock(int fd, int operation)');
+const c_sysconf = libc.func('long sysconf(int name)');
+
+/** Linux values (identical on x86-64 and arm64). */
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_NORESERVE = 0x4000;
+export const MAP_HUGETLB = 0x40000;
+export const MAP_HUGE_SHIFT = 26;
+
+export const MFD_CLOEXEC = 0x1;
+export const MFD_ALLOW_SEALING = 0x2;
+export const MFD_HUGETLB = 0x4;
+
+export const F_ADD_SEALS = 1033;
+export const F_GET_SEALS = 1034;
+export const F_SEAL_SEAL = 0x1;
+export const F_SEAL_SHRINK = 0x2;
+export const F_SEAL_GROW = 0x4;
+export const F_SEAL_WRITE = 0x8;
+export const F_SEAL_FUTURE_WRITE = 0x10;
+
+export const RENAME_NOREPLACE = 1;
+export const RENAME_EXCHANGE = 2;
+
+export const AT_FDCWD = -100;
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+const _SC_CLK_TCK = 2;
+const _SC_PAGESIZE = 30;
+
+function check(result: number, syscall: string, path?: string, dest?: string): number {
+  if (result === -1) throw systemError(koffi.errno(), syscall, path, dest);
+  return result;
+}
+
+/** mmap(2). Returns the address; throws a SystemError (syscall 'mmap') on failure. */
+export function mmap(addr: number, length: number, prot: number, flags: number, fd: number, offset: number, path?: string): number {
+  return check(c_mmap(addr, length, prot, flags, fd, offset) as number, 'mmap', path);
+}
+
+/** munmap(2). */
+export function munmap(addr: number, length: number): void {
+  check(c_munmap(addr, length) as number, 'munmap');
+}
+
+/**
+ * Replaces [addr, addr+length) with private zero pages (MAP_FIXED), so that views over the
+ * old mapping stay harmless: they neither fault nor reach the object any more.
+ */
+export function mmapAnonymousOver(addr: number, length: number): void {
+  mmap(addr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+}
+
+/** An ArrayBuffer over `length` bytes of mapped memory at `addr` (no copy). */
+export function view(addr: number, length: number): ArrayBuffer {
+  return koffi.view(addr, length);
+}
+
+/** memfd_create(2). */
+export function memfdCreate(name: string, flags: number): number {
+  return check(c_memfd_create(name, flags) as number, 'memfd_create', name);
+}
+
+/** fcntl(fd, F_GET_SEALS). */
+export function getSeals(fd: number): number {
+  return check(c_fcntl(fd, F_GET_SEALS, 0) as number, 'fcntl');
+}
+
+/** fcntl(fd, F_ADD_SEALS, seals). */
+export function addSeals(fd: number, seals: number): void {
+  check(c_fcntl(fd, F_ADD_SEALS, seals) as number, 'fcntl');
+}
+
+/** renameat2(2) relative to the current directory; `label*` name the paths in errors. */
+export function renameat2(from: string, to: string, flags: number, labelFrom = from, labelTo = to, syscall = 'rename'): void {
+  check(c_renameat2(AT_FDCWD, from, AT_FDCWD, to, flags) as number, syscall, labelFrom, labelTo);
+}
+
+/**
+ * flock(2). With LOCK_NB, returns false when another open file description holds a
+ * conflicting lock; other failures throw.
+ */
+export function flock(fd: number, operation: number): boolean {
+  const r = c_flock(fd, operation) as number;
+  if (r === 0) return true;
+  const errno = koffi.errno();
+  if (errno === constants.errno.EWOULDBLOCK) return false;
+  throw systemError(errno, 'flock');
+}
+
+/** The base page size of this machine. */
+export const pageSize: number = Number(c_sysconf(_SC_PAGESIZE));
+
+/** Clock ticks per second, the unit of times in /proc/<pid>/stat. */
+export const clockTicks: number = Number(c_sysconf(_SC_CLK_TCK));
