@@ -38,8 +38,8 @@ test('a bad value gives one warning naming it, and the default', () => {
   assert.deepEqual([...warnings].sort(), [
     'perfmem: PERFMEM_DIR="relative/dir" is not an absolute path; using the default',
     'perfmem: PERFMEM_PERIOD_MS="fast" is not a whole number of milliseconds from 10 to 3600000; using 1000',
-    'perfmem: PERFMEM_SIZE="-5" is not a size in bytes from 1 to 1073741824 (suffix k or m allowed); using the default size',
     'perfmem: PERFMEM_SHM="maybe" is not one of 1/0, true/false, yes/no, on/off; using false',
+    'perfmem: PERFMEM_SIZE="-5" is not a size in bytes from 1 to 1073741824 (suffix k or m allowed); using the default size',
   ]);
   const bad = resolveConfig({}, { periodMs: 1.5, shm: 'yes' as unknown as boolean });
   assert.deepEqual(bad.warnings, [
