@@ -1,13 +1,16 @@
 /**
- * Event-loop delay (how late a libuv timer due every `resolutionMs` fires) summarised per
- * sampling window and reset after each, and event-loop utilization: cumulative active and
- * idle time plus the busy fraction of the last window.
+ * Event-loop delay (how late a timer due every `resolutionMs` fires) summarised per sampling
+ * window and reset after each, and event-loop utilization: cumulative active and idle time
+ * plus the busy fraction of the last window.
  *
- * Node's histogram records the whole time between two firings, resolution included (an idle
- * loop shows ~10 ms at the default resolution); we publish the lateness beyond the resolution,
- * so an idle loop shows ~0 and a loop blocked for 200 ms shows ~200 ms.
+ * Not perf_hooks.monitorEventLoopDelay: its reset() also forgets the previous firing, so the
+ * first interval after a reset is dropped, and a block that starts right after a sample
+ * (the very thing to see) never reaches the histogram. Our own unref'd timer keeps its last
+ * firing time across windows. The histogram holds whole intervals (resolution included); we
+ * publish the lateness beyond the resolution, so an idle loop shows ~0 and a loop blocked
+ * for 200 ms shows ~200 ms.
  */
-import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { createHistogram, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry } from '../counters.js';
 import { msToTicks } from '../clock.js';
 
@@ -30,10 +33,16 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = 10): Colle
   const idle = monotonicLong(r, 'node.eventLoop.idle', 'ticks');
   const utilization = variableLong(r, 'node.eventLoop.utilization', 'none');
 
-  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+  const histogram = createHistogram();
+  let lastFiring = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    histogram.record(Math.max(1, msToTicks(now - lastFiring)));
+    lastFiring = now;
+  }, resolutionMs);
+  timer.unref();
   const resolutionNs = msToTicks(resolutionMs);
   const late = (ns: number): number => (ns > resolutionNs ? Math.round(ns - resolutionNs) : 0);
-  histogram.enable();
   let last: EventLoopUtilization = performance.eventLoopUtilization();
 
   return {
@@ -62,6 +71,6 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = 10): Colle
       utilization.set(dActive + dIdle > 0 ? Math.round((dActive / (dActive + dIdle)) * PPM) : 0);
       last = now;
     },
-    close() { histogram.disable(); },
+    close() { clearInterval(timer); },
   };
 }
