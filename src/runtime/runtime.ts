@@ -27,7 +27,7 @@ export function startRuntimeCounters(r: CounterRegistry, options: RuntimeCounter
     processUsageCollector(r),
     heapCollector(r),
     gcCollector(r),
-    eventLoopCollector(r, options.delayResolutionMs),
+    eventLoopCollector(r, options.delayResolutionMs, options.periodMs),
     resourcesCollector(r),
   ];
   if (isMainThread) collectors.push(workersCollector(r));

@@ -224,6 +224,29 @@ test('a child process gets its own region carrying its parent pid (NODE_OPTIONS 
   }
 });
 
+test('a worker thread (which runs the preload too) is published by the main thread under node.worker.<threadId>', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD } });
+  try {
+    const exited = app.line(/^worker-exit$/);
+    const [, id] = await app.request('worker 600', /^worker (\d+)$/);
+    const c = await eventually(() => {
+      const m = read(app.pid, base.dir);
+      assert.ok(num(m, `node.worker.${id}.eventLoop.active`) + num(m, `node.worker.${id}.eventLoop.idle`) > 0);
+      return m;
+    });
+    assert.equal(num(c, 'node.workers.created'), 1);
+    await exited;
+    await eventually(() => assert.equal(num(read(app.pid, base.dir), `node.worker.${id}.exited`), 1));
+    assert.equal(num(read(app.pid, base.dir), 'node.workers.live'), 0);
+    assert.equal(app.stderr, '');
+  } finally {
+    app.kill();
+    await app.exited;
+    base.remove();
+  }
+});
+
 test('PERFMEM_DISABLE publishes nothing; a bad PERFMEM_PERIOD_MS warns once and uses 1 s', async () => {
   const base = tempBase();
   const disabled = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_DISABLE: '1' } });
