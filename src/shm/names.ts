@@ -38,6 +38,8 @@ export function checkOpenFlags(flags: unknown, syscall: string, label?: string):
  * slash, NUL, or nothing (or '.' or '..') after the slash is EINVAL. Lengths are UTF-8 bytes.
  */
 export function checkName(path: unknown, syscall: string): string {
+  // SHM_ANON names no object: it cannot be unlinked or renamed.
+  if (path === SHM_ANON) throw fail('EINVAL', syscall, 'SHM_ANON');
   if (typeof path !== 'string') throw invalidType('path', 'a string or SHM_ANON', path);
   const bytes = Buffer.byteLength(path);
   if (bytes > SHM_PATH_MAX) throw fail('ENAMETOOLONG', syscall, path);

@@ -106,15 +106,16 @@ function locate(name: string): string {
  * FreeBSD this needs write permission to the object (EACCES), and Linux's sticky-bit refusal
  * (EPERM) is reported as EACCES too.
  */
-export function shmUnlink(path: string): void {
+export function shmUnlink(path: ShmPath): void {
   const name = checkName(path, 'shm_unlink');
+  const label = `/${name}`;
   const file = locate(name);
   try {
     if (!lstatSync(file).isSymbolicLink()) accessSync(file, constants.W_OK);
     unlinkSync(file);
   } catch (err) {
-    if (isErrorCode(err, 'EPERM')) throw fail('EACCES', 'shm_unlink', path);
-    throw relabel(err, 'shm_unlink', path);
+    if (isErrorCode(err, 'EPERM')) throw fail('EACCES', 'shm_unlink', label);
+    throw relabel(err, 'shm_unlink', label);
   }
 }
 
@@ -123,13 +124,11 @@ export function shmUnlink(path: string): void {
  * SHM_RENAME_NOREPLACE (EEXIST, nothing changes) or SHM_RENAME_EXCHANGE (the two swap; onto a
  * missing `to` it is a plain rename, as on FreeBSD). Both flags, or other bits: EINVAL.
  */
-export function shmRename(from: string, to: string, flags = 0): void {
-  if (typeof flags !== 'number' || !Number.isInteger(flags) || (flags & ~(SHM_RENAME_NOREPLACE | SHM_RENAME_EXCHANGE)) !== 0 ||
-      flags === (SHM_RENAME_NOREPLACE | SHM_RENAME_EXCHANGE)) {
+export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
+  const badFlags = typeof flags !== 'number' || !Number.isInteger(flags) ||
+    (flags & ~(SHM_RENAME_NOREPLACE | SHM_RENAME_EXCHANGE)) !== 0 || flags === (SHM_RENAME_NOREPLACE | SHM_RENAME_EXCHANGE);
+  if (badFlags || from === SHM_ANON || to === SHM_ANON) {
     throw fail('EINVAL', 'shm_rename', typeof from === 'string' ? from : 'SHM_ANON', typeof to === 'string' ? to : 'SHM_ANON');
-  }
-  for (const p of [from, to] as unknown[]) {
-    if (p === SHM_ANON) throw fail('EINVAL', 'shm_rename', typeof from === 'string' ? from : 'SHM_ANON', typeof to === 'string' ? to : 'SHM_ANON');
   }
   const fromFile = locate(checkName(from, 'shm_rename'));
   const toFile = fileOf(checkName(to, 'shm_rename'), fromFile.slice(0, fromFile.lastIndexOf('/')));
@@ -177,6 +176,8 @@ function exists(file: string): boolean {
  * flags: EINVAL. Unlike shm_open objects, a memfd grows when written past its end.
  */
 export function memfdCreate(name: string, flags = MFD_CLOEXEC): ShmObject {
+  // FreeBSD's EBADF for a NULL name; JS's null and undefined are the nearest thing.
+  if (name === null || name === undefined) throw fail('EBADF', 'memfd_create');
   if (typeof name !== 'string') throw invalidType('name', 'of type string', name);
   if (typeof flags !== 'number' || !Number.isInteger(flags) || (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB)) !== 0 ||
       Buffer.byteLength(name) > MFD_NAME_MAX || name.includes('\0')) {
