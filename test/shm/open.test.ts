@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { constants as c, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { constants as os } from 'node:os';
-import { shmOpen, shmUnlink, SHM_ANON, memfdCreate, MFD_CLOEXEC, F_SEAL_SEAL, ShmObject } from '../../src/shm/index.js';
+import { shmOpen, shmUnlink, SHM_ANON, memfdCreate, F_SEAL_SEAL, ShmObject } from '../../src/shm/index.js';
 import { pageSize } from '../../src/sys/index.js';
 import { uniqueName, cleanup, runFixture, isRoot } from './helpers.js';
 
