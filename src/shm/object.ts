@@ -2,7 +2,7 @@
 import { closeSync, fstatSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { addSeals as sysAddSeals, getSeals as sysGetSeals, fallocate, isErrorCode, relabel } from '../sys/index.js';
 import { fail, invalidType, outOfRange } from './errors.js';
-import { mapFd, type MapAccess, type Mapping } from './mapping.js';
+import { mapFd, writeThroughMapping, type MapAccess, type Mapping } from './mapping.js';
 import { getPageSizes, hugePageSizeOf } from './pagesizes.js';
 
 /** What FreeBSD's fstat(2) of a shm object tells; `mode` is the permission bits only. */
@@ -145,15 +145,22 @@ export class ShmObject {
   /**
    * pwrite: writes `buffer` at `position` and returns the bytes written. A shm_open object
    * never grows by a write (FreeBSD): past its end the write is short, 0 at or beyond it.
-   * A memfd object grows, as on Linux and FreeBSD.
+   * A memfd object grows, as on Linux and FreeBSD (except on hugetlb memory, which never does).
    */
   write(buffer: NodeJS.ArrayBufferView, position = 0): number {
     const fd = this.#open('pwrite');
     checkPosition(position);
     try {
+      const lp = this.#largepage;
       let length = buffer.byteLength;
-      if (!this.#growsOnWrite) length = Math.max(0, Math.min(length, fstatSync(fd).size - position));
+      // hugetlb memory cannot grow by a write either, whatever made it.
+      if (!this.#growsOnWrite || lp !== null) length = Math.max(0, Math.min(length, fstatSync(fd).size - position));
       if (length === 0) return 0;
+      if (lp !== null) {
+        // hugetlbfs has no write(2); a large-page object is written through a mapping instead.
+        const part = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+        return writeThroughMapping(fd, part, position, lp.pageSize, this.#label);
+      }
       return writeSync(fd, buffer, 0, length, position);
     } catch (err) {
       throw relabel(err, 'pwrite', this.#label);
