@@ -110,13 +110,13 @@ export function mapFd(fd: number, options: MapFdOptions): Mapping {
   if (access !== 'read' && access !== 'readwrite') throw outOfRange('access', "'read' or 'readwrite'", access);
   const path = options.path;
   if (length === 0) throw fail('EINVAL', 'mmap', path);
-  const size = fstatSync(fd).size;
+  const { size, blksize } = fstatSync(fd);
   if (offset + length > size) {
     throw new ShmError('ERR_SHM_MAP_RANGE',
       `cannot map bytes ${offset}..${offset + length} of ${path === undefined ? `fd ${fd}` : `'${path}'`}: it holds ${size} bytes (truncate it first)`);
   }
   // mmap wants a page-aligned offset (a huge page on hugetlbfs, where lengths round up too).
-  const granule = hugePageSizeOf(fd) || pageSize;
+  const granule = hugePageSizeOf(fd, blksize) || pageSize;
   const skew = offset % granule;
   const span = Math.ceil((skew + length) / granule) * granule;
   const huge = granule !== pageSize;

@@ -71,14 +71,17 @@ function openOnHugetlbfs(name: string, osFlags: number): number | undefined {
  * anything but a regular file is not a shm object.
  */
 function finishOpen(fd: number, path: string, readOnly: boolean): ShmObject {
+  let blksize: number;
   try {
-    if (!fstatSync(fd).isFile()) throw fail('EINVAL', 'shm_open', path);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw fail('EINVAL', 'shm_open', path);
+    blksize = stats.blksize;
     setStatusFlags(fd, getStatusFlags(fd) & ~O_NONBLOCK);
   } catch (err) {
     closeSync(fd);
     throw err;
   }
-  return wrapFd(fd, { path, label: path, growsOnWrite: false, readOnly });
+  return wrapFd(fd, { path, label: path, growsOnWrite: false, readOnly, blksize });
 }
 
 /** Where a name's file is: /dev/shm, or a hugetlbfs mount for a named large-page object. */
