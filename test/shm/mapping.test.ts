@@ -125,3 +125,14 @@ test('views used after unmap() and GC-released mappings never crash a process', 
   assert.ok(out.before > 1000, `only ${out.before} lines in /proc/self/maps while 2000 mappings were held`);
   assert.ok(out.after < out.before - 900, `${out.after} lines in /proc/self/maps after GC (${out.before} before)`);
 });
+
+test('mapping without unmapping in a synchronous loop stops at a coded limit instead of aborting', () => {
+  const script = fileURLToPath(new URL('../fixtures/mapping-limit.js', import.meta.url));
+  const r = spawnSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8' });
+  assert.equal(r.signal, null, `child died of ${r.signal}: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { made: number; code: string; limit: number; again: boolean };
+  assert.equal(out.code, 'ERR_SHM_MAPPING_LIMIT');
+  assert.equal(out.made, out.limit);
+  assert.equal(out.again, true, 'collected mappings no longer count');
+});
