@@ -41,16 +41,17 @@ export function shmOpen(path: ShmPath, flags: number, mode = 0o600): ShmObject {
   const name = checkName(path, 'shm_open');
   // FreeBSD truncates only objects opened for writing; Linux would truncate on O_RDONLY too.
   const osFlags = (readOnly ? flags & ~O_TRUNC : flags) | O_NOFOLLOW | O_NONBLOCK;
-  let fd: number;
+  let fd: number | undefined;
   try {
     fd = openSync(fileOf(name), osFlags, perm);
   } catch (err) {
     // A named large-page object lives on hugetlbfs; look there before saying ENOENT.
-    if (isErrorCode(err, 'ENOENT') && (flags & O_CREAT) === 0) {
-      const found = openOnHugetlbfs(name, osFlags);
-      if (found !== undefined) return finishOpen(found, path, readOnly);
+    try {
+      if (isErrorCode(err, 'ENOENT') && (flags & O_CREAT) === 0) fd = openOnHugetlbfs(name, osFlags);
+    } catch (other) {
+      throw relabel(other, 'shm_open', path);
     }
-    throw relabel(err, 'shm_open', path);
+    if (fd === undefined) throw relabel(err, 'shm_open', path);
   }
   return finishOpen(fd, path, readOnly);
 }
@@ -114,7 +115,9 @@ export function shmUnlink(path: ShmPath): void {
   const label = `/${name}`;
   const file = locate(name);
   try {
-    if (!lstatSync(file).isSymbolicLink()) accessSync(file, constants.W_OK);
+    // Only regular files are objects: a directory or symlink planted in /dev/shm is no object.
+    if (!lstatSync(file).isFile()) throw fail('ENOENT', 'shm_unlink', label);
+    accessSync(file, constants.W_OK);
     unlinkSync(file);
   } catch (err) {
     if (isErrorCode(err, 'EPERM')) throw fail('EACCES', 'shm_unlink', label);
@@ -136,13 +139,14 @@ export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
   const fromFile = locate(checkName(from, 'shm_rename'));
   const toFile = fileOf(checkName(to, 'shm_rename'), fromFile.slice(0, fromFile.lastIndexOf('/')));
   const osFlags = flags === SHM_RENAME_NOREPLACE ? RENAME_NOREPLACE : flags === SHM_RENAME_EXCHANGE ? RENAME_EXCHANGE : 0;
+  if (!isRegularFile(fromFile)) throw fail('ENOENT', 'shm_rename', from, to);
   try {
     try {
       renameat2(fromFile, toFile, osFlags, from, to, 'shm_rename');
     } catch (err) {
       // Linux refuses to exchange with a missing name; FreeBSD then simply renames. NOREPLACE
       // keeps that atomic: should `to` appear meanwhile, the exchange is tried again.
-      if (osFlags !== RENAME_EXCHANGE || !isErrorCode(err, 'ENOENT') || !exists(fromFile)) throw err;
+      if (osFlags !== RENAME_EXCHANGE || !isErrorCode(err, 'ENOENT') || !isRegularFile(fromFile)) throw err;
       for (;;) {
         try {
           renameat2(fromFile, toFile, RENAME_NOREPLACE, from, to, 'shm_rename');
@@ -154,7 +158,7 @@ export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
           renameat2(fromFile, toFile, RENAME_EXCHANGE, from, to, 'shm_rename');
           return;
         } catch (e) {
-          if (!isErrorCode(e, 'ENOENT') || !exists(fromFile)) throw e;
+          if (!isErrorCode(e, 'ENOENT') || !isRegularFile(fromFile)) throw e;
         }
       }
     }
@@ -164,10 +168,9 @@ export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
   }
 }
 
-function exists(file: string): boolean {
+function isRegularFile(file: string): boolean {
   try {
-    lstatSync(file);
-    return true;
+    return lstatSync(file).isFile();
   } catch {
     return false;
   }

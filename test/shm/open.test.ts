@@ -200,6 +200,9 @@ test('a symlink is never followed, and only regular files are objects', () => {
   mkdirSync(`/dev/shm${dir}`);
   assert.throws(() => shmOpen(dir, c.O_RDONLY), { code: 'EINVAL', path: dir });
   assert.throws(() => shmOpen(dir, RW), { code: 'EISDIR', path: dir });
+  // Neither can be unlinked as an object, and the link's target is never touched.
+  for (const name of [link, fifo, dir]) assert.throws(() => shmUnlink(name), { code: 'ENOENT', syscall: 'shm_unlink', path: name });
+  assert.ok(existsSync(`/dev/shm${link}`) && existsSync(`/dev/shm${dir}`) && existsSync(`/dev/shm${target}`));
 });
 
 test('read/write are pread/pwrite, and a write never grows a shm_open object', () => {
