@@ -1,0 +1,108 @@
+/**
+ * What `snap` and `stat` read: a live process's region (by pid) or a saved file (by path).
+ * Turns perfmem's coded errors into the one-line messages a person at a terminal expects.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { parsePerfData } from '../perfdata/index.js';
+import type { ParsedPerfData } from '../perfdata/types.js';
+import { UsageError } from './errors.js';
+import type { Sample } from './columns.js';
+
+export type ProcessKind = 'node' | 'jvm' | 'other';
+
+export interface Target {
+  /** The process, for a live target. */
+  pid?: number;
+  /** A name for messages: the pid or the file's path. */
+  label: string;
+  /** A fresh consistent read; undefined once the process has gone. */
+  read(): ParsedPerfData | undefined;
+  close(): void;
+}
+
+const PID = /^[1-9]\d{0,9}$/;
+
+/** `spec` is a pid, or the path of a region file (`file://` accepted, as jstat takes it). */
+export function openTarget(spec: string): Target {
+  if (PID.test(spec)) return openPid(Number(spec));
+  const path = spec.startsWith('file://') ? spec.slice('file://'.length) : spec;
+  if (!existsSync(path)) {
+    throw new UsageError(/^-?\d+$/.test(spec) ? `process ${spec} not found` : `no such process or file: ${spec}`, 1);
+  }
+  const data = userFacing(() => parsePerfData(readFileSync(path)), path);
+  return { label: path, read: () => data, close() {} };
+}
+
+function openPid(pid: number): Target {
+  const path = locate(pid);
+  let gone = false;
+  return {
+    pid,
+    label: String(pid),
+    read() {
+      if (gone) return undefined;
+      try {
+        return parsePerfData(readFileSync(path));
+      } catch (err) {
+        if (!isAlive(pid) || (err as { code?: string }).code === 'ENOENT') {
+          gone = true;
+          return undefined;
+        }
+        throw userFacing(() => { throw err; }, String(pid));
+      }
+    },
+    close() {},
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** The region file of `pid` in the per-user directories under /tmp and /dev/shm. */
+function locate(pid: number): string {
+  if (!isAlive(pid)) throw notFound(pid);
+  for (const base of ['/tmp', '/dev/shm']) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(base).filter((n) => n.startsWith('hsperfdata_'));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const path = `${base}/${n}/${pid}`;
+      if (existsSync(path)) return path;
+    }
+  }
+  throw notFound(pid);
+}
+
+export function notFound(pid: number | string): UsageError {
+  return new UsageError(`process ${pid} not found`, 1);
+}
+
+/** Runs `fn`, rewording permission and format errors as one line naming the target. */
+function userFacing<T>(fn: () => T, label: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'ERR_PERFDATA_ACCESS') {
+      throw new UsageError(`permission denied: cannot read the counters of ${label} (run as its owner or as root)`, 1);
+    }
+    if (e.code === 'ERR_PROCESS_NOT_FOUND') throw notFound(label);
+    if (typeof e.code === 'string' && typeof e.message === 'string') throw new UsageError(`${label}: ${e.message}`, 1);
+    throw err;
+  }
+}
+
+/** Node (a region written by perfmem's runtime), a JVM, or another writer of the format. */
+export function kindOf(sample: Sample): ProcessKind {
+  if (sample.has('node.pid') || sample.get('java.property.java.vm.name') === 'Node.js') return 'node';
+  return sample.has('java.property.java.vm.name') || sample.has('sun.rt.javaCommand') ? 'jvm' : 'other';
+}
