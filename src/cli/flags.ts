@@ -37,7 +37,7 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (spec.values?.includes(name)) {
-      let value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`option ${name} needs a value\n${spec.usage}`);
       out.values.set(name, value);
     } else if (eq < 0 && spec.booleans.includes(arg)) {
