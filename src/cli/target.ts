@@ -40,7 +40,11 @@ function openPid(pid: number): Target {
     pid,
     label: String(pid),
     read() {
-      if (gone) return undefined;
+      if (gone || !isAlive(pid)) {
+        // A killed process leaves its file behind: liveness, not the file, says it is gone.
+        gone = true;
+        return undefined;
+      }
       try {
         return parsePerfData(readFileSync(path));
       } catch (err) {
