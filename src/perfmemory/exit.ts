@@ -26,7 +26,7 @@ export interface ExitHook {
   remove(): void;
 }
 
-export function onProcessEnd(cleanup: () => void): ExitHook {
+export function onProcessEnd(cleanup: () => void, options: { signals?: boolean } = {}): ExitHook {
   let done = false;
   const runOnce = (): void => {
     if (done) return;
@@ -37,7 +37,7 @@ export function onProcessEnd(cleanup: () => void): ExitHook {
       // Never let a failed cleanup change how the process ends.
     }
   };
-  const ignored = ignoredSignals();
+  const ignored = options.signals === false ? new Set<number>() : ignoredSignals();
   const listeners = new Map<ExitSignal, () => void>();
 
   const remove = (): void => {
@@ -46,7 +46,7 @@ export function onProcessEnd(cleanup: () => void): ExitHook {
     listeners.clear();
   };
 
-  for (const sig of EXIT_SIGNALS) {
+  for (const sig of options.signals === false ? [] : EXIT_SIGNALS) {
     if (ignored.has(constants.signals[sig])) continue;
     const listener = (): void => {
       if (process.listenerCount(sig) > 1) return; // the app handles this signal itself

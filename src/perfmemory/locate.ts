@@ -94,14 +94,22 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
         secure = SecureDirectory.open(dir, euid);
       } catch (err) {
         // Remember why a directory holding the file was refused, to say so if nothing else is found.
-        if (err instanceof PerfMemoryError && insecure === undefined && hasEntry(dir, filePid)) insecure = err;
+        if (err instanceof PerfMemoryError && hasEntry(dir, filePid)) insecure ??= err;
         continue;
       }
       try {
         const st = lstatSync(secure.at(String(filePid)), { throwIfNoEntry: false });
-        if (st === undefined || (st.mode & constants.S_IFMT) !== constants.S_IFREG || st.size <= 0) continue;
+        if (st === undefined) continue;
+        const path = `${dir}/${filePid}`;
+        if ((st.mode & constants.S_IFMT) !== constants.S_IFREG || st.nlink > 1) {
+          // Skipped as HotSpot skips it; remembered to explain an empty result.
+          insecure ??= new PerfMemoryError('ERR_INSECURE_FILE',
+            `Insecure file: ${path} ${st.isSymbolicLink() ? 'is a symbolic link' : st.nlink > 1 ? `has ${st.nlink} hard links` : 'is not a regular file'}`, path);
+          continue;
+        }
+        if (st.size <= 0) continue;
         if (best === undefined || st.ctimeMs > best.ctimeMs) {
-          best = { pid, user, base, filePid, dir, path: `${dir}/${filePid}`, ctimeMs: st.ctimeMs };
+          best = { pid, user, base, filePid, dir, path, ctimeMs: st.ctimeMs };
         }
       } finally {
         secure.close();
