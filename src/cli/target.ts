@@ -2,8 +2,8 @@
  * What `snap` and `stat` read: a live process's region (by pid) or a saved file (by path).
  * Turns perfmem's coded errors into the one-line messages a person at a terminal expects.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { parsePerfData } from '../perfdata/index.js';
+import { existsSync } from 'node:fs';
+import { attach, attachFile } from '../perfmemory/index.js';
 import type { ParsedPerfData } from '../perfdata/types.js';
 import { UsageError } from './errors.js';
 import type { Sample } from './columns.js';
@@ -29,12 +29,15 @@ export function openTarget(spec: string): Target {
   if (!existsSync(path)) {
     throw new UsageError(/^-?\d+$/.test(spec) ? `process ${spec} not found` : `no such process or file: ${spec}`, 1);
   }
-  const data = userFacing(() => parsePerfData(readFileSync(path)), path);
+  const view = userFacing(() => attachFile(path), path);
+  const data = userFacing(() => view.snapshot(), path);
+  view.detach();
   return { label: path, read: () => data, close() {} };
 }
 
 function openPid(pid: number): Target {
-  const path = locate(pid);
+  if (pid > 0x7fffffff) throw notFound(pid);
+  const view = userFacing(() => attach(pid), String(pid));
   let gone = false;
   return {
     pid,
@@ -45,17 +48,11 @@ function openPid(pid: number): Target {
         gone = true;
         return undefined;
       }
-      try {
-        return parsePerfData(readFileSync(path));
-      } catch (err) {
-        if (!isAlive(pid) || (err as { code?: string }).code === 'ENOENT') {
-          gone = true;
-          return undefined;
-        }
-        throw userFacing(() => { throw err; }, String(pid));
-      }
+      return userFacing(() => view.snapshot(), String(pid));
     },
-    close() {},
+    close() {
+      view.detach();
+    },
   };
 }
 
@@ -66,24 +63,6 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as { code?: string }).code === 'EPERM';
   }
-}
-
-/** The region file of `pid` in the per-user directories under /tmp and /dev/shm. */
-function locate(pid: number): string {
-  if (!isAlive(pid)) throw notFound(pid);
-  for (const base of ['/tmp', '/dev/shm']) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(base).filter((n) => n.startsWith('hsperfdata_'));
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      const path = `${base}/${n}/${pid}`;
-      if (existsSync(path)) return path;
-    }
-  }
-  throw notFound(pid);
 }
 
 export function notFound(pid: number | string): UsageError {
