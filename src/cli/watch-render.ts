@@ -123,7 +123,6 @@ function renderDetail(state: ViewState): string[] {
 }
 
 export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
