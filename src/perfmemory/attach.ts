@@ -37,7 +37,7 @@ export function attach(pid: number, options: AttachOptions = {}): RegionView {
   }
   if (pid === process.pid) {
     const own = currentRegion();
-    if (own !== undefined) return new RegionView(new MemorySource(() => own.bytes()), pid, own.path);
+    if (own !== undefined) return new RegionView(new MemorySource(() => own.bytes()), pid, own.path ?? `(private region of ${pid})`);
   }
   const found = findRegion(pid, options);
   const dir = SecureDirectory.open(found.dir, process.geteuid?.() ?? 0);

@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import {
-  locateEntries, parsePerfData, readEntryValue, readHeader, PROLOGUE_SIZE,
+  locateEntries, parsePerfData, pseudoCounters, readEntryValue, readHeader, PROLOGUE_SIZE,
   type CounterInfo, type EntryLocation, type ParsedPerfData, type PerfDataHeader,
 } from '../perfdata/index.js';
 import { pageSize } from '../sys/index.js';
@@ -207,7 +207,7 @@ export class RegionView {
     if (this.#index !== undefined && this.#header !== undefined
       && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && sameLayout(this.#bytes, this.#prologue)) {
       const entry = this.#index.get(name);
-      if (entry === undefined) return undefined;
+      if (entry === undefined) return pseudoCounters(this.#header).find((c) => c.name === name);
       const length = entry.type === 'long' ? 8 : entry.vectorLength;
       if (source.read(this.#bytes.subarray(entry.dataOffset), length, entry.dataOffset) === length) {
         return info(entry, readEntryValue(this.#bytes, entry, this.#header.byteOrder));
@@ -221,7 +221,7 @@ export class RegionView {
     this.#index = index;
     const entry = index.get(name);
     if (entry !== undefined) return info(entry, readEntryValue(bytes, entry, header.byteOrder));
-    return parsePerfData(bytes).counters.find((c) => c.name === name); // a sun.perfdata.* pseudo-counter
+    return pseudoCounters(header).find((c) => c.name === name); // a sun.perfdata.* one, or none
   }
 
   /** A copy of the region's raw bytes, consistent as in snapshot(). */

@@ -2,6 +2,10 @@
  * Configuration of the runtime counters, from the environment (PERFMEM_*) and from
  * `start(options)`; an option wins over its variable. Pure: a bad value becomes a warning
  * text and the default, never an exception, so that a typo cannot crash the app.
+ *
+ * The region's own variables (PERFMEM_DIR, PERFMEM_SHM, PERFMEM_SIZE, PERFMEM_SAVE_FILE) are
+ * read, and warned about, by createRegion itself; here only the same settings given as
+ * options are checked, so that a bad one is dropped with a warning instead of throwing.
  */
 
 export interface RuntimeOptions {
@@ -13,7 +17,7 @@ export interface RuntimeOptions {
   periodMs?: number;
   /** Region size in bytes, rounded up to the page size (env PERFMEM_SIZE, `k`/`m` suffixes allowed). */
   size?: number;
-  /** Write the final region to this file at exit (env PERFMEM_SAVE_FILE). */
+  /** Write the final region to this file at exit, `%p` = pid (env PERFMEM_SAVE_FILE). */
   saveFile?: string;
   /** Put the region in /dev/shm (env PERFMEM_SHM=1). */
   shm?: boolean;
@@ -23,15 +27,20 @@ export interface RuntimeOptions {
   watchdog?: boolean;
 }
 
+/** The region settings given as options (the environment's are createRegion's business). */
+export interface RegionSettings {
+  dir?: string;
+  size?: number;
+  saveFile?: string;
+  shm?: boolean;
+}
+
 export interface RuntimeConfig {
   disabled: boolean;
-  dir: string | undefined;
   periodMs: number;
-  size: number | undefined;
-  saveFile: string | undefined;
-  shm: boolean;
   debug: boolean;
   watchdog: boolean;
+  region: RegionSettings;
 }
 
 export interface ResolvedConfig {
@@ -43,7 +52,7 @@ export interface ResolvedConfig {
 export const DEFAULT_PERIOD_MS = 1000;
 export const MIN_PERIOD_MS = 10;
 export const MAX_PERIOD_MS = 3_600_000;
-export const MAX_SIZE = 1 << 30;
+export const MAX_SIZE = 256 * 1024 * 1024;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -57,8 +66,8 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
     warnings.push(`perfmem: ${what}=${JSON.stringify(value) ?? String(value)} ${rule}; using ${fallback}`);
   };
 
-  const flag = (option: keyof RuntimeOptions, variable: string): boolean => {
-    const o = options[option];
+  const flag = (option: 'disable' | 'debug' | 'watchdog', variable: string): boolean => {
+    const o: unknown = options[option];
     if (o !== undefined) {
       if (typeof o === 'boolean') return o;
       warn(`option ${option}`, o, 'is not a boolean', 'false');
@@ -73,17 +82,6 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
     return false;
   };
 
-  const path = (option: 'dir' | 'saveFile', variable: string, mustBeAbsolute: boolean): string | undefined => {
-    const fromOption = options[option] !== undefined;
-    const v: unknown = fromOption ? options[option] : env[variable];
-    const what = fromOption ? `option ${option}` : variable;
-    if (v === undefined || v === '') return undefined;
-    if (typeof v !== 'string') return warn(what, v, 'is not a string', 'the default'), undefined;
-    if (v.includes('\0')) return warn(what, v, 'contains a NUL byte', 'the default'), undefined;
-    if (mustBeAbsolute && !v.startsWith('/')) return warn(what, v, 'is not an absolute path', 'the default'), undefined;
-    return v;
-  };
-
   const periodMs = (() => {
     const fromOption = options.periodMs !== undefined;
     const raw: unknown = fromOption ? options.periodMs : env.PERFMEM_PERIOD_MS;
@@ -95,31 +93,31 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
     return DEFAULT_PERIOD_MS;
   })();
 
-  const size = (() => {
-    const fromOption = options.size !== undefined;
-    const raw: unknown = fromOption ? options.size : env.PERFMEM_SIZE;
-    if (raw === undefined || raw === '') return undefined;
-    let n = NaN;
-    if (typeof raw === 'number') n = raw;
-    else if (typeof raw === 'string') {
-      const m = /^\s*(\d+)\s*([kKmM]?)\s*$/.exec(raw);
-      if (m) n = Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2] ?? '') ? 1024 : 1024 * 1024);
-    }
-    if (Number.isInteger(n) && n > 0 && n <= MAX_SIZE) return n;
-    warn(fromOption ? 'option size' : 'PERFMEM_SIZE', raw,
-      `is not a size in bytes from 1 to ${MAX_SIZE} (suffix k or m allowed)`, 'the default size');
-    return undefined;
-  })();
+  const region: RegionSettings = {};
+  const { dir, size, saveFile, shm } = options as Record<string, unknown>;
+  if (dir !== undefined) {
+    if (typeof dir === 'string' && dir.startsWith('/') && !dir.includes('\0')) region.dir = dir;
+    else warn('option dir', dir, 'is not an absolute path', 'the default directory');
+  }
+  if (size !== undefined) {
+    if (typeof size === 'number' && Number.isSafeInteger(size) && size > 0 && size <= MAX_SIZE) region.size = size;
+    else warn('option size', size, `is not a size in bytes from 1 to ${MAX_SIZE}`, 'the default size');
+  }
+  if (saveFile !== undefined) {
+    if (typeof saveFile === 'string' && saveFile !== '' && !saveFile.includes('\0')) region.saveFile = saveFile;
+    else warn('option saveFile', saveFile, 'is not a file path', 'no save file');
+  }
+  if (shm !== undefined) {
+    if (typeof shm === 'boolean') region.shm = shm;
+    else warn('option shm', shm, 'is not a boolean', 'the default location');
+  }
 
   const config: RuntimeConfig = {
     disabled: flag('disable', 'PERFMEM_DISABLE'),
-    dir: path('dir', 'PERFMEM_DIR', true),
     periodMs,
-    size,
-    saveFile: path('saveFile', 'PERFMEM_SAVE_FILE', false),
-    shm: flag('shm', 'PERFMEM_SHM'),
     debug: flag('debug', 'PERFMEM_DEBUG'),
     watchdog: flag('watchdog', 'PERFMEM_WATCHDOG'),
+    region,
   };
   return { config, warnings };
 }

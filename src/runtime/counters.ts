@@ -19,7 +19,7 @@ export interface StringHandle {
 
 export interface CounterRegistry {
   long(name: string, options: { units: Units; variability: Variability; value?: number | bigint }): LongHandle;
-  string(name: string, value: string, options: { variability: Variability; maxLength?: number }): StringHandle;
+  string(name: string, value: string, options: { variability: 'constant' | 'variable'; maxLength?: number }): StringHandle;
 }
 
 /** One group of counters: created once, then `sample()` once per sampling period. */

@@ -5,59 +5,73 @@ import { resolveConfig, DEFAULT_PERIOD_MS, MIN_PERIOD_MS, MAX_PERIOD_MS, MAX_SIZ
 
 test('defaults with an empty environment: enabled, 1 s, no warnings', () => {
   assert.deepEqual(resolveConfig({}), {
-    config: { disabled: false, dir: undefined, periodMs: 1000, size: undefined, saveFile: undefined, shm: false, debug: false, watchdog: false },
+    config: { disabled: false, periodMs: 1000, debug: false, watchdog: false, region: {} },
     warnings: [],
   });
 });
 
-test('every PERFMEM_* variable is read', () => {
+test('the runtime variables are read; the region ones are left to createRegion', () => {
   const { config, warnings } = resolveConfig({
-    PERFMEM_DISABLE: 'yes', PERFMEM_DIR: '/var/run/x', PERFMEM_PERIOD_MS: '250', PERFMEM_SIZE: '64k',
-    PERFMEM_SAVE_FILE: 'final.hsperf', PERFMEM_SHM: 'TRUE', PERFMEM_DEBUG: '1', PERFMEM_WATCHDOG: 'on',
+    PERFMEM_DISABLE: 'yes', PERFMEM_PERIOD_MS: '250', PERFMEM_DEBUG: '1', PERFMEM_WATCHDOG: 'On',
+    PERFMEM_DIR: 'relative', PERFMEM_SIZE: 'huge',
   });
   assert.deepEqual(warnings, []);
-  assert.deepEqual(config, {
-    disabled: true, dir: '/var/run/x', periodMs: 250, size: 65536, saveFile: 'final.hsperf', shm: true, debug: true, watchdog: true,
-  });
-  assert.equal(resolveConfig({ PERFMEM_SIZE: '2M' }).config.size, 2 * 1024 * 1024);
+  assert.deepEqual(config, { disabled: true, periodMs: 250, debug: true, watchdog: true, region: {} });
 });
 
-test('an option wins over its variable', () => {
-  const { config, warnings } = resolveConfig({ PERFMEM_PERIOD_MS: '250', PERFMEM_SHM: '1' }, { periodMs: 50, shm: false });
+test('options win over variables; valid region options pass through', () => {
+  const { config, warnings } = resolveConfig({ PERFMEM_PERIOD_MS: '250', PERFMEM_DEBUG: '1' },
+    { periodMs: 50, debug: false, dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true });
   assert.deepEqual(warnings, []);
-  assert.equal(config.periodMs, 50);
-  assert.equal(config.shm, false);
+  assert.deepEqual(config, {
+    disabled: false, periodMs: 50, debug: false, watchdog: false,
+    region: { dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true },
+  });
 });
 
 test('a bad value gives one warning naming it, and the default', () => {
-  const { config, warnings } = resolveConfig({ PERFMEM_PERIOD_MS: 'fast', PERFMEM_SHM: 'maybe', PERFMEM_DIR: 'relative/dir', PERFMEM_SIZE: '-5' });
+  const { config, warnings } = resolveConfig({ PERFMEM_PERIOD_MS: 'fast', PERFMEM_WATCHDOG: 'maybe' });
   assert.equal(config.periodMs, DEFAULT_PERIOD_MS);
-  assert.equal(config.shm, false);
-  assert.equal(config.dir, undefined);
-  assert.equal(config.size, undefined);
-  assert.deepEqual([...warnings].sort(), [
-    'perfmem: PERFMEM_DIR="relative/dir" is not an absolute path; using the default',
+  assert.equal(config.watchdog, false);
+  assert.deepEqual(warnings, [
     'perfmem: PERFMEM_PERIOD_MS="fast" is not a whole number of milliseconds from 10 to 3600000; using 1000',
-    'perfmem: PERFMEM_SHM="maybe" is not one of 1/0, true/false, yes/no, on/off; using false',
-    'perfmem: PERFMEM_SIZE="-5" is not a size in bytes from 1 to 1073741824 (suffix k or m allowed); using the default size',
+    'perfmem: PERFMEM_WATCHDOG="maybe" is not one of 1/0, true/false, yes/no, on/off; using false',
   ]);
-  const bad = resolveConfig({}, { periodMs: 1.5, shm: 'yes' as unknown as boolean });
+  const bad = resolveConfig({}, {
+    periodMs: 1.5, debug: 'yes' as unknown as boolean, dir: 'rel', size: -1, saveFile: '', shm: 1 as unknown as boolean,
+  });
+  assert.deepEqual(bad.config.region, {});
   assert.deepEqual(bad.warnings, [
     'perfmem: option periodMs=1.5 is not a whole number of milliseconds from 10 to 3600000; using 1000',
-    'perfmem: option shm="yes" is not a boolean; using false',
+    'perfmem: option dir="rel" is not an absolute path; using the default directory',
+    'perfmem: option size=-1 is not a size in bytes from 1 to 268435456; using the default size',
+    'perfmem: option saveFile="" is not a file path; using no save file',
+    'perfmem: option shm=1 is not a boolean; using the default location',
+    'perfmem: option debug="yes" is not a boolean; using false',
   ]);
 });
 
-test('property: any environment resolves without throwing, to values in range, one warning at most per variable', () => {
-  const names = ['PERFMEM_DISABLE', 'PERFMEM_DIR', 'PERFMEM_PERIOD_MS', 'PERFMEM_SIZE', 'PERFMEM_SAVE_FILE', 'PERFMEM_SHM', 'PERFMEM_DEBUG', 'PERFMEM_WATCHDOG'];
-  const value = fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom('1', '0', 'true', 'no', '64k', '3m', '/abs', ''));
+test('property: any environment resolves without throwing, in range, one warning at most per variable', () => {
+  const names = ['PERFMEM_DISABLE', 'PERFMEM_PERIOD_MS', 'PERFMEM_DEBUG', 'PERFMEM_WATCHDOG', 'PERFMEM_DIR', 'PERFMEM_SIZE'];
+  const value = fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom('1', '0', 'true', 'no', '64k', '', ' 10 '));
   fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names), value), (env) => {
     const { config, warnings } = resolveConfig(env);
     assert.ok(Number.isInteger(config.periodMs) && config.periodMs >= MIN_PERIOD_MS && config.periodMs <= MAX_PERIOD_MS);
-    assert.ok(config.size === undefined || (Number.isInteger(config.size) && config.size > 0 && config.size <= MAX_SIZE));
-    assert.ok(config.dir === undefined || config.dir.startsWith('/'));
     assert.ok(warnings.length <= Object.keys(env).length);
     for (const w of warnings) assert.match(w, /^perfmem: PERFMEM_[A-Z_]+=.* using /);
+  }), { numRuns: 2000 });
+});
+
+test('property: any options object resolves without throwing; kept region options are valid', () => {
+  const anything = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant('/abs/dir'));
+  fc.assert(fc.property(fc.record({ periodMs: anything, dir: anything, size: anything, saveFile: anything, shm: anything, debug: anything },
+    { requiredKeys: [] }), (options) => {
+    const { config } = resolveConfig({}, options as never);
+    const r = config.region;
+    assert.ok(r.dir === undefined || r.dir.startsWith('/'));
+    assert.ok(r.size === undefined || (Number.isSafeInteger(r.size) && r.size > 0 && r.size <= MAX_SIZE));
+    assert.ok(r.shm === undefined || typeof r.shm === 'boolean');
+    assert.ok(r.saveFile === undefined || (typeof r.saveFile === 'string' && r.saveFile !== ''));
   }), { numRuns: 2000 });
 });
 

@@ -39,7 +39,7 @@ export class RecordingRegistry implements CounterRegistry {
     };
   }
 
-  string(name: string, value: string, o: { variability: Variability; maxLength?: number }): StringHandle {
+  string(name: string, value: string, o: { variability: 'constant' | 'variable'; maxLength?: number }): StringHandle {
     const r = this.#declare(name, { type: 'string', units: 'string', variability: o.variability, value });
     return { set: (s) => { r.value = s; }, get: () => r.value as string };
   }
