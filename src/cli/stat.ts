@@ -6,7 +6,7 @@
  * output after its last complete row, with exit code 0.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Column, type StatOption, type Sample, headerLine, rowLine, div, lit, sub } from './columns.js';
+import { type Column, type StatOption, type Sample, headerLine, rowLine } from './columns.js';
 import { UsageError } from './errors.js';
 import { jvmOptions, timestampColumn } from './jvm-options.js';
 import { handlesColumns, nodeOptions } from './node-options.js';
@@ -14,9 +14,6 @@ import { NOW_MS, toSample } from './sample.js';
 import { parseStatArgs, statUsage } from './stat-args.js';
 import { type ProcessKind, kindOf, openTarget } from './target.js';
 import { writeOut } from './output.js';
-
-/** Node regions carry their start time, not HotSpot's hrt.ticks: the same column over it. */
-const nodeTimestampColumn: Column = { ...timestampColumn, data: div(sub(NOW_MS, 'node.startTime'), lit(1000)) };
 
 /** The option set for a process kind: Node options first, the JVM ones for the rest. */
 export function findOption(name: string, kind: ProcessKind): StatOption | undefined {
@@ -28,7 +25,7 @@ export function findOption(name: string, kind: ProcessKind): StatOption | undefi
 export function columnsFor(option: StatOption, kind: ProcessKind, sample: Sample, timestamp: boolean): Column[] {
   const columns = kind === 'node' && option.name === 'handles' ? handlesColumns(sample.keys()) : option.columns;
   if (!timestamp) return columns;
-  return [kind === 'node' ? nodeTimestampColumn : timestampColumn, ...columns];
+  return [timestampColumn, ...columns];
 }
 
 export function optionsListing(verbose: boolean): string {
