@@ -1,1 +1,14 @@
+/** perfdata: the hsperfdata v2.0 byte format (pure functions over ArrayBuffers, no I/O). */
 export type * from './types.js';
+export { PerfDataError, isPerfDataError } from './errors.js';
+export type { PerfDataErrorCode } from './errors.js';
+export {
+  parsePerfData, readHeader, locateEntries, readEntryValue, readLongAt, pseudoCounters, PSEUDO_COUNTER_NAMES,
+} from './reader.js';
+export type { PerfDataBytes, EntryLocation, ParseOptions } from './reader.js';
+export { PROLOGUE_SIZE, ENTRY_HEADER_SIZE, entryGeometry } from './layout.js';
+export { PerfDataWriter, attachLongCounter, MAX_STRING_CONSTANT_LENGTH } from './writer.js';
+export type { LongCounterOptions, StringCounterOptions, OverflowInfo, PerfDataWriterOptions } from './writer.js';
+export { LongCounter, StringCounter, HOST_LITTLE_ENDIAN } from './handles.js';
+export { counterNameProblem, validateCounterName } from './names.js';
+export { toByteOrder } from './byteorder.js';

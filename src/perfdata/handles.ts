@@ -1,0 +1,171 @@
+/**
+ * Counter handles: the hot path. A long handle is a few indices into typed arrays over the
+ * region (or over 8 private bytes once the region is closed or full), so an update is a
+ * plain typed-array store: no allocation, no syscall, no throw.
+ */
+import type { LongValue } from './types.js';
+
+/** True on little-endian hosts: which 32-bit word of a 64-bit value is the low one. */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LO = HOST_LITTLE_ENDIAN ? 0 : 1;
+const HI = HOST_LITTLE_ENDIAN ? 1 : 0;
+const TWO_32 = 4294967296;
+const INT64_MAX = 0x7fffffffffffffffn;
+const INT64_MIN = -0x8000000000000000n;
+
+/** A number as a signed 64-bit bigint: truncated toward zero, NaN as 0, clamped to the range. */
+export function int64FromNumber(n: number): bigint {
+  if (n !== n) return 0n;
+  if (n >= 9223372036854775807) return INT64_MAX;
+  if (n <= -9223372036854775808) return INT64_MIN;
+  return BigInt(Math.trunc(n));
+}
+
+/** Any accepted value as a signed 64-bit bigint (bigints wrap like Java's long). */
+export function toInt64(v: LongValue): bigint {
+  return typeof v === 'bigint' ? BigInt.asIntN(64, v) : int64FromNumber(Number(v));
+}
+
+type Words = { u32: Uint32Array; i32: Int32Array; b64: BigInt64Array };
+
+function wordsOver(buffer: ArrayBufferLike): Words {
+  return { u32: new Uint32Array(buffer), i32: new Int32Array(buffer), b64: new BigInt64Array(buffer) };
+}
+
+/** A 64-bit counter. inc/set are single-writer; add() is atomic across threads. */
+export class LongCounter {
+  readonly name: string;
+  // Where the value lives: word indices into views of the region or of private memory.
+  private u32: Uint32Array;
+  private i32: Int32Array;
+  private b64: BigInt64Array;
+  private q: number;
+  private l: number;
+  private h: number;
+
+  /** @internal Use PerfDataWriter.long() or attachLongCounter(). */
+  constructor(name: string, buffer: ArrayBufferLike, byteOffset: number) {
+    const w = wordsOver(buffer);
+    this.name = name;
+    this.u32 = w.u32;
+    this.i32 = w.i32;
+    this.b64 = w.b64;
+    this.q = byteOffset / 8;
+    this.l = this.q * 2 + LO;
+    this.h = this.q * 2 + HI;
+  }
+
+  /** Adds one: a store to the low word, or one 64-bit atomic add when it carries. */
+  inc(): void {
+    const u32 = this.u32;
+    const l = this.l;
+    const lo = u32[l] as number;
+    if (lo !== 0xffffffff) u32[l] = lo + 1;
+    else Atomics.add(this.b64, this.q, 1n);
+  }
+
+  /**
+   * Adds n atomically (safe from workers mapping the same memory). A small non-negative
+   * number is a compare-and-swap on the low word while it does not carry; anything else is
+   * a single 64-bit atomic add, so no reader sees a torn value.
+   */
+  add(n: LongValue): void {
+    if (typeof n === 'number' && n >= 0 && n <= 0xffffffff && n === (n >>> 0)) {
+      const u32 = this.u32;
+      const l = this.l;
+      for (;;) {
+        const lo = Atomics.load(u32, l);
+        const next = lo + n;
+        if (next > 0xffffffff) break;
+        if (Atomics.compareExchange(u32, l, lo, next) === lo) return;
+      }
+    }
+    Atomics.add(this.b64, this.q, toInt64(n));
+  }
+
+  /** Sets the value: one 32-bit store when the high word does not change, else one 64-bit store. */
+  set(v: LongValue): void {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      const hi = Math.floor(v / TWO_32);
+      if (this.i32[this.h] === hi) {
+        this.u32[this.l] = v - hi * TWO_32;
+        return;
+      }
+    }
+    Atomics.store(this.b64, this.q, toInt64(v));
+  }
+
+  /** The value: a number while it is a safe integer, else a bigint. */
+  get(): LongValue {
+    const i32 = this.i32;
+    const h = this.h;
+    let hi: number;
+    let lo: number;
+    do {
+      hi = i32[h] as number;
+      lo = this.u32[this.l] as number;
+    } while (hi !== i32[h]);
+    if (hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
+    return Atomics.load(this.b64, this.q);
+  }
+
+  /** The value as a bigint, always. */
+  getBigInt(): bigint {
+    return Atomics.load(this.b64, this.q);
+  }
+
+  /** @internal Moves the value to private memory: the handle keeps working, the region is no longer touched. */
+  detach(): void {
+    const value = Atomics.load(this.b64, this.q);
+    const w = wordsOver(new ArrayBuffer(8));
+    this.u32 = w.u32;
+    this.i32 = w.i32;
+    this.b64 = w.b64;
+    this.q = 0;
+    this.l = LO;
+    this.h = HI;
+    w.b64[0] = value;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+
+/** A string counter: maxLength bytes reserved, including the terminating NUL. */
+export class StringCounter {
+  readonly name: string;
+  readonly maxLength: number;
+  private field: Uint8Array;
+  private room: Uint8Array;
+
+  /** @internal Use PerfDataWriter.string(). */
+  constructor(name: string, buffer: ArrayBufferLike, byteOffset: number, maxLength: number) {
+    this.name = name;
+    this.maxLength = maxLength;
+    this.field = new Uint8Array(buffer, byteOffset, maxLength);
+    this.room = this.field.subarray(0, maxLength - 1);
+  }
+
+  /**
+   * Stores s as UTF-8, cut to maxLength - 1 bytes at a character boundary, then NULs to the
+   * end of the field (PerfString::set_string_value's strncpy, without splitting a character).
+   */
+  set(s: string): void {
+    const { written } = encoder.encodeInto(String(s), this.room);
+    this.field.fill(0, written);
+  }
+
+  /** The value up to its first NUL. */
+  get(): string {
+    const end = this.field.indexOf(0);
+    return decoder.decode(end === -1 ? this.field : this.field.subarray(0, end));
+  }
+
+  /** @internal Moves the value to private memory. */
+  detach(): void {
+    const field = new Uint8Array(this.maxLength);
+    field.set(this.field);
+    this.field = field;
+    this.room = field.subarray(0, this.maxLength - 1);
+  }
+}

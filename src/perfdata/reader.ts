@@ -1,0 +1,268 @@
+/**
+ * A bounds-checked reader of hsperfdata v2.0 regions. It accepts what jvmstat's v2_0
+ * PerfDataBuffer accepts (both byte orders; entries walked from entry_offset until a zero
+ * entry_length or the end of the buffer, as jvmstat does, not by num_entries) and turns
+ * everything jvmstat would choke on into a PerfDataError with a stable code and an offset.
+ * Every read is checked against the input's length first: no RangeError, no unbounded loop
+ * (each step advances by at least one entry header).
+ */
+import { PerfDataError } from './errors.js';
+import {
+  BYTE_ORDER_BIG, E_DATA_OFFSET, E_DATA_TYPE, E_DATA_UNITS, E_DATA_VARIABILITY, E_FLAGS,
+  E_NAME_OFFSET, E_VECTOR_LENGTH, ENTRY_HEADER_SIZE, FLAG_SUPPORTED, KNOWN_TYPE_CODES, MAGIC,
+  MAJOR_VERSION, MINOR_VERSION, P_ACCESSIBLE, P_BYTE_ORDER, P_ENTRY_OFFSET, P_MAGIC, P_MAJOR,
+  P_MINOR, P_MOD_TIME_STAMP, P_NUM_ENTRIES, P_OVERFLOW, P_USED, PROLOGUE_SIZE, TYPE_BYTE,
+  TYPE_LONG, unitsFromCode, variabilityFromCode,
+} from './layout.js';
+import type { CounterInfo, LongCounterInfo, LongValue, ParsedPerfData, PerfDataHeader, Units, Variability } from './types.js';
+
+/** What a region may be handed in as: its bytes, or a view of them. */
+export type PerfDataBytes = ArrayBuffer | SharedArrayBuffer | ArrayBufferView;
+
+/** Where one entry sits in the region, for callers that re-read values in place. */
+export interface EntryLocation {
+  name: string;
+  type: 'long' | 'string';
+  units: Units;
+  variability: Variability;
+  supported: boolean;
+  /** Offset of the entry header from the start of the region. */
+  offset: number;
+  /** entry_length. */
+  length: number;
+  /** Absolute offset of the value (8 bytes for a long, vectorLength bytes for a string). */
+  dataOffset: number;
+  /** vector_length: 0 for a long, the reserved bytes (with the NUL) for a string. */
+  vectorLength: number;
+}
+
+export interface ParseOptions {
+  /**
+   * Add jvmstat's sun.perfdata.* pseudo-counters (majorVersion, minorVersion, size, used,
+   * overflow, timestamp), decoded from the prologue, as jstat -snap shows them (default true).
+   */
+  pseudoCounters?: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8');
+const TWO_32 = 4294967296;
+
+function dataViewOf(bytes: PerfDataBytes): DataView {
+  if (bytes instanceof DataView) return bytes;
+  if (ArrayBuffer.isView(bytes)) return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) {
+    return new DataView(bytes);
+  }
+  throw new TypeError('perfdata: expected an ArrayBuffer, SharedArrayBuffer or a view of one');
+}
+
+function corrupt(message: string, offset: number): PerfDataError {
+  return new PerfDataError('ERR_PERFDATA_CORRUPT', message, offset);
+}
+
+/**
+ * Reads a 64-bit two's-complement value: a number while it is a safe integer, else a bigint.
+ * The caller has checked that 8 bytes are in bounds.
+ */
+export function readLongAt(view: DataView, offset: number, littleEndian: boolean): LongValue {
+  const hi = view.getInt32(offset + (littleEndian ? 4 : 0), littleEndian);
+  const lo = view.getUint32(offset + (littleEndian ? 0 : 4), littleEndian);
+  // hi in (-2^21, 2^21) keeps hi * 2^32 + lo a safe integer; at hi = -2^21 only lo > 0 does.
+  if (hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
+  return view.getBigInt64(offset, littleEndian);
+}
+
+/**
+ * Decodes and checks the 32-byte prologue: the magic, version 2.0, and that entry_offset
+ * lies inside the region. `size` is the length of the input.
+ */
+export function readHeader(bytes: PerfDataBytes): PerfDataHeader {
+  const view = dataViewOf(bytes);
+  const size = view.byteLength;
+  if (size < PROLOGUE_SIZE) {
+    throw new PerfDataError('ERR_PERFDATA_MAGIC', `perfdata: ${size} bytes is too short for the ${PROLOGUE_SIZE}-byte prologue`, 0);
+  }
+  const magic = view.getUint32(P_MAGIC, false);
+  if (magic !== MAGIC) {
+    throw new PerfDataError('ERR_PERFDATA_MAGIC', `perfdata: bad magic 0x${magic.toString(16).padStart(8, '0')}, expected 0xcafec0c0`, P_MAGIC);
+  }
+  // jvmstat reads any non-zero byte-order byte as little-endian.
+  const little = view.getUint8(P_BYTE_ORDER) !== BYTE_ORDER_BIG;
+  const majorVersion = view.getUint8(P_MAJOR);
+  const minorVersion = view.getUint8(P_MINOR);
+  if (majorVersion !== MAJOR_VERSION || minorVersion !== MINOR_VERSION) {
+    throw new PerfDataError('ERR_PERFDATA_VERSION', `perfdata: version ${majorVersion}.${minorVersion} is not supported (only ${MAJOR_VERSION}.${MINOR_VERSION})`, P_MAJOR);
+  }
+  const entryOffset = view.getInt32(P_ENTRY_OFFSET, little);
+  if (entryOffset < PROLOGUE_SIZE || entryOffset > size || entryOffset % 4 !== 0) {
+    throw corrupt(`perfdata: entry_offset ${entryOffset} is not a 4-byte aligned offset between ${PROLOGUE_SIZE} and the region size ${size}`, P_ENTRY_OFFSET);
+  }
+  return {
+    byteOrder: little ? 'little' : 'big',
+    majorVersion,
+    minorVersion,
+    accessible: view.getUint8(P_ACCESSIBLE) !== 0,
+    used: view.getInt32(P_USED, little),
+    overflow: view.getInt32(P_OVERFLOW, little),
+    modTimeStamp: view.getBigInt64(P_MOD_TIME_STAMP, little),
+    entryOffset,
+    numEntries: view.getInt32(P_NUM_ENTRIES, little),
+    size,
+  };
+}
+
+/** Finds the end of a NUL-terminated byte string within [start, end). */
+function nulTerminatedEnd(bytes: Uint8Array, start: number, end: number): number {
+  const nul = bytes.indexOf(0, start);
+  return nul === -1 || nul > end ? end : nul;
+}
+
+/**
+ * Walks the entries as jvmstat does and returns where each one is, checking every field
+ * against its entry and the region. Duplicated names are all returned, in file order.
+ */
+export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = readHeader(bytes)): EntryLocation[] {
+  const view = dataViewOf(bytes);
+  const u8 = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const little = header.byteOrder === 'little';
+  const limit = view.byteLength;
+  const entries: EntryLocation[] = [];
+  let at = header.entryOffset;
+  while (at < limit) {
+    if (at % 4 !== 0) throw corrupt(`perfdata: misaligned entry`, at);
+    if (at + 4 > limit) throw corrupt(`perfdata: entry header extends beyond the region end ${limit}`, at);
+    const length = view.getInt32(at, little);
+    if (length === 0) break; // the end of the allocated entries
+    if (length < ENTRY_HEADER_SIZE || length > limit - at) {
+      throw corrupt(`perfdata: entry_length ${length} is outside the ${ENTRY_HEADER_SIZE}..${limit - at} bytes left in the region`, at);
+    }
+    const nameOffset = view.getInt32(at + E_NAME_OFFSET, little);
+    const vectorLength = view.getInt32(at + E_VECTOR_LENGTH, little);
+    const typeCode = view.getUint8(at + E_DATA_TYPE);
+    const flags = view.getUint8(at + E_FLAGS);
+    const unitsByte = view.getUint8(at + E_DATA_UNITS);
+    const variabilityByte = view.getUint8(at + E_DATA_VARIABILITY);
+    const dataOffset = view.getInt32(at + E_DATA_OFFSET, little);
+
+    if (typeCode === 0 || !KNOWN_TYPE_CODES.includes(String.fromCharCode(typeCode))) {
+      throw corrupt(`perfdata: illegal type code 0x${typeCode.toString(16)}`, at + E_DATA_TYPE);
+    }
+    if (nameOffset < ENTRY_HEADER_SIZE || nameOffset > length) {
+      throw corrupt(`perfdata: name_offset ${nameOffset} is outside its entry of ${length} bytes`, at + E_NAME_OFFSET);
+    }
+    if (dataOffset < nameOffset || dataOffset > length) {
+      throw corrupt(`perfdata: data_offset ${dataOffset} is not between name_offset ${nameOffset} and the entry length ${length}`, at + E_DATA_OFFSET);
+    }
+    const variability = variabilityFromCode(variabilityByte);
+    if (variability === undefined) {
+      throw corrupt(`perfdata: invalid variability 0x${variabilityByte.toString(16)}`, at + E_DATA_VARIABILITY);
+    }
+    const units = unitsFromCode(unitsByte);
+    if (units === undefined) throw corrupt(`perfdata: invalid units 0x${unitsByte.toString(16)}`, at + E_DATA_UNITS);
+
+    // The name runs to its NUL or, with none, to the data (jvmstat takes the whole field).
+    const nameStart = at + nameOffset;
+    const name = utf8.decode(u8.subarray(nameStart, nulTerminatedEnd(u8, nameStart, at + dataOffset)));
+    const typeChar = String.fromCharCode(typeCode);
+    let type: 'long' | 'string';
+    if (vectorLength === 0) {
+      if (typeCode !== TYPE_LONG) {
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${typeChar}' for ${JSON.stringify(name)}`, at + E_DATA_TYPE);
+      }
+      if (dataOffset + 8 > length) throw corrupt(`perfdata: the 8-byte value of ${JSON.stringify(name)} extends beyond its entry`, at + E_DATA_OFFSET);
+      type = 'long';
+    } else {
+      if (typeCode !== TYPE_BYTE) {
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${typeChar}' for ${JSON.stringify(name)}`, at + E_DATA_TYPE);
+      }
+      if (units !== 'string') {
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported byte vector with units ${units} for ${JSON.stringify(name)}`, at + E_DATA_UNITS);
+      }
+      if (variability === 'monotonic') {
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported monotonic string ${JSON.stringify(name)}`, at + E_DATA_VARIABILITY);
+      }
+      if (vectorLength < 0 || vectorLength > length - dataOffset) {
+        throw corrupt(`perfdata: vector_length ${vectorLength} of ${JSON.stringify(name)} does not fit in its entry`, at + E_VECTOR_LENGTH);
+      }
+      type = 'string';
+    }
+    entries.push({
+      name, type, units, variability, supported: (flags & FLAG_SUPPORTED) !== 0,
+      offset: at, length, dataOffset: at + dataOffset, vectorLength,
+    });
+    at += length;
+  }
+  return entries;
+}
+
+/** Reads the current value of a located entry (a long, or a string up to its first NUL). */
+export function readEntryValue(bytes: PerfDataBytes, entry: EntryLocation, byteOrder: 'big' | 'little'): LongValue | string {
+  const view = dataViewOf(bytes);
+  if (entry.type === 'long') return readLongAt(view, entry.dataOffset, byteOrder === 'little');
+  const u8 = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const end = entry.dataOffset + entry.vectorLength;
+  return utf8.decode(u8.subarray(entry.dataOffset, nulTerminatedEnd(u8, entry.dataOffset, end)));
+}
+
+/** Names of the counters jvmstat derives from the prologue rather than from entries. */
+export const PSEUDO_COUNTER_NAMES = [
+  'sun.perfdata.majorVersion', 'sun.perfdata.minorVersion', 'sun.perfdata.size',
+  'sun.perfdata.used', 'sun.perfdata.overflow', 'sun.perfdata.timestamp',
+] as const;
+
+function pseudo(name: string, units: Units, variability: Variability, value: LongValue): LongCounterInfo {
+  return { name, type: 'long', units, variability, supported: false, value };
+}
+
+function longValueOf(v: bigint): LongValue {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/**
+ * jvmstat's sun.perfdata.* pseudo-counters for a prologue, exactly as jstat -snap shows them:
+ * all unsupported; size is the whole region; used/overflow are the prologue's signed ints.
+ */
+export function pseudoCounters(header: PerfDataHeader): LongCounterInfo[] {
+  return [
+    pseudo('sun.perfdata.majorVersion', 'none', 'constant', header.majorVersion),
+    pseudo('sun.perfdata.minorVersion', 'none', 'constant', header.minorVersion),
+    pseudo('sun.perfdata.size', 'bytes', 'monotonic', header.size),
+    pseudo('sun.perfdata.used', 'bytes', 'monotonic', header.used),
+    pseudo('sun.perfdata.overflow', 'bytes', 'monotonic', header.overflow),
+    pseudo('sun.perfdata.timestamp', 'ticks', 'monotonic', longValueOf(header.modTimeStamp)),
+  ];
+}
+
+/**
+ * Parses a whole region: the prologue and every counter, in file order. As in jvmstat's
+ * name map, a name that occurs twice keeps its first position and its last entry, and a
+ * real entry named like a pseudo-counter replaces it. The pseudo-counters (unless
+ * `pseudoCounters: false`) come after the region's own entries.
+ */
+export function parsePerfData(bytes: PerfDataBytes, options: ParseOptions = {}): ParsedPerfData {
+  const view = dataViewOf(bytes);
+  const header = readHeader(view);
+  const entries = locateEntries(view, header);
+  const counters: CounterInfo[] = [];
+  const index = new Map<string, number>();
+  const put = (c: CounterInfo): void => {
+    const i = index.get(c.name);
+    if (i === undefined) {
+      index.set(c.name, counters.length);
+      counters.push(c);
+    } else {
+      counters[i] = c;
+    }
+  };
+  for (const e of entries) {
+    const value = readEntryValue(view, e, header.byteOrder);
+    const base = { name: e.name, units: e.units, variability: e.variability, supported: e.supported };
+    put(e.type === 'long'
+      ? { ...base, type: 'long', value: value as LongValue }
+      : { ...base, type: 'string', value: value as string, maxLength: e.vectorLength });
+  }
+  if (options.pseudoCounters !== false) {
+    for (const p of pseudoCounters(header)) if (!index.has(p.name)) put(p);
+  }
+  return { header, counters };
+}

@@ -1,0 +1,285 @@
+/**
+ * A writer of hsperfdata v2.0 regions over a caller-supplied buffer, allocating entries
+ * exactly as HotSpot's PerfMemory::alloc and PerfData::create_entry do, in host byte order.
+ * Structural changes are single-threaded (the thread that owns the writer); counter
+ * updates go through the handles.
+ */
+import { PerfDataError } from './errors.js';
+import { HOST_LITTLE_ENDIAN, LongCounter, StringCounter, toInt64 } from './handles.js';
+import {
+  BYTE_ORDER_BIG, BYTE_ORDER_LITTLE, E_DATA_OFFSET, E_DATA_TYPE, E_DATA_UNITS, E_DATA_VARIABILITY,
+  E_ENTRY_LENGTH, E_FLAGS, E_NAME_OFFSET, E_VECTOR_LENGTH, FLAG_SUPPORTED, MAJOR_VERSION,
+  MINOR_VERSION, P_ACCESSIBLE, P_BYTE_ORDER, P_ENTRY_OFFSET, P_MAGIC, P_MAJOR, P_MINOR,
+  P_MOD_TIME_STAMP, P_NUM_ENTRIES, P_OVERFLOW, P_USED, PROLOGUE_SIZE, TYPE_BYTE, TYPE_LONG,
+  UNITS, VARIABILITIES, entryGeometry, unitsCode, variabilityCode,
+} from './layout.js';
+import { validateCounterName } from './names.js';
+import type { LongValue, Units, Variability } from './types.js';
+
+export interface LongCounterOptions {
+  /** Default 'none'. */
+  units?: Units;
+  /** Default 'variable'. */
+  variability?: Variability;
+  /** Initial value, default 0. */
+  value?: LongValue;
+  /** The entry's Supported flag, default true (jstat hides unsupported counters unless asked). */
+  supported?: boolean;
+}
+
+export interface StringCounterOptions {
+  /** 'constant' (default) or 'variable'; jvmstat rejects monotonic strings. */
+  variability?: Exclude<Variability, 'monotonic'>;
+  /**
+   * Bytes reserved including the NUL (the entry's vector_length). Default as HotSpot's
+   * PerfStringConstant: the value's UTF-8 length + 1, at most 1025; for a variable string at
+   * least 256.
+   */
+  maxLength?: number;
+  supported?: boolean;
+}
+
+export interface OverflowInfo {
+  /** The counter that did not fit. */
+  name: string;
+  /** Bytes its entry needed. */
+  size: number;
+  /** The prologue's overflow total after it. */
+  overflow: number;
+}
+
+export interface PerfDataWriterOptions {
+  /** Ticks for mod_time_stamp; default process.hrtime.bigint() (nanoseconds). */
+  clock?: () => bigint;
+  /** Called once, at the first counter that does not fit (the caller's cue to warn once). */
+  onOverflow?: (info: OverflowInfo) => void;
+}
+
+/** HotSpot's PerfMaxStringConstLength (1024) + 1 for the NUL. */
+export const MAX_STRING_CONSTANT_LENGTH = 1025;
+const DEFAULT_VARIABLE_STRING_LENGTH = 256;
+const encoder = new TextEncoder();
+
+function argumentError(message: string): PerfDataError {
+  return new PerfDataError('ERR_PERFDATA_ARGUMENT', `perfdata: ${message}`);
+}
+
+function checkLongValue(name: string, v: unknown): LongValue {
+  if (typeof v === 'bigint') {
+    if (v !== BigInt.asIntN(64, v)) throw argumentError(`value ${v} of ${name} is outside the signed 64-bit range`);
+    return v;
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw argumentError(`value ${String(v)} of ${name} is not an integer`);
+  if (!Number.isSafeInteger(v)) throw argumentError(`value ${v} of ${name} is not a safe integer; pass a bigint`);
+  return v;
+}
+
+/** Writes a region: the prologue at construction, then one entry per counter. */
+export class PerfDataWriter {
+  readonly buffer: ArrayBufferLike;
+  readonly size: number;
+  private readonly u8: Uint8Array;
+  private readonly i32: Int32Array;
+  private readonly b64: BigInt64Array;
+  private readonly view: DataView;
+  private readonly clock: () => bigint;
+  private readonly onOverflow: ((info: OverflowInfo) => void) | undefined;
+  private readonly handles = new Map<string, LongCounter | StringCounter>();
+  private top = PROLOGUE_SIZE;
+  private entries = 0;
+  private overflowBytes = 0;
+  private isClosed = false;
+
+  /**
+   * Zeroes `buffer` and writes a fresh prologue (host byte order, version 2.0, not yet
+   * accessible, used 0 as HotSpot starts). The buffer must be 8-byte sized and at least 32 bytes.
+   */
+  constructor(buffer: ArrayBufferLike, options: PerfDataWriterOptions = {}) {
+    if (!(buffer instanceof ArrayBuffer) && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) {
+      throw new PerfDataError('ERR_PERFDATA_BUFFER', 'perfdata: the writer needs an ArrayBuffer or SharedArrayBuffer');
+    }
+    if (buffer.byteLength < PROLOGUE_SIZE || buffer.byteLength % 8 !== 0) {
+      throw new PerfDataError('ERR_PERFDATA_BUFFER', `perfdata: a region of ${buffer.byteLength} bytes is not a multiple of 8 of at least ${PROLOGUE_SIZE}`);
+    }
+    this.buffer = buffer;
+    this.size = buffer.byteLength;
+    this.u8 = new Uint8Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.b64 = new BigInt64Array(buffer);
+    this.view = new DataView(buffer);
+    this.clock = options.clock ?? process.hrtime.bigint;
+    this.onOverflow = options.onOverflow;
+
+    this.u8.fill(0);
+    this.u8[P_BYTE_ORDER] = HOST_LITTLE_ENDIAN ? BYTE_ORDER_LITTLE : BYTE_ORDER_BIG;
+    this.u8[P_MAJOR] = MAJOR_VERSION;
+    this.u8[P_MINOR] = MINOR_VERSION;
+    this.view.setInt32(P_ENTRY_OFFSET, PROLOGUE_SIZE, HOST_LITTLE_ENDIAN);
+    // The magic goes in last: a reader that sees it sees a complete prologue.
+    this.view.setUint32(P_MAGIC, 0xcafec0c0, false);
+  }
+
+  /** Bytes allocated so far, prologue included (the prologue's `used` once an entry exists). */
+  get used(): number {
+    return this.top;
+  }
+  get numEntries(): number {
+    return this.entries;
+  }
+  /** Bytes of entries that did not fit, summed as HotSpot does. */
+  get overflow(): number {
+    return this.overflowBytes;
+  }
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** The handle of an existing counter. */
+  counter(name: string): LongCounter | StringCounter | undefined {
+    return this.handles.get(name);
+  }
+
+  /** Names of every counter created, in creation order (including overflowed ones). */
+  names(): string[] {
+    return [...this.handles.keys()];
+  }
+
+  /** Sets the prologue's accessible flag (done automatically when the first entry is published). */
+  setAccessible(accessible: boolean): void {
+    if (!this.isClosed) Atomics.store(this.u8, P_ACCESSIBLE, accessible ? 1 : 0);
+  }
+
+  /** Creates a 64-bit counter entry and returns its handle. */
+  long(name: string, options: LongCounterOptions = {}): LongCounter {
+    this.checkNew(name);
+    const units = options.units ?? 'none';
+    const variability = options.variability ?? 'variable';
+    if (!UNITS.includes(units)) throw argumentError(`unknown units ${JSON.stringify(units)} for ${name}`);
+    if (!VARIABILITIES.includes(variability)) throw argumentError(`unknown variability ${JSON.stringify(variability)} for ${name}`);
+    const value = toInt64(checkLongValue(name, options.value ?? 0));
+    const geometry = entryGeometry(name.length, 8, 0);
+    const at = this.allocate(name, geometry.size);
+    let handle: LongCounter;
+    if (at === undefined) {
+      handle = new LongCounter(name, new ArrayBuffer(8), 0);
+      handle.set(value);
+    } else {
+      this.writeHeader(at, name, geometry.size, geometry.dataOffset, 0, TYPE_LONG, options.supported ?? true, units, variability);
+      Atomics.store(this.b64, (at + geometry.dataOffset) / 8, value);
+      handle = new LongCounter(name, this.buffer, at + geometry.dataOffset);
+      this.publish(at, geometry.size);
+    }
+    this.handles.set(name, handle);
+    return handle;
+  }
+
+  /** Creates a string counter entry ('B' vector with units String) and returns its handle. */
+  string(name: string, value: string, options: StringCounterOptions = {}): StringCounter {
+    this.checkNew(name);
+    const variability = options.variability ?? 'constant';
+    if (variability !== 'constant' && variability !== 'variable') {
+      throw argumentError(`a string counter is constant or variable, not ${JSON.stringify(variability)} (${name})`);
+    }
+    const text = String(value);
+    let maxLength = options.maxLength;
+    if (maxLength === undefined) {
+      const needed = encoder.encode(text).length + 1;
+      maxLength = variability === 'constant'
+        ? Math.min(needed, MAX_STRING_CONSTANT_LENGTH)
+        : Math.max(needed, DEFAULT_VARIABLE_STRING_LENGTH);
+    }
+    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 0x7fffffff) {
+      throw argumentError(`maxLength ${String(maxLength)} of ${name} is not an integer from 1 to 2^31-1`);
+    }
+    const geometry = entryGeometry(name.length, 1, maxLength);
+    const at = this.allocate(name, geometry.size);
+    let handle: StringCounter;
+    if (at === undefined) {
+      handle = new StringCounter(name, new ArrayBuffer(maxLength), 0, maxLength);
+      handle.set(text);
+    } else {
+      this.writeHeader(at, name, geometry.size, geometry.dataOffset, maxLength, TYPE_BYTE, options.supported ?? true, 'string', variability);
+      handle = new StringCounter(name, this.buffer, at + geometry.dataOffset, maxLength);
+      handle.set(text);
+      this.publish(at, geometry.size);
+    }
+    this.handles.set(name, handle);
+    return handle;
+  }
+
+  /**
+   * Detaches every handle to private memory (they keep their values and keep working) and
+   * stops writing to the buffer, so the caller may unmap or reuse it.
+   */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const handle of this.handles.values()) handle.detach();
+  }
+
+  private checkNew(name: string): void {
+    validateCounterName(name);
+    if (this.handles.has(name)) {
+      throw new PerfDataError('ERR_PERFDATA_DUPLICATE', `perfdata: a counter named ${JSON.stringify(name)} already exists`);
+    }
+  }
+
+  /**
+   * PerfMemory::alloc: the entry fits only while top + size stays below the end (its `>=`
+   * test); otherwise its size is added to overflow and the counter lives in private memory.
+   */
+  private allocate(name: string, size: number): number | undefined {
+    if (this.isClosed) return undefined;
+    if (this.top + size >= this.size) {
+      const first = this.overflowBytes === 0;
+      this.overflowBytes = (this.overflowBytes + size) | 0;
+      Atomics.store(this.i32, P_OVERFLOW / 4, this.overflowBytes);
+      if (first && this.onOverflow !== undefined) this.onOverflow({ name, size, overflow: this.overflowBytes });
+      return undefined;
+    }
+    const at = this.top;
+    this.top += size;
+    return at;
+  }
+
+  /** Everything of the entry header but entry_length, which publish() stores last. */
+  private writeHeader(at: number, name: string, size: number, dataOffset: number, vectorLength: number,
+    type: number, supported: boolean, units: Units, variability: Variability): void {
+    const v = this.view;
+    const le = HOST_LITTLE_ENDIAN;
+    v.setInt32(at + E_NAME_OFFSET, 20, le);
+    v.setInt32(at + E_VECTOR_LENGTH, vectorLength, le);
+    v.setUint8(at + E_DATA_TYPE, type);
+    v.setUint8(at + E_FLAGS, supported ? FLAG_SUPPORTED : 0);
+    v.setUint8(at + E_DATA_UNITS, unitsCode(units));
+    v.setUint8(at + E_DATA_VARIABILITY, variabilityCode(variability));
+    v.setInt32(at + E_DATA_OFFSET, dataOffset, le);
+    const nameAt = at + 20;
+    for (let i = 0; i < name.length; i++) this.u8[nameAt + i] = name.charCodeAt(i);
+    this.u8.fill(0, nameAt + name.length, at + size);
+  }
+
+  /**
+   * Makes a fully written entry visible: entry_length (what jvmstat walks by), then used and
+   * num_entries, then mod_time_stamp, then accessible.
+   */
+  private publish(at: number, size: number): void {
+    Atomics.store(this.i32, (at + E_ENTRY_LENGTH) / 4, size);
+    this.entries++;
+    Atomics.store(this.i32, P_USED / 4, this.top);
+    Atomics.store(this.i32, P_NUM_ENTRIES / 4, this.entries);
+    Atomics.store(this.b64, P_MOD_TIME_STAMP / 8, BigInt.asIntN(64, this.clock()));
+    if (this.u8[P_ACCESSIBLE] === 0) Atomics.store(this.u8, P_ACCESSIBLE, 1);
+  }
+}
+
+/**
+ * A handle on an existing long entry of a region this process maps (e.g. in a worker
+ * thread), for add() from several threads. The region must be in host byte order.
+ */
+export function attachLongCounter(buffer: ArrayBufferLike, entry: { name: string; type: 'long' | 'string'; dataOffset: number }): LongCounter {
+  if (entry.type !== 'long' || entry.dataOffset % 8 !== 0 || entry.dataOffset + 8 > buffer.byteLength) {
+    throw argumentError(`${entry.name} is not an 8-byte aligned long entry inside the buffer`);
+  }
+  return new LongCounter(entry.name, buffer, entry.dataOffset);
+}
