@@ -29,7 +29,7 @@ function checkMode(mode: unknown): number {
  * close-on-exec; a symlink is never followed (ELOOP).
  */
 export function shmOpen(path: ShmPath, flags: number, mode = 0o600): ShmObject {
-  checkOpenFlags(flags, 'shm_open', typeof path === 'string' ? path : undefined);
+  checkOpenFlags(flags, 'shm_open', path === SHM_ANON ? 'SHM_ANON' : typeof path === 'string' ? path : undefined);
   const perm = checkMode(mode);
   const readOnly = (flags & O_ACCMODE) === O_RDONLY;
   if (path === SHM_ANON) {
