@@ -79,7 +79,6 @@ export class Mapping {
   readonly offset: number;
   readonly access: MapAccess;
   readonly #region: Region;
-  #mapped = true;
 
   /** @internal Use `mapFd()` or `ShmObject.map()`. */
   constructor(key: symbol, region: Region, skew: number, length: number, offset: number, access: MapAccess) {
@@ -94,7 +93,7 @@ export class Mapping {
 
   /** False once `unmap()` has run. */
   get mapped(): boolean {
-    return this.#mapped;
+    return this.#region.live;
   }
 
   /**
@@ -102,9 +101,8 @@ export class Mapping {
    * zeros and their writes reach no one. Calling it again does nothing.
    */
   unmap(): void {
-    if (!this.#mapped) return;
+    if (!this.#region.live) return;
     mmapAnonymousOver(this.#region.address, this.#region.length);
-    this.#mapped = false;
     this.#region.live = false;
     liveMappings--;
   }
@@ -153,7 +151,13 @@ export function mapFd(fd: number, options: MapFdOptions): Mapping {
   // 'read' keeps PROT_WRITE on a private mapping: a store through the view must not SIGSEGV.
   // On hugetlb, a private mapping reserves its copy-on-write pages now (ENOMEM here, not SIGBUS later).
   const address = mmap(0, span, PROT_READ | PROT_WRITE, flags, fd, offset - skew, path);
-  const mapping = new Mapping(token, { address, length: span, live: true }, skew, length, offset, access);
+  let mapping: Mapping;
+  try {
+    mapping = new Mapping(token, { address, length: span, live: true }, skew, length, offset, access);
+  } catch (err) {
+    munmap(address, span); // no view was made, so nothing can reach the range
+    throw err;
+  }
   liveMappings++;
   return mapping;
 }
