@@ -1,5 +1,5 @@
 /** shm_open, shm_unlink, shm_rename and memfd_create, after FreeBSD's shm_open(2). */
-import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, type Stats } from 'node:fs';
 import {
   memfdCreate as sysMemfdCreate, renameat2, getStatusFlags, setStatusFlags, isErrorCode, relabel,
   MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, RENAME_NOREPLACE, RENAME_EXCHANGE,
@@ -85,24 +85,25 @@ function finishOpen(fd: number, path: string, readOnly: boolean): ShmObject {
   return wrapFd(fd, { path, label: path, growsOnWrite: false, readOnly, blksize });
 }
 
-/** Where a name's file is: /dev/shm, or a hugetlbfs mount for a named large-page object. */
-function locate(name: string): string {
+/**
+ * Where a name's file is (/dev/shm, or a hugetlbfs mount for a named large-page object) and
+ * its lstat; `stats` is undefined when the name exists nowhere.
+ */
+function locate(name: string): { file: string; stats?: Stats } {
   const file = fileOf(name);
   try {
-    lstatSync(file);
-    return file;
+    return { file, stats: lstatSync(file) };
   } catch (err) {
-    if (!isErrorCode(err, 'ENOENT')) return file;
+    if (!isErrorCode(err, 'ENOENT')) throw err;
   }
   for (const { dir } of hugetlbfsMounts()) {
     try {
-      lstatSync(fileOf(name, dir));
-      return fileOf(name, dir);
+      return { file: fileOf(name, dir), stats: lstatSync(fileOf(name, dir)) };
     } catch {
       // not there either
     }
   }
-  return file;
+  return { file };
 }
 
 /**
@@ -113,10 +114,10 @@ function locate(name: string): string {
 export function shmUnlink(path: ShmPath): void {
   const name = checkName(path, 'shm_unlink');
   const label = `/${name}`;
-  const file = locate(name);
   try {
+    const { file, stats } = locate(name);
     // Only regular files are objects: a directory or symlink planted in /dev/shm is no object.
-    if (!lstatSync(file).isFile()) throw fail('ENOENT', 'shm_unlink', label);
+    if (stats === undefined || !stats.isFile()) throw fail('ENOENT', 'shm_unlink', label);
     accessSync(file, constants.W_OK);
     unlinkSync(file);
   } catch (err) {
@@ -136,10 +137,18 @@ export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
   if (badFlags || from === SHM_ANON || to === SHM_ANON) {
     throw fail('EINVAL', 'shm_rename', typeof from === 'string' ? from : 'SHM_ANON', typeof to === 'string' ? to : 'SHM_ANON');
   }
-  const fromFile = locate(checkName(from, 'shm_rename'));
-  const toFile = fileOf(checkName(to, 'shm_rename'), fromFile.slice(0, fromFile.lastIndexOf('/')));
+  const fromName = checkName(from, 'shm_rename');
+  const toName = checkName(to, 'shm_rename');
+  let located: ReturnType<typeof locate>;
+  try {
+    located = locate(fromName);
+  } catch (err) {
+    throw relabel(err, 'shm_rename', from, to);
+  }
+  const fromFile = located.file;
+  if (located.stats === undefined || !located.stats.isFile()) throw fail('ENOENT', 'shm_rename', from, to);
+  const toFile = fileOf(toName, fromFile.slice(0, fromFile.lastIndexOf('/')));
   const osFlags = flags === SHM_RENAME_NOREPLACE ? RENAME_NOREPLACE : flags === SHM_RENAME_EXCHANGE ? RENAME_EXCHANGE : 0;
-  if (!isRegularFile(fromFile)) throw fail('ENOENT', 'shm_rename', from, to);
   try {
     try {
       renameat2(fromFile, toFile, osFlags, from, to, 'shm_rename');
