@@ -1,0 +1,120 @@
+/**
+ * The file behind a shared region: `<base>/hsperfdata_<user>/<pid>`, made as HotSpot's
+ * create_sharedmem_resources makes it, plus the flock of JDK-8286030:
+ *  - the user directory is created 0755 if missing, and must be safe (see directory.ts);
+ *  - stale files in it are cleaned up first (see cleanup.ts);
+ *  - the file is opened through the directory's descriptor, O_NOFOLLOW, mode 0600, and must be
+ *    a regular file with a single link, owned by us; only then is it truncated (never before
+ *    the check, so a planted link cannot make us truncate someone else's file);
+ *  - an exclusive flock is taken and held until the region is closed, so neither a starting JVM
+ *    nor another perfmem process deletes it as stale;
+ *  - every page is written once, so a full disk fails here (ENOSPC), not as SIGBUS later;
+ *  - it is mapped shared, read-write.
+ */
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { flock, LOCK_EX, LOCK_NB } from '../sys/index.js';
+import { mapFd, type Mapping } from '../shm/index.js';
+import { cleanupStaleFiles } from './cleanup.js';
+import { makeUserDirectory, SecureDirectory } from './directory.js';
+import { PerfMemoryError } from './errors.js';
+import { userDirectory } from './paths.js';
+
+const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK, S_IFMT, S_IFREG } = constants;
+
+export class RegionFile {
+  #closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly mapping: Mapping,
+    private readonly dir: SecureDirectory,
+    private readonly name: string,
+    private readonly fd: number,
+    private readonly dev: number,
+    private readonly ino: number,
+    /** Names of stale files removed while creating it. */
+    readonly removedStale: string[],
+  ) {}
+
+  static create(base: string, user: string, euid: number, pid: number, size: number): RegionFile {
+    const dirPath = userDirectory(base, user);
+    makeUserDirectory(dirPath, euid);
+    const dir = SecureDirectory.open(dirPath, euid);
+    let fd = -1;
+    let locked = false;
+    const name = String(pid);
+    const path = dir.display(name);
+    try {
+      const removedStale = cleanupStaleFiles(dir, pid);
+      try {
+        fd = openSync(dir.at(name), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ELOOP') {
+          throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is a symbolic link`, path);
+        }
+        throw err;
+      }
+      const st = fstatSync(fd);
+      if ((st.mode & S_IFMT) !== S_IFREG) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is not a regular file`, path);
+      if (st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
+      if (euid !== 0 && st.uid !== euid) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is owned by uid ${st.uid}`, path);
+      if (!flock(fd, LOCK_EX | LOCK_NB)) {
+        throw new PerfMemoryError('ERR_REGION_IN_USE', `Region in use: another process holds the lock on ${path}`, path);
+      }
+      locked = true;
+      // Truncating to 0 first drops whatever a previous owner of this pid left in the file.
+      const zeros = new Uint8Array(size);
+      ftruncateSync(fd, 0);
+      ftruncateSync(fd, size);
+      for (let done = 0; done < size;) done += writeSync(fd, zeros, done, size - done, done);
+      const mapping = mapFd(fd, { length: size, access: 'readwrite', path });
+      return new RegionFile(path, mapping, dir, name, fd, st.dev, st.ino, removedStale);
+    } catch (err) {
+      if (fd >= 0) {
+        // Remove only a file we locked (never a live peer's), and only if the name still refers to it.
+        if (locked) {
+          try {
+            const st = fstatSync(fd);
+            const now = lstatSync(dir.at(name), { throwIfNoEntry: false });
+            if (now !== undefined && now.ino === st.ino && now.dev === st.dev && st.nlink === 1) unlinkSync(dir.at(name));
+          } catch {
+            // best effort
+          }
+        }
+        closeSync(fd);
+      }
+      dir.close();
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Removes the file (if the name still refers to it), unmaps the memory (views keep reading
+   * zeros, see perfmem/shm), then releases the lock by closing the descriptor. Safe at exit.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      const now = lstatSync(this.dir.at(this.name), { throwIfNoEntry: false });
+      if (now !== undefined && now.ino === this.ino && now.dev === this.dev) unlinkSync(this.dir.at(this.name));
+    } catch {
+      // already gone
+    }
+    try {
+      this.mapping.unmap();
+    } catch {
+      // the mapping is released when its buffer is collected
+    }
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.dir.close();
+  }
+}

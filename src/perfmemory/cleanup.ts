@@ -1,0 +1,74 @@
+/**
+ * Stale-file cleanup in a user directory, as a starting HotSpot JVM does it (with the flock
+ * rule of JDK-8286030): a file whose name is not a pid is removed; a file named after this
+ * process or after a process that is gone (kill(pid, 0) fails with ESRCH, or EPERM: such a
+ * process files its region under another user) is removed unless some live process holds an
+ * exclusive flock on it (a process in another pid namespace sharing this /tmp, say). A live
+ * process's file is never touched.
+ */
+import { closeSync, constants, openSync, unlinkSync } from 'node:fs';
+import { flock, LOCK_EX, LOCK_NB } from '../sys/index.js';
+import type { SecureDirectory } from './directory.js';
+import { pidFromFileName } from './paths.js';
+import { liveness } from './proc.js';
+
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
+
+/**
+ * True when nobody holds a lock on the file at `path` (then it is locked by us until `fd`
+ * closes). O_NONBLOCK keeps a planted FIFO from blocking the open.
+ */
+function unlockedFile(path: string): { fd: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (err) {
+    // A symlink (ELOOP) or something we cannot open is not a live region: let unlink decide.
+    return (err as { code?: string }).code === 'ENOENT' ? undefined : { fd: -1 };
+  }
+  try {
+    if (flock(fd, LOCK_EX | LOCK_NB)) return { fd };
+  } catch {
+    // flock unsupported on this file (e.g. a socket): treat as unlocked
+    return { fd };
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+function remove(dir: SecureDirectory, name: string): boolean {
+  try {
+    unlinkSync(dir.at(name));
+    return true;
+  } catch {
+    // Gone already, a directory planted here, or not ours to remove: harmless either way.
+    return false;
+  }
+}
+
+/** Removes stale files from `dir`; returns the names removed. */
+export function cleanupStaleFiles(dir: SecureDirectory, selfPid = process.pid): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = dir.names();
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = pidFromFileName(name);
+    if (pid === 0) {
+      if (remove(dir, name)) removed.push(name);
+      continue;
+    }
+    if (pid !== selfPid && liveness(pid) === 'alive') continue;
+    const held = unlockedFile(dir.at(name));
+    if (held === undefined) continue;
+    try {
+      if (remove(dir, name)) removed.push(name);
+    } finally {
+      if (held.fd >= 0) closeSync(held.fd);
+    }
+  }
+  return removed;
+}

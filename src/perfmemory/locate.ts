@@ -1,0 +1,135 @@
+/**
+ * Finding another process's region file, as HotSpot's attach does: the owning user is found by
+ * scanning the `hsperfdata_*` directories (get_user_name_slow: secure directories only, a
+ * regular non-empty file named after the pid, the newest ctime wins), in /tmp and in perfmem's
+ * other bases, and inside a container's /tmp (`/proc/<pid>/root/tmp`, where the file is named
+ * after the process's pid in its own namespace).
+ */
+import { constants, lstatSync, readdirSync, statSync } from 'node:fs';
+import { PerfMemoryError } from './errors.js';
+import { SecureDirectory } from './directory.js';
+import { DEFAULT_BASE, PERFDATA_DIR_PREFIX, SHM_BASE, userDirectory } from './paths.js';
+import { liveness, namespacePids } from './proc.js';
+
+/** A base directory to search, and the name the region file has there. */
+export interface SearchPlace {
+  base: string;
+  /** The pid the file is named after: the pid in the process's own pid namespace. */
+  filePid: number;
+}
+
+export interface FoundRegion {
+  pid: number;
+  user: string;
+  base: string;
+  filePid: number;
+  /** The user directory, `<base>/hsperfdata_<user>`. */
+  dir: string;
+  path: string;
+}
+
+/** The bases perfmem's own regions may live in: /tmp, /dev/shm and $PERFMEM_DIR. */
+export function localBases(): string[] {
+  const bases = [DEFAULT_BASE, SHM_BASE];
+  const env = process.env.PERFMEM_DIR;
+  if (env !== undefined && env !== '' && env.startsWith('/') && !bases.includes(env)) bases.push(env);
+  return bases;
+}
+
+function sameRootAsOurs(pid: number): boolean {
+  try {
+    const theirs = statSync(`/proc/${pid}/root`);
+    const ours = statSync('/');
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return true; // cannot look inside: treat it as ours
+  }
+}
+
+/** Where to look for `pid`'s region. */
+export function searchPlaces(pid: number, dir?: string): SearchPlace[] {
+  if (dir !== undefined) return [{ base: dir, filePid: pid }];
+  const places = localBases().map((base) => ({ base, filePid: pid }));
+  const nspids = namespacePids(pid);
+  const inner = nspids[nspids.length - 1] ?? pid;
+  if (inner !== pid || !sameRootAsOurs(pid)) {
+    // A container: its /tmp is reached through the process's root, the file named by its inner pid.
+    places.push({ base: `/proc/${pid}/root/tmp`, filePid: inner });
+    if (inner !== pid) places.push({ base: `/proc/${pid}/root/tmp`, filePid: pid });
+  }
+  return places;
+}
+
+/** ENOENT/ENOTDIR/EACCES on a directory mean "nothing here for us". */
+function listOrEmpty(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Finds the region file of `pid`. With `user`, only that user's directories are considered.
+ * Throws ERR_PROCESS_NOT_FOUND when the process is gone or has no file, ERR_PERFDATA_ACCESS when
+ * it belongs to someone this process may not signal, ERR_INSECURE_DIRECTORY when the only
+ * candidate lies in an unsafe directory.
+ */
+export function findRegion(pid: number, options: { dir?: string; user?: string } = {}): FoundRegion {
+  const alive = liveness(pid);
+  if (alive === 'gone') throw new PerfMemoryError('ERR_PROCESS_NOT_FOUND', `Process not found: no process ${pid}`);
+  if (alive === 'denied') throw new PerfMemoryError('ERR_PERFDATA_ACCESS', `Operation not permitted: cannot signal process ${pid}`);
+  const euid = process.geteuid?.() ?? 0;
+  let best: (FoundRegion & { ctimeMs: number }) | undefined;
+  let insecure: PerfMemoryError | undefined;
+  const places = searchPlaces(pid, options.dir);
+  for (const { base, filePid } of places) {
+    const users = options.user !== undefined
+      ? [options.user]
+      : listOrEmpty(base).filter((n) => n.startsWith(PERFDATA_DIR_PREFIX)).map((n) => n.slice(PERFDATA_DIR_PREFIX.length));
+    for (const user of users) {
+      const dir = userDirectory(base, user);
+      let secure: SecureDirectory;
+      try {
+        secure = SecureDirectory.open(dir, euid);
+      } catch (err) {
+        // Remember why a directory holding the file was refused, to say so if nothing else is found.
+        if (err instanceof PerfMemoryError && hasEntry(dir, filePid)) insecure ??= err;
+        continue;
+      }
+      try {
+        const st = lstatSync(secure.at(String(filePid)), { throwIfNoEntry: false });
+        if (st === undefined) continue;
+        const path = `${dir}/${filePid}`;
+        if ((st.mode & constants.S_IFMT) !== constants.S_IFREG || st.nlink > 1) {
+          // Skipped as HotSpot skips it; remembered to explain an empty result.
+          insecure ??= new PerfMemoryError('ERR_INSECURE_FILE',
+            `Insecure file: ${path} ${st.isSymbolicLink() ? 'is a symbolic link' : st.nlink > 1 ? `has ${st.nlink} hard links` : 'is not a regular file'}`, path);
+          continue;
+        }
+        if (st.size <= 0) continue;
+        if (best === undefined || st.ctimeMs > best.ctimeMs) {
+          best = { pid, user, base, filePid, dir, path, ctimeMs: st.ctimeMs };
+        }
+      } finally {
+        secure.close();
+      }
+    }
+  }
+  if (best !== undefined) {
+    const { ctimeMs: _ctime, ...found } = best;
+    return found;
+  }
+  if (insecure !== undefined) throw insecure;
+  const where = places.map((p) => `${p.base}/${PERFDATA_DIR_PREFIX}${options.user ?? '*'}/${p.filePid}`).join(', ');
+  throw new PerfMemoryError('ERR_PROCESS_NOT_FOUND', `Process not found: could not map vmid ${pid} to a user name (no file ${where})`);
+}
+
+function hasEntry(dir: string, name: number): boolean {
+  try {
+    lstatSync(`${dir}/${name}`);
+    return true;
+  } catch {
+    return false;
+  }
+}

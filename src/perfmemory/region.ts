@@ -1,0 +1,175 @@
+/**
+ * createRegion(): this process's PerfData region, through its life. One per process: a second
+ * call returns the first region until it is closed. By default it is the file
+ * /tmp/hsperfdata_<user>/<pid> that JDK tools read; when that cannot be made safely, the region
+ * lives in private memory and one warning says why (HotSpot's "Reverting to non-shared PerfMemory").
+ */
+import { writeFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+import {
+  PerfDataWriter, type LongCounter, type LongCounterOptions, type StringCounter, type StringCounterOptions,
+} from '../perfdata/index.js';
+import { RegionFile } from './backing.js';
+import { onProcessEnd, type ExitHook } from './exit.js';
+import { elapsedTicks, identityCounters } from './identity.js';
+import { resolveOptions, type RegionOptions, type ResolvedOptions } from './options.js';
+import { DEFAULT_BASE, effectiveUser, SHM_BASE } from './paths.js';
+
+export type { RegionOptions } from './options.js';
+
+const token = Symbol('Region');
+
+/** A process's region: counters published in the hsperfdata format. */
+export class Region {
+  /** The region file, or undefined when the region is in private memory. */
+  readonly path: string | undefined;
+  /** The region's size in bytes (a multiple of the page size). */
+  readonly size: number;
+  /** Where close() and process exit save the final region, if anywhere. */
+  readonly saveFile: string | undefined;
+  readonly #writer: PerfDataWriter;
+  readonly #buffer: ArrayBuffer;
+  readonly #file: RegionFile | undefined;
+  #hook: ExitHook | undefined;
+  #closed = false;
+
+  /** @internal Use createRegion(). */
+  constructor(key: symbol, opts: ResolvedOptions, buffer: ArrayBuffer, file: RegionFile | undefined) {
+    if (key !== token) throw new TypeError('a Region is made by createRegion()');
+    this.#buffer = buffer;
+    this.#file = file;
+    this.path = file?.path;
+    this.size = buffer.byteLength;
+    this.saveFile = opts.saveFile;
+    const where = this.path ?? 'the private region';
+    this.#writer = new PerfDataWriter(buffer, {
+      clock: elapsedTicks,
+      onOverflow: (info) => opts.warn('PERFMEM_REGION_OVERFLOW',
+        `perfmem: ${where} is full (${this.size} bytes): counter ${info.name} (${info.size} bytes) and any later ones ` +
+        'live in private memory only; give the region a larger size (option size, PERFMEM_SIZE)'),
+    });
+    for (const c of identityCounters()) {
+      if (c.kind === 'long') {
+        this.#writer.long(c.name, { units: c.units, variability: c.variability, value: c.value as number, supported: c.supported });
+      } else {
+        this.#writer.string(c.name, c.value as string, { variability: c.variability === 'variable' ? 'variable' : 'constant', supported: c.supported });
+      }
+    }
+  }
+
+  /** True when other processes can read the region (it has a file). */
+  get shared(): boolean {
+    return this.#file !== undefined && !this.#closed;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes of counters that did not fit, as the prologue's overflow field counts them. */
+  get overflow(): number {
+    return this.#writer.overflow;
+  }
+
+  /** A 64-bit counter: `inc()`, `add(n)`, `set(v)`, `get()`. Names are dotted ASCII identifiers, unique. */
+  long(name: string, options?: LongCounterOptions): LongCounter {
+    return this.#writer.long(name, options);
+  }
+
+  /** A string counter; a variable one can be `set()` later, up to `maxLength - 1` bytes. */
+  string(name: string, value: string, options?: StringCounterOptions): StringCounter {
+    return this.#writer.string(name, value, options);
+  }
+
+  /** The handle of a counter created earlier (identity counters included). */
+  counter(name: string): LongCounter | StringCounter | undefined {
+    return this.#writer.counter(name);
+  }
+
+  /** The region's live bytes (for this process's own view; copy before keeping them). */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.#buffer);
+  }
+
+  /** Writes the region as it is now to `path` (mode 0600), as -XX:PerfDataSaveFile does at exit. */
+  save(path: string): void {
+    writeFileSync(path, new Uint8Array(this.#buffer), { mode: 0o600 });
+  }
+
+  /**
+   * Saves the region to `saveFile` (if set), removes its file and releases its memory. Counter
+   * handles keep working in private memory. The next createRegion() makes a new region.
+   */
+  close(): void {
+    this.#end(true);
+  }
+
+  /** @internal What runs at process exit: the same as close(), without throwing. */
+  endAtExit(): void {
+    this.#end(false);
+  }
+
+  #end(throwOnSaveError: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#hook?.remove();
+    this.#hook = undefined;
+    if (current === this) current = undefined;
+    let saveError: unknown;
+    if (this.saveFile !== undefined) {
+      try {
+        this.save(this.saveFile);
+      } catch (err) {
+        saveError = err;
+      }
+    }
+    // Handles move to private memory first, so nothing writes to the mapping once it is gone.
+    this.#writer.close();
+    this.#file?.close();
+    if (saveError !== undefined && throwOnSaveError) throw saveError;
+  }
+
+  /** @internal */
+  setExitHook(hook: ExitHook): void {
+    this.#hook = hook;
+  }
+}
+
+let current: Region | undefined;
+
+/** This process's region, if createRegion() made one and it is not closed. */
+export function currentRegion(): Region | undefined {
+  return current;
+}
+
+/**
+ * Creates this process's region (or returns the one that exists). Options override the
+ * environment (PERFMEM_DIR, PERFMEM_SHM, PERFMEM_SIZE, PERFMEM_SAVE_FILE).
+ */
+export function createRegion(options: RegionOptions = {}): Region {
+  if (current !== undefined) return current;
+  const opts = resolveOptions(options);
+  let file: RegionFile | undefined;
+  if (opts.shared) {
+    const base = opts.base ?? (opts.shm ? SHM_BASE : DEFAULT_BASE);
+    const user = effectiveUser();
+    try {
+      file = RegionFile.create(base, user.name, user.uid, process.pid, opts.size);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      opts.warn('PERFMEM_PRIVATE_FALLBACK', `perfmem: cannot create a shared region in ${base}/hsperfdata_${user.name}: ${why}; using private memory (other processes cannot see this one)`);
+    }
+  }
+  const buffer = file?.mapping.buffer ?? new ArrayBuffer(opts.size);
+  let region: Region;
+  try {
+    region = new Region(token, opts, buffer, file);
+  } catch (err) {
+    file?.close();
+    throw err;
+  }
+  current = region;
+  // Signals reach only the main thread; a worker's region ends with the worker ('exit').
+  region.setExitHook(onProcessEnd(() => region.endAtExit(), { signals: isMainThread }));
+  return region;
+}

@@ -1,0 +1,249 @@
+/**
+ * A read-only view of a region that belongs to another process (or a saved file). It never maps
+ * the file: a peer can shrink a mapped file and the next access would SIGBUS this process. It
+ * reads with pread into its own buffer instead, and takes a copy as consistent: the prologue
+ * (used, num_entries, mod_time_stamp) must read the same before and after the copy, or the copy
+ * is taken again. A file that is corrupt, truncated, hostile or shrinking gives a coded Error.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import {
+  locateEntries, parsePerfData, pseudoCounters, readEntryValue, readHeader, PROLOGUE_SIZE,
+  type CounterInfo, type EntryLocation, type ParsedPerfData, type PerfDataHeader,
+} from '../perfdata/index.js';
+import { pageSize } from '../sys/index.js';
+import { PerfMemoryError } from './errors.js';
+
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, S_IFMT, S_IFREG } = constants;
+
+/** How often a copy is retaken when the writer changed the region's layout meanwhile. */
+const MAX_ATTEMPTS = 8;
+/** The largest region perfmem will read (HotSpot's PerfDataMemorySize is far smaller). */
+const MAX_SIZE = 1 << 30;
+
+/** Where a view's bytes come from. */
+export interface ByteSource {
+  /** Current size in bytes, or a coded error. */
+  size(): number;
+  /** Copies up to `length` bytes from `position` into `into`; returns the count copied. */
+  read(into: Uint8Array, length: number, position: number): number;
+  close(): void;
+}
+
+export interface OpenOptions {
+  /** Require a size that is a non-zero multiple of the page size (live regions). Default true. */
+  pageMultiple?: boolean;
+  /** Refuse symlinks and files with several links (live regions). Default true. */
+  strict?: boolean;
+}
+
+/** Checks a region file's size the way HotSpot's sharedmem_filesize does. */
+export function checkRegionSize(size: number, path: string, pageMultiple: boolean): void {
+  if (size === 0 || size > MAX_SIZE || (pageMultiple && size % pageSize !== 0)) {
+    throw new PerfMemoryError('ERR_PERFDATA_SIZE',
+      `Invalid PerfMemory size: ${path} holds ${size} bytes${pageMultiple ? `, not a non-zero multiple of the page size (${pageSize})` : ''}`, path);
+  }
+  if (size < PROLOGUE_SIZE) {
+    throw new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${path} holds ${size} bytes, less than a prologue`, path);
+  }
+}
+
+/** A region file read with pread. */
+export class FileSource implements ByteSource {
+  private constructor(private readonly fd: number, readonly path: string, private readonly pageMultiple: boolean) {}
+
+  /**
+   * Opens `openPath` read-only (no symlinks when strict; O_NONBLOCK so a planted FIFO cannot
+   * block) and checks it: a regular file, one link, a valid size. `path` names it in errors.
+   */
+  static open(openPath: string, path: string, options: OpenOptions = {}): FileSource {
+    const strict = options.strict ?? true;
+    const pageMultiple = options.pageMultiple ?? true;
+    let fd: number;
+    try {
+      fd = openSync(openPath, O_RDONLY | O_NONBLOCK | (strict ? O_NOFOLLOW : 0));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOENT') throw new PerfMemoryError('ERR_PROCESS_NOT_FOUND', `Process not found: ${path} does not exist`, path);
+      if (code === 'EACCES' || code === 'EPERM') throw new PerfMemoryError('ERR_PERFDATA_ACCESS', `Permission denied: ${path}`, path);
+      if (code === 'ELOOP') throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is a symbolic link`, path);
+      throw err;
+    }
+    try {
+      const st = fstatSync(fd);
+      if ((st.mode & S_IFMT) !== S_IFREG) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is not a regular file`, path);
+      if (strict && st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
+      checkRegionSize(st.size, path, pageMultiple);
+      return new FileSource(fd, path, pageMultiple);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  size(): number {
+    const size = fstatSync(this.fd).size;
+    checkRegionSize(size, this.path, this.pageMultiple);
+    return size;
+  }
+
+  read(into: Uint8Array, length: number, position: number): number {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, into, done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** This process's own region, read from its memory. */
+export class MemorySource implements ByteSource {
+  constructor(private readonly bytes: () => Uint8Array) {}
+  size(): number {
+    return this.bytes().byteLength;
+  }
+  read(into: Uint8Array, length: number, position: number): number {
+    const src = this.bytes();
+    const n = Math.max(0, Math.min(length, src.byteLength - position));
+    into.set(src.subarray(position, position + n));
+    return n;
+  }
+  close(): void {}
+}
+
+function sameLayout(a: Uint8Array, b: Uint8Array): boolean {
+  // Bytes 7..31 of the prologue: accessible, used, overflow, mod_time_stamp, entry_offset, num_entries.
+  for (let i = 7; i < PROLOGUE_SIZE; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A read-only view of a region: `snapshot()` takes a consistent copy; `detach()` lets go. */
+export class RegionView {
+  #source: ByteSource | undefined;
+  #bytes: Uint8Array;
+  #prologue = new Uint8Array(PROLOGUE_SIZE);
+  #header: PerfDataHeader | undefined;
+  #index: Map<string, EntryLocation> | undefined;
+
+  /** @internal Made by attach() and attachFile(). */
+  constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string) {
+    this.#source = source;
+    this.#bytes = new Uint8Array(source.size());
+  }
+
+  /** The prologue as of the last read (reads one when none was taken yet). */
+  get header(): PerfDataHeader {
+    return this.#header ?? this.snapshot().header;
+  }
+
+  /** False after detach(). */
+  get attached(): boolean {
+    return this.#source !== undefined;
+  }
+
+  private source(): ByteSource {
+    if (this.#source === undefined) throw new PerfMemoryError('ERR_DETACHED', `the view of ${this.path} is detached`, this.path);
+    return this.#source;
+  }
+
+  /** Copies the whole region into the view's buffer, consistently; returns that buffer. */
+  private copy(): Uint8Array {
+    const source = this.source();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const size = this.#bytes.byteLength;
+      const n = source.read(this.#bytes, size, 0);
+      if (n !== size) {
+        // The file changed size under us: re-check it (a valid new size is read again).
+        const now = source.size();
+        if (now !== size) this.#bytes = new Uint8Array(now);
+        lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${this.path} changed from ${size} to ${now} bytes while being read`, this.path);
+        continue;
+      }
+      if (source.read(this.#prologue, PROLOGUE_SIZE, 0) !== PROLOGUE_SIZE) continue;
+      if (!sameLayout(this.#bytes, this.#prologue)) {
+        lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `${this.path} kept changing while being read`, this.path);
+        continue;
+      }
+      return this.#bytes;
+    }
+    throw lastError;
+  }
+
+  /** A consistent copy of every counter and the prologue. */
+  snapshot(): ParsedPerfData {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const bytes = this.copy();
+      try {
+        const parsed = parsePerfData(bytes);
+        this.#header = parsed.header;
+        this.#index = undefined;
+        return parsed;
+      } catch (err) {
+        // A layout caught mid-change parses on the next copy; a corrupt file fails every time.
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  /** The counters of a fresh snapshot. */
+  counters(): CounterInfo[] {
+    return this.snapshot().counters;
+  }
+
+  /**
+   * One counter, read fresh, or undefined when the region has no such name. While the layout is
+   * unchanged only the prologue and the value are read.
+   */
+  get(name: string): CounterInfo | undefined {
+    const source = this.source();
+    if (this.#index !== undefined && this.#header !== undefined
+      && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && sameLayout(this.#bytes, this.#prologue)) {
+      const entry = this.#index.get(name);
+      if (entry === undefined) return pseudoCounters(this.#header).find((c) => c.name === name);
+      const length = entry.type === 'long' ? 8 : entry.vectorLength;
+      if (source.read(this.#bytes.subarray(entry.dataOffset), length, entry.dataOffset) === length) {
+        return info(entry, readEntryValue(this.#bytes, entry, this.#header.byteOrder));
+      }
+    }
+    const bytes = this.copy();
+    const header = readHeader(bytes);
+    const index = new Map<string, EntryLocation>();
+    for (const e of locateEntries(bytes, header)) index.set(e.name, e);
+    this.#header = header;
+    this.#index = index;
+    const entry = index.get(name);
+    if (entry !== undefined) return info(entry, readEntryValue(bytes, entry, header.byteOrder));
+    return pseudoCounters(header).find((c) => c.name === name); // a sun.perfdata.* one, or none
+  }
+
+  /** A copy of the region's raw bytes, consistent as in snapshot(). */
+  bytes(): Uint8Array {
+    return this.copy().slice();
+  }
+
+  /** Closes the file. Further reads throw ERR_DETACHED; detaching again does nothing. */
+  detach(): void {
+    const source = this.#source;
+    this.#source = undefined;
+    source?.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.detach();
+  }
+}
+
+function info(e: EntryLocation, value: string | number | bigint): CounterInfo {
+  const base = { name: e.name, units: e.units, variability: e.variability, supported: e.supported };
+  return e.type === 'long'
+    ? { ...base, type: 'long', value: value as number | bigint }
+    : { ...base, type: 'string', value: value as string, maxLength: e.vectorLength };
+}

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { listProcesses } from '../../src/perfmemory/index.js';
+import { FIXTURE_DIR } from '../perfdata/jdk.js';
+import { deadPid, sleeper, stop, tempBase } from './helpers.js';
+
+test('listProcesses reports kind, command and state, and tells a reused pid by its start time', async (t) => {
+  const { base, remove } = tempBase('list');
+  const child = sleeper();
+  t.after(async () => { await stop(child); remove(); });
+  const dir = `${base}/hsperfdata_alice`;
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  const dead = deadPid();
+  // A 2018 Tomcat's file named after a live pid: that pid now belongs to a later process.
+  copyFileSync(FIXTURE_DIR + 'cetra3_example', `${dir}/${child.pid}`);
+  copyFileSync(FIXTURE_DIR + 'xin_2036', `${dir}/${dead}`);
+  writeFileSync(`${dir}/not-a-pid`, 'ignored');
+  writeFileSync(`${dir}/123456789`, Buffer.alloc(0)); // empty: ignored
+  // An unsafe directory is not listed at all.
+  mkdirSync(`${base}/hsperfdata_mallory`);
+  chmodSync(`${base}/hsperfdata_mallory`, 0o777);
+  copyFileSync(FIXTURE_DIR + 'xin_2036', `${base}/hsperfdata_mallory/${child.pid}`);
+
+  const list = listProcesses({ dirs: [base], containers: false });
+  assert.deepEqual(list.map((p) => [p.pid, p.user, p.kind, p.state]).sort(), [
+    [child.pid, 'alice', 'jvm', 'stale'],
+    [dead, 'alice', 'jvm', 'stale'],
+  ].sort());
+  const tomcat = list.find((p) => p.pid === child.pid)!;
+  assert.equal(tomcat.command, 'org.apache.catalina.startup.Bootstrap start');
+  assert.equal(tomcat.vmName, 'Java HotSpot(TM) 64-Bit Server VM');
+  assert.equal(tomcat.startTime, 1522741576712);
+  assert.equal(tomcat.path, `${dir}/${child.pid}`);
+  assert.match(tomcat.vmArgs, /-Djava.util.logging.config.file=/);
+});
