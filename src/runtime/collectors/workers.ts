@@ -1,0 +1,73 @@
+/**
+ * The app's worker threads, seen from the main thread: each Worker created after start gets
+ * node.worker.<threadId>.* counters (event-loop utilization of its own loop, read with
+ * worker.performance.eventLoopUtilization(), and whether it has exited). Nothing runs inside
+ * the worker, so this works whether or not the worker itself loads perfmem.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { monotonicLong, variableLong, type Collector, type CounterRegistry, type LongHandle } from '../counters.js';
+import { msToTicks } from '../clock.js';
+import { PPM } from './event-loop.js';
+
+/** Beyond this many workers over the life of the process, new ones are only counted. */
+export const MAX_TRACKED_WORKERS = 64;
+
+interface Tracked {
+  worker: Worker;
+  active: LongHandle;
+  idle: LongHandle;
+  utilization: LongHandle;
+  exited: LongHandle;
+  last: EventLoopUtilization | undefined;
+  gone: boolean;
+}
+
+export function workersCollector(r: CounterRegistry): Collector {
+  const created = monotonicLong(r, 'node.workers.created', 'events');
+  const live = variableLong(r, 'node.workers.live', 'none');
+  const tracked: Tracked[] = [];
+  let liveCount = 0;
+
+  const onWorker = (worker: Worker): void => {
+    created.inc();
+    live.set(++liveCount);
+    let t: Tracked | undefined;
+    if (tracked.length < MAX_TRACKED_WORKERS) {
+      const base = `node.worker.${worker.threadId}`;
+      t = {
+        worker,
+        active: monotonicLong(r, `${base}.eventLoop.active`, 'ticks'),
+        idle: monotonicLong(r, `${base}.eventLoop.idle`, 'ticks'),
+        utilization: variableLong(r, `${base}.eventLoop.utilization`, 'none'),
+        exited: variableLong(r, `${base}.exited`, 'none'),
+        last: undefined,
+        gone: false,
+      };
+      tracked.push(t);
+    }
+    worker.once('exit', () => {
+      live.set(--liveCount);
+      if (t) { t.gone = true; t.exited.set(1); }
+    });
+  };
+  process.on('worker', onWorker);
+
+  return {
+    sample() {
+      for (const t of tracked) {
+        if (t.gone) continue;
+        // Before the worker's loop starts, its ELU reads as zeros.
+        const now = t.worker.performance.eventLoopUtilization();
+        t.active.set(msToTicks(now.active));
+        t.idle.set(msToTicks(now.idle));
+        if (t.last !== undefined) {
+          const dActive = now.active - t.last.active, dIdle = now.idle - t.last.idle;
+          t.utilization.set(dActive + dIdle > 0 ? Math.round((dActive / (dActive + dIdle)) * PPM) : 0);
+        }
+        t.last = now;
+      }
+    },
+    close() { process.off('worker', onWorker); },
+  };
+}

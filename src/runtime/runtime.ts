@@ -1,0 +1,35 @@
+/**
+ * The runtime counters over any counter registry (a region, or a bare perfdata writer in
+ * tests): declares every collector's counters, then samples them on the period.
+ */
+import { isMainThread } from 'node:worker_threads';
+import type { Collector, CounterRegistry } from './counters.js';
+import { startSampler, type Sampler } from './sampler.js';
+import { identityCollector } from './collectors/identity.js';
+import { processUsageCollector } from './collectors/process-usage.js';
+import { heapCollector } from './collectors/heap.js';
+import { gcCollector } from './collectors/gc.js';
+import { eventLoopCollector } from './collectors/event-loop.js';
+import { resourcesCollector } from './collectors/resources.js';
+import { workersCollector } from './collectors/workers.js';
+
+export interface RuntimeCountersOptions {
+  periodMs: number;
+  /** Resolution of the event-loop delay histogram in ms (default 10). */
+  delayResolutionMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/** Declares the runtime counters in `r` and starts sampling them. */
+export function startRuntimeCounters(r: CounterRegistry, options: RuntimeCountersOptions): Sampler {
+  const collectors: Collector[] = [
+    identityCollector(r),
+    processUsageCollector(r),
+    heapCollector(r),
+    gcCollector(r),
+    eventLoopCollector(r, options.delayResolutionMs),
+    resourcesCollector(r),
+  ];
+  if (isMainThread) collectors.push(workersCollector(r));
+  return startSampler(r, collectors, { periodMs: options.periodMs, onError: options.onError });
+}
