@@ -5,7 +5,7 @@
  * updates go through the handles.
  */
 import { PerfDataError } from './errors.js';
-import { HOST_LITTLE_ENDIAN, LongCounter, StringCounter, toInt64 } from './handles.js';
+import { HOST_LITTLE_ENDIAN, LongCounter, StringCounter, cString, toInt64 } from './handles.js';
 import {
   BYTE_ORDER_BIG, BYTE_ORDER_LITTLE, E_DATA_OFFSET, E_DATA_TYPE, E_DATA_UNITS, E_DATA_VARIABILITY,
   E_ENTRY_LENGTH, E_FLAGS, E_NAME_OFFSET, E_VECTOR_LENGTH, FLAG_SUPPORTED, MAJOR_VERSION,
@@ -180,7 +180,7 @@ export class PerfDataWriter {
     if (variability !== 'constant' && variability !== 'variable') {
       throw argumentError(`a string counter is constant or variable, not ${JSON.stringify(variability)} (${name})`);
     }
-    const text = String(value);
+    const text = cString(String(value));
     let maxLength = options.maxLength;
     if (maxLength === undefined) {
       const needed = encoder.encode(text).length + 1;
