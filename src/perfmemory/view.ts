@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import {
-  locateEntries, parsePerfData, pseudoCounters, readEntryValue, readHeader, PROLOGUE_SIZE,
+  locateEntries, PerfDataReader, pseudoCounters, readEntryValue, readHeader, PROLOGUE_SIZE,
   type CounterInfo, type EntryLocation, type ParsedPerfData, type PerfDataHeader,
 } from '../perfdata/index.js';
 import { pageSize } from '../sys/index.js';
@@ -122,33 +122,41 @@ function sameLayout(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** What a parse of one layout (prologue bytes 7..31) found: reused while the layout stays. */
-interface Layout {
-  /** The prologue this layout was read from. */
+/** Where each named entry's value is, for the layout (prologue bytes 7..31) in `key`. */
+interface EntryIndex {
   key: Uint8Array;
   header: PerfDataHeader;
-  /** The counters of the full parse, in order: names, types, units stay while the layout does. */
-  template: CounterInfo[];
-  /** Where each named entry's value is (the last entry of a name, as in the parse); made on demand. */
-  entries: Map<string, EntryLocation> | undefined;
+  /** The last entry of each name, as the parse keeps it. */
+  entries: Map<string, EntryLocation>;
 }
 
 /** A read-only view of a region: `snapshot()` takes a consistent copy; `detach()` lets go. */
 export class RegionView {
   #source: ByteSource | undefined;
-  #bytes: Uint8Array;
+  #spare!: Uint8Array;
+  #bytes!: Uint8Array;
   #prologue = new Uint8Array(PROLOGUE_SIZE);
-  #layout: Layout | undefined;
+  /** Reuses what it learnt of the entries while the region's layout stays the same. */
+  #reader = new PerfDataReader();
+  #header: PerfDataHeader | undefined;
+  #index: EntryIndex | undefined;
 
   /** @internal Made by attach() and attachFile(). */
   constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string) {
     this.#source = source;
-    this.#bytes = new Uint8Array(source.size());
+    this.#resize(source.size());
+  }
+
+  /** One spare byte past the end lets a single pread tell that the file grew. */
+  #resize(size: number): void {
+    this.#spare = new Uint8Array(size + 1);
+    this.#bytes = this.#spare.subarray(0, size);
+    this.#index = undefined;
   }
 
   /** The prologue as of the last read (reads one when none was taken yet). */
   get header(): PerfDataHeader {
-    return this.#layout?.header ?? this.snapshot().header;
+    return this.#header ?? this.snapshot().header;
   }
 
   /** False after detach(). */
@@ -167,14 +175,11 @@ export class RegionView {
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const size = this.#bytes.byteLength;
-      const n = source.read(this.#bytes, size, 0);
+      const n = source.read(this.#spare, size + 1, 0);
       if (n !== size) {
-        // The file changed size under us: re-check it (a valid new size is read again).
+        // The file shrank or grew: re-check its size (a valid new size is read again).
         const now = source.size();
-        if (now !== size) {
-          this.#bytes = new Uint8Array(now);
-          this.#layout = undefined;
-        }
+        if (now !== size) this.#resize(now);
         lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${this.path} changed from ${size} to ${now} bytes while being read`, this.path);
         continue;
       }
@@ -188,43 +193,15 @@ export class RegionView {
     throw lastError;
   }
 
-  /** The cached layout if `prologue` still describes it. */
-  private layoutFor(prologue: Uint8Array): Layout | undefined {
-    const layout = this.#layout;
-    return layout !== undefined && sameLayout(layout.key, prologue) ? layout : undefined;
-  }
-
-  private entriesOf(layout: Layout, bytes: Uint8Array): Map<string, EntryLocation> {
-    if (layout.entries === undefined) {
-      const entries = new Map<string, EntryLocation>();
-      for (const e of locateEntries(bytes, layout.header)) entries.set(e.name, e);
-      layout.entries = entries;
-    }
-    return layout.entries;
-  }
-
-  /**
-   * A consistent copy of every counter and the prologue. While the region's layout is unchanged
-   * (no entry added), only the values are decoded again.
-   */
+  /** A consistent copy of every counter and the prologue. */
   snapshot(): ParsedPerfData {
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const bytes = this.copy();
-      const layout = this.layoutFor(bytes);
-      if (layout !== undefined) {
-        const entries = this.entriesOf(layout, bytes);
-        const order = layout.header.byteOrder;
-        const counters = layout.template.map((c) => {
-          const e = entries.get(c.name);
-          return e === undefined ? { ...c } : info(e, readEntryValue(bytes, e, order));
-        });
-        return { header: { ...layout.header }, counters };
-      }
       try {
-        const parsed = parsePerfData(bytes);
-        this.#layout = { key: bytes.slice(0, PROLOGUE_SIZE), header: parsed.header, template: parsed.counters, entries: undefined };
-        return { header: { ...parsed.header }, counters: parsed.counters.map((c) => ({ ...c })) };
+        const parsed = this.#reader.read(bytes);
+        this.#header = parsed.header;
+        return parsed;
       } catch (err) {
         // A layout caught mid-change parses on the next copy; a corrupt file fails every time.
         lastError = err;
@@ -244,31 +221,24 @@ export class RegionView {
    */
   get(name: string): CounterInfo | undefined {
     const source = this.source();
-    if (source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE) {
-      const layout = this.layoutFor(this.#prologue);
-      if (layout?.entries !== undefined) {
-        const entry = layout.entries.get(name);
-        if (entry === undefined) return pseudoCounters(layout.header).find((c) => c.name === name);
-        const length = entry.type === 'long' ? 8 : entry.vectorLength;
-        if (source.read(this.#bytes.subarray(entry.dataOffset), length, entry.dataOffset) === length) {
-          return info(entry, readEntryValue(this.#bytes, entry, layout.header.byteOrder));
-        }
+    const known = this.#index;
+    if (known !== undefined && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && sameLayout(known.key, this.#prologue)) {
+      const entry = known.entries.get(name);
+      if (entry === undefined) return pseudoCounters(known.header).find((c) => c.name === name);
+      const length = entry.type === 'long' ? 8 : entry.vectorLength;
+      if (source.read(this.#bytes.subarray(entry.dataOffset), length, entry.dataOffset) === length) {
+        return info(entry, readEntryValue(this.#bytes, entry, known.header.byteOrder));
       }
     }
     const bytes = this.copy();
-    let layout = this.layoutFor(bytes);
-    if (layout === undefined) {
-      const header = readHeader(bytes);
-      const entries = new Map<string, EntryLocation>();
-      for (const e of locateEntries(bytes, header)) entries.set(e.name, e);
-      const template = [...entries.values()].map((e) => info(e, readEntryValue(bytes, e, header.byteOrder)));
-      for (const p of pseudoCounters(header)) if (!entries.has(p.name)) template.push(p);
-      layout = { key: bytes.slice(0, PROLOGUE_SIZE), header, template, entries };
-      this.#layout = layout;
-    }
-    const entry = this.entriesOf(layout, bytes).get(name);
-    if (entry !== undefined) return info(entry, readEntryValue(bytes, entry, layout.header.byteOrder));
-    return pseudoCounters(layout.header).find((c) => c.name === name); // a sun.perfdata.* one, or none
+    const header = readHeader(bytes);
+    const entries = new Map<string, EntryLocation>();
+    for (const e of locateEntries(bytes, header)) entries.set(e.name, e);
+    this.#index = { key: bytes.slice(0, PROLOGUE_SIZE), header, entries };
+    this.#header = header;
+    const entry = entries.get(name);
+    if (entry !== undefined) return info(entry, readEntryValue(bytes, entry, header.byteOrder));
+    return pseudoCounters(header).find((c) => c.name === name); // a sun.perfdata.* one, or none
   }
 
   /** A copy of the region's raw bytes, consistent as in snapshot(). */
@@ -280,7 +250,7 @@ export class RegionView {
   detach(): void {
     const source = this.#source;
     this.#source = undefined;
-    this.#layout = undefined;
+    this.#index = undefined;
     source?.close();
   }
 
