@@ -105,7 +105,7 @@ export class LongCounter {
       hi = i32[h] as number;
       lo = this.u32[this.l] as number;
     } while (hi !== i32[h]);
-    if (hi >= -0x200000 && hi < 0x200000) return hi * TWO_32 + lo;
+    if (hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
     return Atomics.load(this.b64, this.q);
   }
 

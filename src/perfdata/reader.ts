@@ -67,8 +67,8 @@ function corrupt(message: string, offset: number): PerfDataError {
 export function readLongAt(view: DataView, offset: number, littleEndian: boolean): LongValue {
   const hi = view.getInt32(offset + (littleEndian ? 4 : 0), littleEndian);
   const lo = view.getUint32(offset + (littleEndian ? 0 : 4), littleEndian);
-  // |hi| < 2^21 keeps hi * 2^32 + lo within Number.MAX_SAFE_INTEGER (2^53 - 1).
-  if (hi >= -0x200000 && hi < 0x200000) return hi * TWO_32 + lo;
+  // hi in (-2^21, 2^21) keeps hi * 2^32 + lo a safe integer; at hi = -2^21 only lo > 0 does.
+  if (hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
   return view.getBigInt64(offset, littleEndian);
 }
 

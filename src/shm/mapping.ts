@@ -126,3 +126,20 @@ export function mapFd(fd: number, options: MapFdOptions): Mapping {
   const address = mmap(0, span, PROT_READ | PROT_WRITE, flags, fd, offset - skew, path);
   return new Mapping(token, { address, length: span }, skew, length, offset, access);
 }
+
+/**
+ * Copies `source` into `fd` at `position` through a short-lived shared mapping, for files
+ * whose filesystem has no write(2) (hugetlbfs). No view escapes, so it munmaps at once.
+ * The caller keeps the range within the file's size.
+ */
+export function writeThroughMapping(fd: number, source: NodeJS.ArrayBufferView, position: number, granule: number, path?: string): number {
+  const skew = position % granule;
+  const span = Math.ceil((skew + source.byteLength) / granule) * granule;
+  const address = mmap(0, span, PROT_READ | PROT_WRITE, MAP_SHARED, fd, position - skew, path);
+  try {
+    new Uint8Array(view(address, span)).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), skew);
+  } finally {
+    munmap(address, span);
+  }
+  return source.byteLength;
+}

@@ -40,7 +40,10 @@ test('set() and add() accept numbers and bigints: a property over the whole 64-b
   const w = new PerfDataWriter(new ArrayBuffer(1024));
   const c = w.long('h.p');
   const int64 = fc.bigInt(INT64_MIN, INT64_MAX);
-  const value: fc.Arbitrary<LongValue> = fc.oneof(int64, fc.maxSafeInteger(), fc.integer({ min: -5, max: 2 ** 32 + 5 }));
+  const edges = [0n, 1n, -1n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n - 1n), -(2n ** 53n), INT64_MAX, INT64_MIN];
+  const edge = fc.constantFrom(...edges).chain((e) => fc.integer({ min: -2, max: 2 }).map((d) => BigInt.asIntN(64, e + BigInt(d))));
+  const value: fc.Arbitrary<LongValue> = fc.oneof(int64, edge, edge.map((e) => Number(e)).filter(Number.isSafeInteger),
+    fc.maxSafeInteger(), fc.integer({ min: -5, max: 2 ** 32 + 5 }));
   fc.assert(fc.property(value, value, (a, b) => {
     c.set(a);
     const expectA = BigInt.asIntN(64, BigInt(a));
