@@ -1,5 +1,283 @@
+/**
+ * `perfmem shm`: list and manage POSIX shared memory objects, after FreeBSD's posixshmcontrol(1).
+ * Each name is handled on its own: a failure prints one line and the rest still run (exit 1).
+ */
+import { constants } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
+import {
+  shmOpen, shmUnlink, shmCreateLargepage, listObjects, getPageSizes, SHM_LARGEPAGE_ALLOC_DEFAULT,
+  type ShmObject, type ShmObjectInfo,
+} from '../shm/index.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new UsageError('shm: not built yet');
+const USAGE = `usage: perfmem shm <command> [options]
+
+commands:
+  ls [-l] [--json]                      list the named objects (long: mode, owner, group, size, mtime)
+  create [-m mode] [-s size] [-l psind] name...
+                                        create objects (mode in octal, default 600; -l: large pages
+                                        of getPageSizes()[psind])
+  rm name...                            remove objects
+  stat [--json] name...                 show an object's attributes
+  dump name                             hex dump of an object's contents
+  truncate -s size name...              set the size of objects
+
+A name is '/name' (the leading slash may be left out). Sizes are bytes, or take a k, m, g or t
+suffix (powers of 1024).`;
+
+/** Bytes from '4096', '64k', '2M', '1g' (powers of 1024). */
+export function parseSize(text: string): number {
+  const m = /^(\d+)([kmgt]?)$/i.exec(text);
+  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m?.[2] ?? '').toLowerCase()] ?? 1;
+  const bytes = m ? Number(m[1]) * scale : NaN;
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`invalid size '${text}' (bytes, or a number with a k, m, g or t suffix)`);
+  return bytes;
+}
+
+/** Permission bits from an octal string ('600', '0644'). */
+export function parseMode(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text)) throw new UsageError(`invalid mode '${text}' (octal, e.g. 600)`);
+  return parseInt(text, 8);
+}
+
+/** '/name' from 'name' or '/name'. */
+export function objectName(text: string): string {
+  return text.startsWith('/') ? text : `/${text}`;
+}
+
+/** 'rw-r-----' for 0o640. */
+export function modeString(mode: number): string {
+  let s = '';
+  for (let shift = 6; shift >= 0; shift -= 3) {
+    const bits = (mode >> shift) & 7;
+    s += (bits & 4 ? 'r' : '-') + (bits & 2 ? 'w' : '-') + (bits & 1 ? 'x' : '-');
+  }
+  return s;
+}
+
+/** Names for uids/gids from /etc/passwd and /etc/group, falling back to the number. */
+function idNames(file: string): (id: number) => string {
+  const names = new Map<number, string>();
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name && id !== undefined && !names.has(Number(id))) names.set(Number(id), name);
+    }
+  } catch {
+    // No such database: numbers will do.
+  }
+  return (id) => names.get(id) ?? String(id);
+}
+
+/** Lines like `hexdump -C`: offset, 16 bytes in two groups of 8, printable ASCII; repeats as '*'. */
+export function hexdumpLines(bytes: Uint8Array, startOffset = 0, state = { previous: '', starred: false }): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    const row = bytes.subarray(i, i + 16);
+    const key = Buffer.from(row).toString('hex');
+    if (row.length === 16 && key === state.previous) {
+      if (!state.starred) lines.push('*');
+      state.starred = true;
+      continue;
+    }
+    state.previous = key;
+    state.starred = false;
+    let hex = '';
+    let text = '';
+    for (let j = 0; j < 16; j++) {
+      hex += (j < row.length ? row[j]!.toString(16).padStart(2, '0') : '  ') + (j === 7 ? '  ' : ' ');
+      if (j < row.length) text += row[j]! >= 0x20 && row[j]! < 0x7f ? String.fromCharCode(row[j]!) : '.';
+    }
+    lines.push(`${(startOffset + i).toString(16).padStart(8, '0')}  ${hex} |${text}|`);
+  }
+  return lines;
+}
+
+type Options = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+function parse(command: string, argv: string[], options: Options): { values: Record<string, string | boolean | undefined>; names: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
+    if (values.help) {
+      process.stdout.write(USAGE + '\n');
+      throw new UsageError('', 0);
+    }
+    return { values: values as Record<string, string | boolean | undefined>, names: positionals };
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const e = err as { code?: string; message: string };
+    const option = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`shm ${command}: unknown option '${option}'`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`shm ${command}: option '${option.split(',')[0]}' needs a value`);
+    throw new UsageError(`shm ${command}: ${e.message.split('\n')[0]}`);
+  }
+}
+
+function needNames(command: string, names: string[], max = Infinity): void {
+  if (names.length === 0) throw new UsageError(`shm ${command}: no object named (usage: perfmem shm ${command} ... name)`);
+  if (names.length > max) throw new UsageError(`shm ${command}: one name only`);
+}
+
+/** Runs `fn` for each name; an OS or perfmem error prints one line and makes the exit code 1. */
+async function eachName(names: string[], fn: (name: string) => void | Promise<void>): Promise<number> {
+  let status = 0;
+  for (const text of names) {
+    try {
+      await fn(objectName(text));
+    } catch (err) {
+      const e = err as { code?: unknown; message?: string };
+      if (typeof e.code !== 'string') throw err;
+      process.stderr.write(`perfmem: ${e.message}\n`);
+      status = 1;
+    }
+  }
+  return status;
+}
+
+function withObject<T>(name: string, flags: number, fn: (o: ShmObject) => T): T {
+  const o = shmOpen(name, flags);
+  try {
+    return fn(o);
+  } finally {
+    o.close();
+  }
+}
+
+/** Writes, waiting for the pipe to drain when it is full (a big dump into `less`). */
+async function out(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
+function jsonInfo(e: ShmObjectInfo, user: (id: number) => string, group: (id: number) => string): Record<string, unknown> {
+  return { name: e.name, size: e.size, mode: `0${e.mode.toString(8)}`, uid: e.uid, gid: e.gid, owner: user(e.uid), group: group(e.gid), mtime: e.mtime.toISOString() };
+}
+
+async function ls(argv: string[]): Promise<number> {
+  const { values, names } = parse('ls', argv, { long: { type: 'boolean', short: 'l' }, json: { type: 'boolean' } });
+  if (names.length > 0) throw new UsageError(`shm ls: unexpected argument '${names[0]}'`);
+  const objects = listObjects();
+  const user = idNames('/etc/passwd');
+  const group = idNames('/etc/group');
+  if (values.json) {
+    await out(JSON.stringify(objects.map((e) => jsonInfo(e, user, group)), null, 2) + '\n');
+  } else if (values.long) {
+    const rows = objects.map((e) => [modeString(e.mode), user(e.uid), group(e.gid), String(e.size), isoMinute(e.mtime), e.name]);
+    const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
+    for (const r of rows) {
+      await out(`${r[0]} ${r[1]!.padEnd(widths[1]!)} ${r[2]!.padEnd(widths[2]!)} ${r[3]!.padStart(widths[3]!)} ${r[4]} ${r[5]}\n`);
+    }
+  } else {
+    for (const e of objects) await out(e.name + '\n');
+  }
+  return 0;
+}
+
+function isoMinute(d: Date): string {
+  return d.toISOString().slice(0, 16).replace('T', ' ');
+}
+
+async function create(argv: string[]): Promise<number> {
+  const { values, names } = parse('create', argv, { mode: { type: 'string', short: 'm' }, size: { type: 'string', short: 's' }, largepage: { type: 'string', short: 'l' } });
+  const mode = typeof values.mode === 'string' ? parseMode(values.mode) : 0o600;
+  const size = typeof values.size === 'string' ? parseSize(values.size) : undefined;
+  let psind: number | undefined;
+  if (typeof values.largepage === 'string') {
+    psind = Number(values.largepage);
+    const sizes = getPageSizes();
+    if (!/^\d+$/.test(values.largepage) || psind < 1 || psind >= sizes.length) {
+      throw new UsageError(`shm create: -l takes a page size index from 1 to ${sizes.length - 1} (${sizes.slice(1).map((s, i) => `${i + 1}: ${s / 1024} KiB`).join(', ') || 'no huge pages here'})`);
+    }
+  }
+  needNames('create', names);
+  return eachName(names, (name) => {
+    // As posixshmcontrol: an existing object is opened, not an error.
+    const o = psind === undefined
+      ? shmOpen(name, constants.O_RDWR | constants.O_CREAT, mode)
+      : shmCreateLargepage(name, constants.O_RDWR, psind, SHM_LARGEPAGE_ALLOC_DEFAULT, mode);
+    try {
+      if (size !== undefined) o.truncate(size);
+    } finally {
+      o.close();
+    }
+  });
+}
+
+async function rm(argv: string[]): Promise<number> {
+  const { names } = parse('rm', argv, {});
+  needNames('rm', names);
+  return eachName(names, (name) => shmUnlink(name));
+}
+
+async function truncate(argv: string[]): Promise<number> {
+  const { values, names } = parse('truncate', argv, { size: { type: 'string', short: 's' } });
+  if (typeof values.size !== 'string') throw new UsageError('shm truncate: the size is required (-s size)');
+  const size = parseSize(values.size);
+  needNames('truncate', names);
+  return eachName(names, (name) => withObject(name, constants.O_RDWR, (o) => o.truncate(size)));
+}
+
+async function stat(argv: string[]): Promise<number> {
+  const { values, names } = parse('stat', argv, { json: { type: 'boolean' } });
+  needNames('stat', names);
+  const user = idNames('/etc/passwd');
+  const group = idNames('/etc/group');
+  const results: Record<string, unknown>[] = [];
+  const status = await eachName(names, async (name) => {
+    const s = withObject(name, constants.O_RDONLY, (o) => o.stat());
+    if (values.json) {
+      results.push({ name, size: s.size, mode: `0${s.mode.toString(8)}`, uid: s.uid, gid: s.gid, owner: user(s.uid), group: group(s.gid),
+        ino: s.ino, nlink: s.nlink, atime: s.atime.toISOString(), mtime: s.mtime.toISOString(), ctime: s.ctime.toISOString() });
+      return;
+    }
+    await out([
+      `path\t${name}`, `inode\t${s.ino}`, `mode\t${modeString(s.mode)} (0${s.mode.toString(8)})`, `nlink\t${s.nlink}`,
+      `owner\t${user(s.uid)}`, `group\t${group(s.gid)}`, `size\t${s.size}`,
+      `atime\t${s.atime.toISOString()}`, `mtime\t${s.mtime.toISOString()}`, `ctime\t${s.ctime.toISOString()}`, '',
+    ].join('\n'));
+  });
+  if (values.json) await out(JSON.stringify(results, null, 2) + '\n');
+  return status;
+}
+
+async function dump(argv: string[]): Promise<number> {
+  const { names } = parse('dump', argv, {});
+  needNames('dump', names, 1);
+  return eachName(names, async (name) => {
+    // pread into our own buffer, never a mapping: a peer shrinking the object cannot SIGBUS us.
+    const o = shmOpen(name, constants.O_RDONLY);
+    try {
+      const chunk = new Uint8Array(64 * 1024);
+      const state = { previous: '', starred: false };
+      let offset = 0;
+      for (;;) {
+        const n = o.read(chunk, offset);
+        if (n === 0) break;
+        const lines = hexdumpLines(chunk.subarray(0, n), offset, state);
+        if (lines.length > 0) await out(lines.join('\n') + '\n');
+        offset += n;
+      }
+      if (offset > 0) await out(offset.toString(16).padStart(8, '0') + '\n');
+    } finally {
+      o.close();
+    }
+  });
+}
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = { ls, list: ls, create, rm, stat, dump, truncate };
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    (name === undefined ? process.stderr : process.stdout).write(USAGE + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) throw new UsageError(`shm: unknown command '${name}' (try: ls, create, rm, stat, dump, truncate)`);
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof UsageError && err.exitCode === 0) return 0; // --help
+    throw err;
+  }
 }

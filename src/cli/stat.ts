@@ -1,5 +1,112 @@
+/**
+ * `perfmem stat -<option> [-h<lines>] [-t] <pid|file> [<interval>[ms|s] [<count>]]`: jstat's
+ * sampling tool for JVMs and Node processes alike. The JVM options print what the JDK's
+ * jstat prints for the same counters; Node processes get their own options (-cpu, -heap,
+ * -eventloop, -handles, and Node versions of -gc and -gcutil). A target that exits ends the
+ * output after its last complete row, with exit code 0.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Column, type StatOption, type Sample, headerLine, rowLine } from './columns.js';
 import { UsageError } from './errors.js';
+import { jvmOptions, timestampColumn } from './jvm-options.js';
+import { handlesColumns, nodeOptions } from './node-options.js';
+import { toSample } from './sample.js';
+import { parseStatArgs, statUsage } from './stat-args.js';
+import { type ProcessKind, kindOf, openTarget } from './target.js';
+import { writeOut } from './output.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new UsageError('stat: not built yet');
+/** The option set for a process kind: Node options first, the JVM ones for the rest. */
+export function findOption(name: string, kind: ProcessKind): StatOption | undefined {
+  if (kind === 'node') return nodeOptions.find((o) => o.name === name) ?? jvmOptions.find((o) => o.name === name);
+  return jvmOptions.find((o) => o.name === name);
+}
+
+/** The columns of one option for one process, with the timestamp first under -t. */
+export function columnsFor(option: StatOption, kind: ProcessKind, sample: Sample, timestamp: boolean): Column[] {
+  const columns = kind === 'node' && option.name === 'handles' ? handlesColumns(sample.keys()) : option.columns;
+  if (!timestamp) return columns;
+  return [timestampColumn, ...columns];
+}
+
+export function optionsListing(verbose: boolean): string {
+  const lines: string[] = [];
+  const groups: [string, StatOption[]][] = [['JVM', jvmOptions], ['Node', nodeOptions]];
+  if (!verbose) {
+    const names = new Set(groups.flatMap(([, opts]) => opts.map((o) => o.name)));
+    return [...names].sort().map((n) => `-${n}`).join('\n') + '\n';
+  }
+  for (const [kind, opts] of groups) {
+    lines.push(`${kind} processes:`);
+    for (const o of [...opts].sort((a, b) => a.name.localeCompare(b.name))) {
+      lines.push(`  -${o.name.padEnd(16)} ${o.summary}`);
+      for (const c of o.columns) lines.push(`      ${c.header.padEnd(12)} ${c.description}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseStatArgs(argv);
+  if (args.kind === 'help') {
+    await writeOut(`${statUsage}\n`);
+    return 0;
+  }
+  if (args.kind === 'options') {
+    await writeOut(optionsListing(args.verbose));
+    return 0;
+  }
+  const known = findOption(args.option, 'node') ?? findOption(args.option, 'jvm');
+  if (known === undefined) throw new UsageError(`stat: unknown option -${args.option} (perfmem stat -options lists them)`);
+
+  const target = openTarget(args.target);
+  let stopped = false;
+  const stop = () => { stopped = true; };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const first = target.read();
+    if (first === undefined) throw new UsageError(`process ${target.label} not found`, 1);
+    let current = toSample(first.counters);
+    const kind = kindOf(current);
+    const option = findOption(args.option, kind);
+    if (option === undefined) {
+      throw new UsageError(`stat: -${args.option} is for Node processes; ${target.label} is a ${kind === 'jvm' ? 'JVM' : 'non-Node process'}`);
+    }
+    const columns = columnsFor(option, kind, current, args.timestamp);
+    const header = headerLine(columns);
+    let previous: Sample | undefined;
+    let rows = 0;
+    let sinceHeader = 0;
+    if (args.headerEvery === 0) await writeOut(header + '\n');
+    for (;;) {
+      if (args.headerEvery > 0 && --sinceHeader <= 0) {
+        sinceHeader = args.headerEvery;
+        await writeOut(header + '\n');
+      }
+      await writeOut(rowLine(columns, { current, previous }) + '\n');
+      rows++;
+      if (args.count > 0 && rows >= args.count) break;
+      await interruptibleSleep(args.intervalMs, () => stopped);
+      if (stopped) break;
+      const next = target.read();
+      if (next === undefined) break; // the process exited: the output ends after its last row
+      previous = current;
+      current = toSample(next.counters);
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    target.close();
+  }
+}
+
+/** Sleeps in short steps so that Ctrl-C ends the output between rows, never inside one. */
+async function interruptibleSleep(ms: number, stopped: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (!stopped()) {
+    const left = end - Date.now();
+    if (left <= 0) return;
+    await sleep(Math.min(left, 100));
+  }
 }

@@ -41,6 +41,7 @@ export class RegionFile {
     makeUserDirectory(dirPath, euid);
     const dir = SecureDirectory.open(dirPath, euid);
     let fd = -1;
+    let locked = false;
     const name = String(pid);
     const path = dir.display(name);
     try {
@@ -58,8 +59,9 @@ export class RegionFile {
       if (st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
       if (euid !== 0 && st.uid !== euid) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is owned by uid ${st.uid}`, path);
       if (!flock(fd, LOCK_EX | LOCK_NB)) {
-        throw new PerfMemoryError('ERR_REGION_IN_USE', `Region in use: another process holds the lock on ${path}`, path);
+        throw new PerfMemoryError('ERR_REGION_IN_USE', `Region in use: another process (or this process's main thread) holds the lock on ${path}`, path);
       }
+      locked = true;
       // Truncating to 0 first drops whatever a previous owner of this pid left in the file.
       const zeros = new Uint8Array(size);
       ftruncateSync(fd, 0);
@@ -69,13 +71,15 @@ export class RegionFile {
       return new RegionFile(path, mapping, dir, name, fd, st.dev, st.ino, removedStale);
     } catch (err) {
       if (fd >= 0) {
-        // Remove only the file we opened, and only if it is still the one under that name.
-        try {
-          const st = fstatSync(fd);
-          const now = lstatSync(dir.at(name), { throwIfNoEntry: false });
-          if (now !== undefined && now.ino === st.ino && now.dev === st.dev && st.nlink === 1) unlinkSync(dir.at(name));
-        } catch {
-          // best effort
+        // Remove only a file we locked (never a live peer's), and only if the name still refers to it.
+        if (locked) {
+          try {
+            const st = fstatSync(fd);
+            const now = lstatSync(dir.at(name), { throwIfNoEntry: false });
+            if (now !== undefined && now.ino === st.ino && now.dev === st.dev && st.nlink === 1) unlinkSync(dir.at(name));
+          } catch {
+            // best effort
+          }
         }
         closeSync(fd);
       }

@@ -5,8 +5,9 @@
  *
  * The process must end exactly as it would have without us:
  * - 'exit' listeners cannot change the exit code, and ours never throws.
- * - A signal listener is installed only for a signal the process does not ignore (nohup's SIGHUP
- *   stays ignored). When the signal arrives and ours is the only listener, the cleanup runs, our
+ * - A signal listener is installed only for a signal not ignored right now (SigIgn): a signal
+ *   some native code set to SIG_IGN stays ignored. (Node resets inherited dispositions at startup,
+ *   so under nohup plain Node dies of SIGHUP, and so does a process with a region.) When the signal arrives and ours is the only listener, the cleanup runs, our
  *   listeners are removed (Node restores the default action) and the signal is raised again,
  *   so the process dies by that signal. When the app has its own listener, the app owns the
  *   signal: we do nothing then, and the 'exit' listener cleans up if the app exits.

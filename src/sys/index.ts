@@ -24,6 +24,7 @@ const c_fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
 const c_renameat2 = libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
 const c_flock = libc.func('int flock(int fd, int operation)');
 const c_sysconf = libc.func('long sysconf(int name)');
+const c_fallocate = libc.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)');
 
 /** Linux values (identical on x86-64 and arm64). */
 export const PROT_NONE = 0;
@@ -40,7 +41,11 @@ export const MAP_HUGE_SHIFT = 26;
 export const MFD_CLOEXEC = 0x1;
 export const MFD_ALLOW_SEALING = 0x2;
 export const MFD_HUGETLB = 0x4;
+/** memfd_create with MFD_HUGETLB: log2 of the huge page size, shifted by this, picks the size. */
+export const MFD_HUGE_SHIFT = 26;
 
+export const F_GETFL = 3;
+export const F_SETFL = 4;
 export const F_ADD_SEALS = 1033;
 export const F_GET_SEALS = 1034;
 export const F_SEAL_SEAL = 0x1;
@@ -103,6 +108,21 @@ export function getSeals(fd: number): number {
 /** fcntl(fd, F_ADD_SEALS, seals). */
 export function addSeals(fd: number, seals: number): void {
   check(c_fcntl(fd, F_ADD_SEALS, seals) as number, 'fcntl');
+}
+
+/** fcntl(fd, F_GETFL): the open file description's status flags (O_NONBLOCK, O_APPEND, ...). */
+export function getStatusFlags(fd: number): number {
+  return check(c_fcntl(fd, F_GETFL, 0) as number, 'fcntl');
+}
+
+/** fcntl(fd, F_SETFL, flags): only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK change. */
+export function setStatusFlags(fd: number, flags: number): void {
+  check(c_fcntl(fd, F_SETFL, flags) as number, 'fcntl');
+}
+
+/** fallocate(2) with mode 0: allocates [offset, offset+len) now (hugetlbfs: the huge pages). */
+export function fallocate(fd: number, offset: number, len: number, path?: string): void {
+  check(c_fallocate(fd, 0, offset, len) as number, 'fallocate', path);
 }
 
 /** renameat2(2) relative to the current directory; `label*` name the paths in errors. */

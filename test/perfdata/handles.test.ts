@@ -40,7 +40,10 @@ test('set() and add() accept numbers and bigints: a property over the whole 64-b
   const w = new PerfDataWriter(new ArrayBuffer(1024));
   const c = w.long('h.p');
   const int64 = fc.bigInt(INT64_MIN, INT64_MAX);
-  const value: fc.Arbitrary<LongValue> = fc.oneof(int64, fc.maxSafeInteger(), fc.integer({ min: -5, max: 2 ** 32 + 5 }));
+  const edges = [0n, 1n, -1n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n - 1n), -(2n ** 53n), INT64_MAX, INT64_MIN];
+  const edge = fc.constantFrom(...edges).chain((e) => fc.integer({ min: -2, max: 2 }).map((d) => BigInt.asIntN(64, e + BigInt(d))));
+  const value: fc.Arbitrary<LongValue> = fc.oneof(int64, edge, edge.map((e) => Number(e)).filter(Number.isSafeInteger),
+    fc.maxSafeInteger(), fc.integer({ min: -5, max: 2 ** 32 + 5 }));
   fc.assert(fc.property(value, value, (a, b) => {
     c.set(a);
     const expectA = BigInt.asIntN(64, BigInt(a));
@@ -96,6 +99,10 @@ test('strings truncate to maxLength - 1 bytes at a UTF-8 boundary and NUL-fill t
   assert.equal(s.get(), 'abcde');
   s.set('😀😀'); // 4 + 4 bytes: only one fits
   assert.equal(s.get(), '😀');
+  s.set('abcdefg');
+  s.set('ab\0cd'); // a NUL ends a C string: nothing after it is stored
+  assert.equal(s.get(), 'ab');
+  assert.deepEqual([...new Uint8Array(buf, 32 + 20 + 'h.s'.length + 1, 8)], [0x61, 0x62, 0, 0, 0, 0, 0, 0]);
   s.set('');
   assert.equal(s.get(), '');
   const entry = parsePerfData(buf, { pseudoCounters: false }).counters[0];

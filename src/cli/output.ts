@@ -1,0 +1,21 @@
+/**
+ * Writing to stdout from a long-running command: waits when the pipe is full, and ends the
+ * process quietly when the reader goes away (`perfmem stat ... | head`), as Unix tools do.
+ */
+import { once } from 'node:events';
+
+let guarded = false;
+
+function guardBrokenPipe(): void {
+  if (guarded) return;
+  guarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
+export async function writeOut(text: string): Promise<void> {
+  guardBrokenPipe();
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
