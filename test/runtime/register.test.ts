@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attach } from '../../src/perfmemory/index.js';
 import { loopStatus } from '../../src/runtime/index.js';
@@ -244,6 +245,27 @@ test('a worker thread (which runs the preload too) is published by the main thre
     app.kill();
     await app.exited;
     base.remove();
+  }
+});
+
+test('PERFMEM_SHM puts the region in /dev/shm, the watchdog maps it there, PERFMEM_DEBUG says so', async () => {
+  const app = await AppProcess.start({ env: { PERFMEM_SHM: '1', PERFMEM_WATCHDOG: '1', PERFMEM_DEBUG: '1', PERFMEM_PERIOD_MS: PERIOD } });
+  try {
+    const path = `/dev/shm/hsperfdata_${userInfo().username}/${app.pid}`;
+    assert.ok(exists(path));
+    const c = await eventually(() => {
+      const m = read(app.pid, '/dev/shm');
+      assert.ok(num(m, 'node.watchdog.heartbeat') > 0);
+      return m;
+    });
+    assert.equal(num(c, 'node.pid'), app.pid);
+    assert.equal(app.stderr, `perfmem[${app.pid}]: publishing into ${path} every 100 ms, with a watchdog thread\n`);
+    app.send('exit 0');
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(exists(path), false);
+  } finally {
+    app.kill();
+    await app.exited;
   }
 });
 
