@@ -333,6 +333,9 @@ test('jstat -gcutil shows the V8 heap and the true GC counts of a Node process',
     assert.ok(old > 0 && old <= 100, `O ${old}`);
     const e = Number(col('E'));
     assert.ok(e >= 0 && e <= 100, `E ${e}`);
+    // -gccause: the last cause of an idle app after gc() is the explicit call.
+    const cause = spawnSync('jstat', ['-gccause', String(app.pid)], { encoding: 'utf8' }).stdout;
+    if (read(app.pid, '/tmp').get('node.gc.last.kind')?.value === 'major') assert.match(cause, /System\.gc\(\)\s+No GC\s*$/);
   } finally {
     app.kill();
     await app.exited;
