@@ -248,6 +248,27 @@ test('a worker thread (which runs the preload too) is published by the main thre
   }
 });
 
+test('a cluster worker gets its own region (execArgv inheritance) carrying the primary as ppid', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD } });
+  let workerPid = 0;
+  try {
+    workerPid = Number((await app.request('fork', /^forked (\d+)$/))[1]);
+    const c = await eventually(() => read(workerPid, base.dir));
+    assert.equal(num(c, 'node.ppid'), app.pid);
+    assert.equal(c.get('sun.rt.javaCommand')?.value, APP);
+    app.child.stdin!.end(); // the primary ends its worker (SIGTERM), then has nothing left to do
+    const end = await Promise.race([app.exited, sleep(5000).then(() => 'timeout' as const)]);
+    assert.deepEqual(end, { code: 0, signal: null });
+    await eventually(() => assert.equal(exists(base.regionPath(workerPid)), false));
+  } finally {
+    if (workerPid > 0) try { process.kill(workerPid, 'SIGKILL'); } catch { /* already gone */ }
+    app.kill();
+    await app.exited;
+    base.remove();
+  }
+});
+
 test('PERFMEM_SHM puts the region in /dev/shm, the watchdog maps it there, PERFMEM_DEBUG says so', async () => {
   const app = await AppProcess.start({ env: { PERFMEM_SHM: '1', PERFMEM_WATCHDOG: '1', PERFMEM_DEBUG: '1', PERFMEM_PERIOD_MS: PERIOD } });
   try {
