@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attach } from '../../src/perfmemory/index.js';
 import { loopStatus } from '../../src/runtime/index.js';
@@ -54,6 +55,21 @@ test('a preloaded app publishes its identity and runtime counters', async () => 
   } finally {
     app.kill();
     await app.exited;
+    base.remove();
+  }
+});
+
+test('the package entry `--import perfmem/register` works (self-reference from the package root)', () => {
+  const base = tempBase();
+  try {
+    const repo = fileURLToPath(new URL('../../../', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'perfmem/register', '-e',
+      'const fs = require("node:fs"); process.stdout.write(String(fs.existsSync(process.argv[1] + "/" + process.pid)))', base.regionPath(0).replace(/\/0$/, '')],
+    { cwd: repo, encoding: 'utf8', env: { ...process.env, PERFMEM_DIR: base.dir } });
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, 'true');
+    assert.equal(r.status, 0);
+  } finally {
     base.remove();
   }
 });
