@@ -74,6 +74,31 @@ test('the package entry `--import perfmem/register` works (self-reference from t
   }
 });
 
+test('start(options): bad options warn once each and fall back; a second call returns the first handle; stop() stops sampling', () => {
+  const base = tempBase();
+  try {
+    const script = fileURLToPath(new URL('../fixtures/runtime-start.js', import.meta.url));
+    const r = spawnSync(process.execPath, [script, JSON.stringify({ periodMs: 'often', size: -1, dir: base.dir, watchdog: 'yes' })],
+      { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { started: boolean; same: boolean; config: { periodMs: number; watchdog: boolean; region: object };
+      path: string; countAfterStop: number; countLater: number };
+    assert.equal(out.started, true);
+    assert.equal(out.same, true);
+    assert.deepEqual(out.config, { disabled: false, periodMs: 1000, debug: false, watchdog: false, delayResolutionMs: 50, region: { dir: base.dir } });
+    assert.equal(out.path, base.regionPath(r.pid!));
+    assert.equal(out.countLater, out.countAfterStop);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('PERFMEM_BAD_CONFIG'));
+    assert.equal(warnings.length, 3, r.stderr);
+    assert.match(r.stderr, /option periodMs="often" is not a whole number/);
+    assert.match(r.stderr, /option size=-1 is not a size in bytes/);
+    assert.match(r.stderr, /option watchdog="yes" is not a boolean/);
+    assert.equal(exists(base.regionPath(r.pid!)), false, 'removed at exit');
+  } finally {
+    base.remove();
+  }
+});
+
 test('GC counters rise after global.gc() under --expose-gc, in node.gc.* and sun.gc.collector.1', async () => {
   const base = tempBase();
   const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD }, nodeArgs: ['--expose-gc'] });
