@@ -120,14 +120,29 @@ export function bufferOf(view: DataView): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/** V8's longest string has 2^29 - 24 code units; UTF-8 never decodes to more units than bytes. */
+const MAX_DECODED_BYTES = (1 << 29) - 24;
+/** Names and most strings are short: scan them in JavaScript, longer ones natively. */
+const SHORT_SCAN = 64;
+
 /**
  * Decodes the bytes in [start, end) up to the first NUL as UTF-8 (malformed sequences become
- * U+FFFD, as Java's decoder does).
+ * U+FFFD, as Java's decoder does). The NUL search never leaves [start, end), so a hostile
+ * region without NULs costs linear time, not quadratic.
+ * @internal
  */
-/** @internal */
 export function decodeString(bytes: Buffer, start: number, end: number): string {
-  const nul = bytes.indexOf(0, start);
-  return bytes.toString('utf8', start, nul === -1 || nul > end ? end : nul);
+  const short = Math.min(end, start + SHORT_SCAN);
+  let stop = start;
+  while (stop < short && bytes[stop] !== 0) stop++;
+  if (stop === short && short < end) {
+    const nul = bytes.subarray(short, end).indexOf(0);
+    stop = nul === -1 ? end : short + nul;
+  }
+  if (stop - start > MAX_DECODED_BYTES) {
+    throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: a string of ${stop - start} bytes is longer than JavaScript strings can be`, start);
+  }
+  return bytes.toString('utf8', start, stop);
 }
 
 /**

@@ -168,6 +168,23 @@ test('what jvmstat tolerates is read the same way', () => {
   assert.deepEqual(withPseudo.map((c) => [c.value, c.supported]), [[5, true]]);
 });
 
+test('long names and strings are found up to their NUL, and only within their field', () => {
+  const w = new PerfDataWriter(new ArrayBuffer(16384));
+  const longName = Array.from({ length: 15 }, (_, i) => `segment${i}x`).join('.');
+  w.long(longName, { value: 9 });
+  w.string('l.s', 'é'.repeat(1500), { maxLength: 4000 });
+  const bytes = new Uint8Array(w.buffer);
+  const parsed = parsePerfData(bytes, { pseudoCounters: false }).counters;
+  assert.deepEqual(parsed.map((c) => [c.name, c.type === 'string' ? c.value.length : c.value]), [[longName, 9], ['l.s', 1500]]);
+  // Without its NUL, a string field ends at vector_length even when the next bytes are not zero.
+  const entries = locateEntries(bytes);
+  const s = entries[1]!;
+  bytes.fill(0x41, s.dataOffset, s.dataOffset + s.vectorLength);
+  bytes.fill(0x42, s.dataOffset + s.vectorLength, s.offset + s.length);
+  const value = parsePerfData(bytes, { pseudoCounters: false }).counters[1]!.value as string;
+  assert.equal(value, 'A'.repeat(4000));
+});
+
 test('big-endian regions (as SPARC or AIX JVMs write them) parse to the same counters', () => {
   for (const original of originals) {
     const big = toByteOrder(original, 'big');
