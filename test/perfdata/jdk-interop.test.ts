@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { PerfDataWriter, locateEntries, parsePerfData, toByteOrder, type CounterInfo } from '../../src/perfdata/index.js';
 import { formatSnap } from '../../src/cli/snap-format.js';
 import { haveJdk, jstatSnap } from './jdk.js';
+import { reencode } from './reencode.js';
+import { execFileSync } from 'node:child_process';
 
 function writeDemoRegion(): ArrayBuffer {
   const buf = new ArrayBuffer(8192);
@@ -51,6 +53,21 @@ test('jstat -snap reads a region written by perfmem, in both byte orders, exactl
     }
   } finally {
     for (const [path] of files) rmSync(path, { force: true });
+  }
+});
+
+test('golden: a JDK 17 region (-XX:+PerfDataSaveToFile) re-encodes to identical bytes with the writer', (t) => {
+  if (!haveJdk()) return t.skip('java not found');
+  const path = join(tmpdir(), `perfmem-perfdata-jdk17-${process.pid}`);
+  try {
+    execFileSync('java', ['-XX:+UsePerfData', '-XX:+PerfDataSaveToFile', `-XX:PerfDataSaveFile=${path}`, '-version'], { stdio: 'ignore' });
+    const bytes = new Uint8Array(readFileSync(path));
+    const header = parsePerfData(bytes).header;
+    assert.equal(header.overflow, 0);
+    assert.ok(header.numEntries > 150, `${header.numEntries} entries`);
+    assert.deepEqual(reencode(bytes), bytes);
+  } finally {
+    rmSync(path, { force: true });
   }
 });
 
