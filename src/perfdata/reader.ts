@@ -55,7 +55,9 @@ export function dataViewOf(bytes: PerfDataBytes): DataView {
   if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) {
     return new DataView(bytes);
   }
-  throw new TypeError('perfdata: expected an ArrayBuffer, SharedArrayBuffer or a view of one');
+  const err = new TypeError('perfdata: expected an ArrayBuffer, SharedArrayBuffer or a view of one') as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  throw err;
 }
 
 const KNOWN_TYPE = new Uint8Array(256);

@@ -95,6 +95,7 @@ function throwsCode(bytes: ArrayBuffer | Uint8Array, code: string, offset: numbe
 }
 
 test('each kind of damage has its own code, message and offset', () => {
+  assert.throws(() => parsePerfData('not bytes' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   throwsCode(new Uint8Array(10), 'ERR_PERFDATA_MAGIC', 0, /too short/);
   let r = region();
   r.view.setUint8(1, 0);
