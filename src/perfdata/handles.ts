@@ -86,11 +86,19 @@ export class LongCounter {
 
   /** Sets the value: one 32-bit store when the high word does not change, else one 64-bit store. */
   set(v: LongValue): void {
-    if (typeof v === 'number' && Number.isSafeInteger(v)) {
-      const hi = Math.floor(v / TWO_32);
-      if (this.i32[this.h] === hi) {
-        this.u32[this.l] = v - hi * TWO_32;
-        return;
+    if (typeof v === 'number') {
+      if (v === v >>> 0) {
+        // The common case, 0 <= v < 2^32: the high word must be 0.
+        if (this.i32[this.h] === 0) {
+          this.u32[this.l] = v;
+          return;
+        }
+      } else if (Number.isSafeInteger(v)) {
+        const hi = Math.floor(v / TWO_32);
+        if (this.i32[this.h] === hi) {
+          this.u32[this.l] = v - hi * TWO_32;
+          return;
+        }
       }
     }
     Atomics.store(this.b64, this.q, toInt64(v));
