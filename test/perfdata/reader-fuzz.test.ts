@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import {
-  parsePerfData, locateEntries, readHeader, PerfDataError, PerfDataWriter, toByteOrder, type CounterInfo,
+  parsePerfData, locateEntries, readHeader, PerfDataError, PerfDataReader, PerfDataWriter, toByteOrder, type CounterInfo,
 } from '../../src/perfdata/index.js';
 import { fixtureFiles } from './jdk.js';
 
@@ -74,6 +74,35 @@ test('fuzz: random bytes, bare and behind a valid prologue', () => {
     }
     parsesOrFailsCleanly(random);
   }), { numRuns: 2000 });
+});
+
+test('fuzz: PerfDataReader after a good read, on a damaged copy, agrees with parsePerfData (constant strings aside)', () => {
+  fc.assert(fc.property(fileIndex, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(), (i, edits, cut) => {
+    const reader = new PerfDataReader();
+    reader.read(originals[i]!);
+    const damaged = originals[i]!.slice(0, originals[i]!.length - (cut % 2 === 0 ? 0 : cut % 4096));
+    for (const [pos, value] of edits) damaged[pos % damaged.length] = value;
+    let expected: CounterInfo[] | string;
+    let actual: CounterInfo[] | string;
+    try {
+      expected = parsePerfData(damaged).counters;
+    } catch (err) {
+      assert.ok(err instanceof PerfDataError, String(err));
+      expected = err.code;
+    }
+    try {
+      actual = reader.read(damaged).counters;
+    } catch (err) {
+      assert.ok(err instanceof PerfDataError, String(err));
+      actual = err.code;
+    }
+    if (typeof expected === 'string' || typeof actual === 'string') {
+      assert.equal(actual, expected);
+      return;
+    }
+    const constantAside = (cs: CounterInfo[]): unknown[] => cs.map((c) => (c.type === 'string' && c.variability === 'constant' ? { ...c, value: '' } : c));
+    assert.deepEqual(constantAside(actual), constantAside(expected));
+  }), { numRuns: 1000 });
 });
 
 function region(): { buf: ArrayBuffer; view: DataView; first: number } {
