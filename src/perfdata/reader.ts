@@ -288,12 +288,11 @@ export function pseudoCounters(header: PerfDataHeader): LongCounterInfo[] {
 }
 
 /**
- * Parses a whole region: the prologue and every counter, in file order. As in jvmstat's
- * name map, a name that occurs twice keeps its first position and its last entry, and a
- * real entry named like a pseudo-counter replaces it. The pseudo-counters (unless
- * `pseudoCounters: false`) come after the region's own entries.
+ * The full walk behind parsePerfData, without its per-buffer layout cache (tests compare the
+ * two).
+ * @internal
  */
-export function parsePerfData(bytes: PerfDataBytes, options: ParseOptions = {}): ParsedPerfData {
+export function parseWithoutCache(bytes: PerfDataBytes, options: ParseOptions = {}): ParsedPerfData {
   const view = dataViewOf(bytes);
   const header = readHeader(view);
   const entries = locateEntries(view, header);
