@@ -31,7 +31,7 @@ function promCounter(labelNames: string[] = []): Counter {
 }
 
 function parseGroup(name: string, bytes: Uint8Array, description: string) {
-  const reader = new PerfDataReader();
+  const reader = new PerfDataReader({ cacheConstantStrings: true });
   return {
     name,
     unit: 'µs/op',

@@ -3,9 +3,9 @@
  * The first read walks and decodes everything like parsePerfData; later reads check that
  * each known entry's header and name bytes are unchanged (HotSpot never moves or deletes an
  * entry), walk only the entries added since (as jvmstat's getNewMonitors does) and decode
- * only values. Constant strings are decoded once, as jvmstat's PerfStringConstantMonitor
- * does. Anything unexpected falls back to a full parse, so the result is always what
- * parsePerfData would return (constant strings aside).
+ * only values (with `cacheConstantStrings`, constant strings only once, as jvmstat's
+ * PerfStringConstantMonitor does). Anything unexpected falls back to a full walk, so the
+ * result is always what a full walk returns.
  */
 import { bufferOf, dataViewOf, decodeStringValue, pseudoCounters, readHeader, readLongAt, walkEntries, type EntryLocation, type ParseOptions, type PerfDataBytes } from './reader.js';
 import { HOST_LITTLE_ENDIAN } from './handles.js';
@@ -88,8 +88,10 @@ function slotsFor(entries: EntryLocation[]): { slots: number[]; slotCount: numbe
 
 export interface PerfDataReaderOptions {
   /**
-   * Decode a constant string once and keep it, as jvmstat does (default true). With false,
-   * every read returns exactly what parsePerfData's full walk would.
+   * Decode a constant string once and keep it, as jvmstat does (default false: every read
+   * returns exactly what a full walk would). Only for regions whose writer is trusted to
+   * write each constant once, before publishing it: a copy caught mid-change would keep a
+   * torn constant for good.
    */
   cacheConstantStrings?: boolean;
 }
@@ -99,7 +101,7 @@ export class PerfDataReader {
   private readonly cacheConstants: boolean;
 
   constructor(options: PerfDataReaderOptions = {}) {
-    this.cacheConstants = options.cacheConstantStrings !== false;
+    this.cacheConstants = options.cacheConstantStrings === true;
   }
 
   /** Parses `bytes`, reusing what earlier reads learned about the region's entries. */
@@ -173,7 +175,7 @@ export function parsePerfData(bytes: PerfDataBytes, options: ParseOptions = {}):
   const view = dataViewOf(bytes);
   let cached = readers.get(view.buffer);
   if (cached === undefined || cached.byteOffset !== view.byteOffset) {
-    cached = { byteOffset: view.byteOffset, reader: new PerfDataReader({ cacheConstantStrings: false }) };
+    cached = { byteOffset: view.byteOffset, reader: new PerfDataReader() };
     readers.set(view.buffer, cached);
   }
   return cached.reader.read(view, options);

@@ -49,6 +49,18 @@ test('PerfDataReader notices a different region in the same place and re-reads i
   }
 });
 
+test('constant strings: re-read by default, kept from the first read with cacheConstantStrings', () => {
+  const w = new PerfDataWriter(new ArrayBuffer(1024));
+  const s = w.string('c.s', 'first', { maxLength: 8 });
+  const exact = new PerfDataReader();
+  const jvmstatLike = new PerfDataReader({ cacheConstantStrings: true });
+  exact.read(w.buffer);
+  jvmstatLike.read(w.buffer);
+  s.set('second');
+  assert.equal(exact.read(w.buffer, { pseudoCounters: false }).counters[0]!.value, 'second');
+  assert.equal(jvmstatLike.read(w.buffer, { pseudoCounters: false }).counters[0]!.value, 'first');
+});
+
 test('PerfDataReader reports damage like parsePerfData and recovers after it', () => {
   const w = new PerfDataWriter(new ArrayBuffer(1024));
   w.long('d.a', { value: 1 });
