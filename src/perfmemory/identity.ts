@@ -43,17 +43,23 @@ export function javaCommand(argv: readonly string[] = process.argv): string {
   return rest.length === 0 ? 'node' : rest.join(' ');
 }
 
+let version: string | undefined;
 function packageVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
+  if (version === undefined) {
+    try {
+      version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+    } catch {
+      version = 'unknown';
+    }
   }
+  return version;
 }
 
 /** Milliseconds since the epoch at which this process started (from /proc, as the readers see it). */
+let startTime: number | undefined;
 export function processStartTime(): number {
-  return startTimeMs(process.pid) ?? Math.round(performance.timeOrigin);
+  startTime ??= startTimeMs(process.pid) ?? Math.round(performance.timeOrigin);
+  return startTime;
 }
 
 export function identityCounters(): IdentityCounter[] {

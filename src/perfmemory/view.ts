@@ -27,6 +27,8 @@ export interface ByteSource {
   /** Copies up to `length` bytes from `position` into `into`; returns the count copied. */
   read(into: Uint8Array, length: number, position: number): number;
   close(): void;
+  /** Names the bytes' origin (device and inode of a file) so views of it share what they learn. */
+  readonly identity?: string;
 }
 
 export interface OpenOptions {
@@ -49,7 +51,8 @@ export function checkRegionSize(size: number, path: string, pageMultiple: boolea
 
 /** A region file read with pread. */
 export class FileSource implements ByteSource {
-  private constructor(private readonly fd: number, readonly path: string, private readonly pageMultiple: boolean) {}
+  private constructor(private readonly fd: number, readonly path: string, private readonly pageMultiple: boolean,
+    readonly identity: string, private openSize: number | undefined) {}
 
   /**
    * Opens `openPath` read-only (no symlinks when strict; O_NONBLOCK so a planted FIFO cannot
@@ -73,7 +76,7 @@ export class FileSource implements ByteSource {
       if ((st.mode & S_IFMT) !== S_IFREG) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is not a regular file`, path);
       if (strict && st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
       checkRegionSize(st.size, path, pageMultiple);
-      return new FileSource(fd, path, pageMultiple);
+      return new FileSource(fd, path, pageMultiple, `${st.dev}:${st.ino}`, st.size);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -81,6 +84,10 @@ export class FileSource implements ByteSource {
   }
 
   size(): number {
+    // The size checked at open serves the first call (the view's constructor): one fstat less.
+    const known = this.openSize;
+    this.openSize = undefined;
+    if (known !== undefined) return known;
     const size = fstatSync(this.fd).size;
     checkRegionSize(size, this.path, this.pageMultiple);
     return size;
@@ -122,6 +129,27 @@ function sameLayout(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * Readers shared by every view of the same file, so that attaching again (a tool polling a
+ * process) skips decoding the names it decoded before. A reader checks on every read that the
+ * entries it knows are still the ones in the bytes, so a stale one costs a full parse, no more.
+ */
+const sharedReaders = new Map<string, PerfDataReader>();
+const SHARED_READERS_MAX = 64;
+
+function readerFor(identity: string | undefined): PerfDataReader {
+  if (identity === undefined) return new PerfDataReader();
+  let reader = sharedReaders.get(identity);
+  if (reader === undefined) {
+    reader = new PerfDataReader();
+    if (sharedReaders.size >= SHARED_READERS_MAX) sharedReaders.delete(sharedReaders.keys().next().value as string);
+  } else {
+    sharedReaders.delete(identity); // re-inserted below: most recently used last
+  }
+  sharedReaders.set(identity, reader);
+  return reader;
+}
+
 /** Where each named entry's value is, for the layout (prologue bytes 7..31) in `key`. */
 interface EntryIndex {
   key: Uint8Array;
@@ -137,13 +165,14 @@ export class RegionView {
   #bytes!: Uint8Array;
   #prologue = new Uint8Array(PROLOGUE_SIZE);
   /** Reuses what it learnt of the entries while the region's layout stays the same. */
-  #reader = new PerfDataReader();
+  #reader: PerfDataReader;
   #header: PerfDataHeader | undefined;
   #index: EntryIndex | undefined;
 
   /** @internal Made by attach() and attachFile(). */
   constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string) {
     this.#source = source;
+    this.#reader = readerFor(source.identity);
     this.#resize(source.size());
   }
 

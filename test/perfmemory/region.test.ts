@@ -192,6 +192,7 @@ test('a worker thread gets a private region while the main thread holds the proc
       r.long('worker.count').inc();
       parentPort.postMessage({ path: r.path ?? null, shared: r.shared, warnings });
     });`, { eval: true });
+  // once() rejects on the worker's 'error' event, so a failing worker fails the test instead of hanging it.
   const [msg] = (await once(worker, 'message')) as [{ path: string | null; shared: boolean; warnings: string[] }];
   await once(worker, 'exit');
   assert.deepEqual(msg, { path: null, shared: false, warnings: ['PERFMEM_PRIVATE_FALLBACK'] });
