@@ -68,7 +68,10 @@ test('close() saves, removes the file, and handles keep working in private memor
   const region = createRegion({ dir: base, saveFile });
   const path = region.path!;
   const c = region.long('test.closing', { value: 1 });
+  const own = attach(process.pid);
+  t.after(() => own.detach());
   region.close();
+  assert.equal(own.get('test.closing')?.value, 1, 'a view of our own region still reads its final bytes');
   assert.equal(existsSync(path), false);
   assert.equal(region.closed, true);
   assert.equal(region.shared, false);
