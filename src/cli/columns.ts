@@ -5,7 +5,7 @@
  * - arithmetic is in doubles; x / 0 is NaN, and NaN prints as "-";
  * - a missing counter is NaN, or 0 in a column marked `required`;
  * - a string counter alone prints as text; inside arithmetic it is NaN.
- * Beyond jstat, `delta` and `elapsed` give per-interval rates for the Node columns.
+ * Beyond jstat, `delta` gives per-interval rates for the Node columns.
  */
 import { formatDecimal, fractionDigitsOf } from './decimal.js';
 
@@ -14,9 +14,7 @@ export type Expr =
   | { kind: 'lit'; value: number }
   | { kind: 'op'; op: '+' | '-' | '*' | '/'; left: Expr; right: Expr }
   /** The change of an expression since the previous sample (since zero on the first). */
-  | { kind: 'delta'; of: Expr }
-  /** Seconds since the previous sample (on the first, the expression `first`). */
-  | { kind: 'elapsed'; first: Expr };
+  | { kind: 'delta'; of: Expr };
 
 export const ref = (name: string): Expr => ({ kind: 'ref', name });
 export const lit = (value: number): Expr => ({ kind: 'lit', value });
@@ -28,7 +26,6 @@ export const sub = op('-');
 export const mul = op('*');
 export const div = op('/');
 export const delta = (of: Expr | string): Expr => ({ kind: 'delta', of: asExpr(of) });
-export const elapsed = (first: Expr | string): Expr => ({ kind: 'elapsed', first: asExpr(first) });
 
 function asExpr(e: Expr | string): Expr {
   return typeof e === 'string' ? ref(e) : e;
@@ -78,8 +75,6 @@ export type Sample = ReadonlyMap<string, number | bigint | string>;
 export interface EvalContext {
   current: Sample;
   previous?: Sample;
-  /** Seconds between the previous sample and this one. */
-  seconds?: number;
   required?: boolean;
 }
 
@@ -117,8 +112,6 @@ function numeric(e: Expr, ctx: EvalContext): number {
       if (ctx.previous === undefined) return now;
       return now - numeric(e.of, { ...ctx, current: ctx.previous });
     }
-    case 'elapsed':
-      return ctx.previous === undefined || ctx.seconds === undefined ? numeric(e.first, ctx) : ctx.seconds;
   }
   return NaN;
 }

@@ -72,6 +72,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isSafeInteger(n) || n < 1 || n > 64) throw new UsageError(`demo: --workers takes 1 to 64\n${usage}`);
   const onSignal = (signal: NodeJS.Signals) => {
     killChildren();
+    // End by the signal itself (its default action), whatever handler a running tool has added.
+    process.removeAllListeners(signal);
     process.kill(process.pid, signal);
   };
   process.on('exit', killChildren);

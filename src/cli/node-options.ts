@@ -4,8 +4,7 @@
  * options; rates (CPU %, collections per second) are taken between two samples, and the
  * first row shows them since the process started.
  */
-import { type Column, type Expr, type StatOption, type Align, K, RAW, SEC, delta, div, elapsed, lit, mul, ref, sub, sum } from './columns.js';
-import { NOW_MS } from './sample.js';
+import { type Column, type Expr, type StatOption, type Align, K, RAW, SEC, delta, div, lit, mul, ref, sum } from './columns.js';
 
 const FREQ = 'sun.os.hrt.frequency';
 
@@ -34,8 +33,12 @@ const millis = (header: string, ticks: string, description: string) =>
   col(header, div(mul(ref(ticks), lit(1000)), FREQ), description, { width: 8, format: '0.00' });
 const percent = (header: string, data: Expr, description: string) => col(header, data, description, { width: 6, format: '0.00' });
 
-/** Seconds covered by this row: since the previous sample, or since the process started. */
-const INTERVAL = elapsed(div(sub(NOW_MS, 'node.startTime'), lit(1000)));
+/**
+ * Seconds covered by this row, on the writer's clock: how far its sampled sun.os.hrt.ticks
+ * moved since the previous row (since the process started, on the first). A rate over an
+ * interval in which the process published nothing new is 0/0: "-", not a false zero.
+ */
+const INTERVAL = div(delta('sun.os.hrt.ticks'), FREQ);
 /** Percent of one core spent in a tick counter during the row's interval. */
 const cpuPercent = (ticks: Expr) => mul(div(div(delta(ticks), FREQ), INTERVAL), lit(100));
 /** Events per second during the row's interval. */

@@ -1,17 +1,13 @@
 /**
- * A sample: the counters of one read of a region, by name, plus the reader's clock. The
- * column expressions of `stat` and the dashboard of `watch` evaluate over samples.
+ * A sample: the counters of one read of a region, by name. The column expressions of `stat`
+ * and the dashboard of `watch` evaluate over samples.
  */
 import type { CounterInfo } from '../perfdata/types.js';
 import type { Sample } from './columns.js';
 
-/** A pseudo-counter holding the reader's wall clock (ms since the epoch) at the read. */
-export const NOW_MS = 'perfmem.reader.nowMs';
-
-export function toSample(counters: readonly CounterInfo[], nowMs = Date.now()): Sample {
+export function toSample(counters: readonly CounterInfo[]): Sample {
   const m = new Map<string, number | bigint | string>();
   for (const c of counters) m.set(c.name, c.value);
-  m.set(NOW_MS, nowMs);
   return m;
 }
 

@@ -2,6 +2,8 @@
  * `perfmem stat` arguments in jstat's grammar:
  *   stat -<option> [-h<lines>] [-t] <pid|file> [<interval>[ms|s] [<count>]]
  *   stat -options [-v]
+ * -h followed by digits (or alone, then the next argument) sets the header rate; -h followed by
+ * letters is an option name (-heap, -handles) when it comes first.
  * As in jstat: no interval means one sample; an interval without a count samples until the
  * process exits or the user stops it (count 0 too); -h0 prints the header once.
  */
@@ -61,7 +63,8 @@ export function parseStatArgs(argv: readonly string[]): StatArgs {
     const arg = argv[i]!;
     if (!arg.startsWith('-') || arg === '-' || parseInteger(arg) !== undefined) break;
     if (arg === '-t') timestamp = true;
-    else if (arg.startsWith('-h')) {
+    else if (/^-h\d*$/.test(arg) || (arg.startsWith('-h') && option !== undefined)) {
+      // -h<lines> or -h <lines>; a word after -h is an option name (-heap, -handles) unless one was given.
       let value = arg.slice(2);
       if (value === '') {
         i++;

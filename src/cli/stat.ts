@@ -10,7 +10,7 @@ import { type Column, type StatOption, type Sample, headerLine, rowLine } from '
 import { UsageError } from './errors.js';
 import { jvmOptions, timestampColumn } from './jvm-options.js';
 import { handlesColumns, nodeOptions } from './node-options.js';
-import { NOW_MS, toSample } from './sample.js';
+import { toSample } from './sample.js';
 import { parseStatArgs, statUsage } from './stat-args.js';
 import { type ProcessKind, kindOf, openTarget } from './target.js';
 import { writeOut } from './output.js';
@@ -83,8 +83,7 @@ export async function run(argv: string[]): Promise<number> {
         sinceHeader = args.headerEvery;
         await writeOut(header + '\n');
       }
-      const seconds = previous === undefined ? undefined : (Number(current.get(NOW_MS)) - Number(previous.get(NOW_MS))) / 1000;
-      await writeOut(rowLine(columns, { current, previous, seconds }) + '\n');
+      await writeOut(rowLine(columns, { current, previous }) + '\n');
       rows++;
       if (args.count > 0 && rows >= args.count) break;
       await interruptibleSleep(args.intervalMs, () => stopped);

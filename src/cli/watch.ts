@@ -80,7 +80,7 @@ export class Watcher {
         }
       }
       const reading = {
-        counters, sample: counters && toSample(counters, nowMs), proc: alive ? readProcStat(pid) : undefined,
+        counters, sample: counters && toSample(counters), proc: alive ? readProcStat(pid) : undefined,
         atMs: nowMs, monoNs: process.hrtime.bigint(), alive,
       };
       t.row = update(t.row, reading);

@@ -74,7 +74,8 @@ export class LongCounter {
       const u32 = this.u32;
       const l = this.l;
       for (;;) {
-        const lo = Atomics.load(u32, l);
+        // A plain read is enough: compareExchange checks it, and a stale one just retries.
+        const lo = u32[l] as number;
         const next = lo + n;
         if (next > 0xffffffff) break;
         if (Atomics.compareExchange(u32, l, lo, next) === lo) return;

@@ -1,2 +1,15 @@
-// `node --import perfmem/register app.js`: publishes this process's runtime counters.
+/**
+ * `node --import perfmem/register app.js` (or NODE_OPTIONS="--import perfmem/register"):
+ * publishes this process's runtime counters with the configuration from PERFMEM_* variables.
+ * It must never break the app: any failure, even loading perfmem itself (hence the dynamic
+ * import), is swallowed, and explained on stderr only under PERFMEM_DEBUG.
+ */
+try {
+  const { start } = await import('./index.js');
+  start();
+} catch (error) {
+  if (/^(1|true|yes|on)$/i.test(process.env.PERFMEM_DEBUG ?? '')) {
+    process.stderr.write(`perfmem[${process.pid}]: not started: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  }
+}
 export {};

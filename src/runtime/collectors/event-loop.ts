@@ -13,11 +13,12 @@
 import { createHistogram, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry } from '../counters.js';
 import { msToTicks } from '../clock.js';
+import { DEFAULT_DELAY_RESOLUTION_MS } from '../config.js';
 
 /** Parts per million: the unit of fractions published as longs. */
 export const PPM = 1_000_000;
 
-export function eventLoopCollector(r: CounterRegistry, resolutionMs = 10): Collector {
+export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DELAY_RESOLUTION_MS): Collector {
   const delay = {
     min: variableLong(r, 'node.eventLoop.delay.min', 'ticks'),
     max: variableLong(r, 'node.eventLoop.delay.max', 'ticks'),
@@ -47,6 +48,13 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = 10): Colle
 
   return {
     sample() {
+      // An interval still running is recorded now: after a block, the sampler's timer may fire
+      // before the delay timer, and the block then belongs to this window, as the ELU does.
+      const now = performance.now();
+      if (now - lastFiring > resolutionMs) {
+        histogram.record(Math.max(1, msToTicks(now - lastFiring)));
+        lastFiring = now;
+      }
       // The histogram records nanoseconds already; with no sample in the window its min/mean
       // are placeholders (2^63, NaN), so an empty window publishes zeros.
       if (histogram.count > 0) {
@@ -64,12 +72,12 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = 10): Colle
       delay.count.set(histogram.count);
       histogram.reset();
 
-      const now = performance.eventLoopUtilization();
-      active.set(msToTicks(now.active));
-      idle.set(msToTicks(now.idle));
-      const dActive = now.active - last.active, dIdle = now.idle - last.idle;
+      const elu = performance.eventLoopUtilization();
+      active.set(msToTicks(elu.active));
+      idle.set(msToTicks(elu.idle));
+      const dActive = elu.active - last.active, dIdle = elu.idle - last.idle;
       utilization.set(dActive + dIdle > 0 ? Math.round((dActive / (dActive + dIdle)) * PPM) : 0);
-      last = now;
+      last = elu;
     },
     close() { clearInterval(timer); },
   };

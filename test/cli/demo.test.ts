@@ -1,0 +1,96 @@
+/**
+ * `perfmem demo` (npm start): the plain tour without a terminal, the dashboard in tmux, and
+ * its workers never outliving it, however it ends.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { BIN, perfmem } from './helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function allGone(pids: number[], timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (pids.some(alive)) {
+    assert.ok(Date.now() < end, `workers still alive: ${pids.filter(alive).join(' ')}`);
+    await sleep(50);
+  }
+}
+
+function workerPids(text: string): number[] {
+  const m = /instrumented Node workers \(([\d, ]+)\)/.exec(text);
+  assert.ok(m, text);
+  return m[1]!.split(', ').map(Number);
+}
+
+test('demo without a terminal prints ps and stat samples, exits 0, and leaves no worker behind', { timeout: 90_000 }, async () => {
+  const r = await perfmem(['demo'], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const pids = workerPids(r.stdout);
+  assert.equal(pids.length, 4);
+  assert.match(r.stdout, /\$ perfmem ps -m\n +PID +KIND +STATE +UPTIME +USER +COMMAND\n/);
+  for (const mode of ['steady', 'alloc', 'io', 'blocker']) assert.match(r.stdout, new RegExp(` node +(running|blocked [^ ]+) +\\S+ +\\S+ +demo-worker\\.js ${mode}\\n`));
+  assert.match(r.stdout, /Timestamp +CPU +USR +SYS/);
+  assert.match(r.stdout, / NEW +OLD +CODE +HEAP +LIMIT/);
+  assert.match(r.stdout, / ELU +MIN +MEAN +P50 +P90 +P99 +MAX/);
+  await allGone(pids);
+});
+
+for (const how of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
+  test(`demo killed by ${how}: its workers go too`, { timeout: 60_000 }, async () => {
+    const demo = spawn(process.execPath, [BIN, 'demo'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    demo.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const end = Date.now() + 30_000;
+    while (!/instrumented Node workers/.test(out)) {
+      assert.ok(Date.now() < end, 'demo started');
+      await sleep(50);
+    }
+    const pids = workerPids(out);
+    assert.ok(pids.every(alive));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => demo.once('exit', (c, s) => resolve([c, s])));
+    demo.kill(how);
+    const [, signal] = await exited;
+    assert.equal(signal, how, 'the demo ends by the signal it was sent');
+    await allGone(pids);
+  });
+}
+
+test('demo in a terminal opens the dashboard on its workers, flags the blocker, q ends it all', { timeout: 90_000 }, async (t) => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return t.skip('tmux not found');
+  }
+  const session = `perfmem-demo-${process.pid}`;
+  execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '30', `${process.execPath} ${BIN} demo; echo "exit=$?"; sleep 30`]);
+  t.after(() => { try { execFileSync('tmux', ['kill-session', '-t', session]); } catch { /* gone */ } });
+  const capture = () => execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+  let screen = '';
+  const end = Date.now() + 40_000;
+  while (!/BLOCKED \d/.test(screen)) {
+    assert.ok(Date.now() < end, `the blocker was never flagged:\n${screen}`);
+    await sleep(200);
+    screen = capture();
+  }
+  const rows = screen.split('\n').filter((l) => / node /.test(l));
+  assert.equal(rows.length, 4, screen);
+  assert.match(screen, /perfmem watch — 4 processes, 1 blocked/);
+  const pids = rows.map((l) => Number(/(\d+) node/.exec(l)![1]));
+  execFileSync('tmux', ['send-keys', '-t', session, 'q']);
+  while (!/exit=0/.test(screen)) {
+    assert.ok(Date.now() < end + 10_000, screen);
+    await sleep(100);
+    screen = capture();
+  }
+  await allGone(pids);
+});

@@ -1,0 +1,295 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { attach } from '../../src/perfmemory/index.js';
+import { loopStatus } from '../../src/runtime/index.js';
+import type { CounterInfo } from '../../src/perfdata/types.js';
+import { AppProcess, APP, REGISTER, exists, tempBase } from './app-process.js';
+
+const PERIOD = '100';
+
+function read(pid: number, dir: string): Map<string, CounterInfo> {
+  const view = attach(pid, { dir });
+  try {
+    return new Map(view.counters().map((c) => [c.name, c] as const));
+  } finally {
+    view.detach();
+  }
+}
+const num = (m: Map<string, CounterInfo>, name: string): number => {
+  const c = m.get(name);
+  assert.ok(c !== undefined && c.type === 'long', `missing long counter ${name}`);
+  return Number(c.value);
+};
+
+/** Polls until `check` stops throwing (the sampler publishes every PERIOD ms). */
+async function eventually<T>(check: () => T, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await sleep(50);
+    }
+  }
+}
+
+test('a preloaded app publishes its identity and runtime counters', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD }, args: ['--flag', 'x'] });
+  try {
+    const c = read(app.pid, base.dir);
+    assert.equal(num(c, 'node.pid'), app.pid);
+    assert.equal(num(c, 'node.ppid'), process.pid);
+    assert.equal(c.get('sun.rt.javaCommand')?.value, `${APP} --flag x`);
+    assert.equal(c.get('node.version')?.value, process.version);
+    assert.equal(num(c, 'node.sample.period'), 100e6);
+    assert.ok(num(c, 'node.memory.rss') > 10e6);
+    await eventually(() => assert.ok(num(read(app.pid, base.dir), 'node.sample.count') >= 3));
+    assert.equal(app.stdout, `ready ${app.pid}\n`);
+    assert.equal(app.stderr, '', 'register prints nothing unless PERFMEM_DEBUG');
+  } finally {
+    app.kill();
+    await app.exited;
+    base.remove();
+  }
+});
+
+test('GC counters rise after global.gc() under --expose-gc, in node.gc.* and sun.gc.collector.1', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD }, nodeArgs: ['--expose-gc'] });
+  try {
+    const before = read(app.pid, base.dir);
+    await app.request('gc', /^gc-done$/);
+    const after = await eventually(() => {
+      const c = read(app.pid, base.dir);
+      assert.ok(num(c, 'node.gc.major.count') >= num(before, 'node.gc.major.count') + 3);
+      return c;
+    });
+    assert.ok(num(after, 'node.gc.major.time') > num(before, 'node.gc.major.time'));
+    assert.equal(num(after, 'sun.gc.collector.1.invocations'), num(after, 'node.gc.major.count'));
+    assert.equal(num(after, 'sun.gc.collector.1.time'), num(after, 'node.gc.major.time'));
+    assert.ok(num(after, 'node.gc.last.duration') > 0);
+  } finally {
+    app.kill();
+    await app.exited;
+    base.remove();
+  }
+});
+
+test('heap, CPU, event-loop delay and utilization change under load', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: '300' } });
+  try {
+    await sleep(700);
+    const idle = read(app.pid, base.dir);
+    assert.ok(num(idle, 'node.eventLoop.utilization') < 500_000, `idle ELU ${num(idle, 'node.eventLoop.utilization')}`);
+    await app.request('alloc 40', /^alloc-done$/);
+    await app.request('block 400', /^block-done$/);
+    // Each delay window is visible for one period (300 ms here): poll faster than that and
+    // keep the largest maximum seen, which is the window that held the block.
+    let maxDelay = 0, maxUtilization = 0;
+    let loaded = read(app.pid, base.dir);
+    for (const end = Date.now() + 1000; Date.now() < end; await sleep(30)) {
+      loaded = read(app.pid, base.dir);
+      maxDelay = Math.max(maxDelay, num(loaded, 'node.eventLoop.delay.max'));
+      maxUtilization = Math.max(maxUtilization, num(loaded, 'node.eventLoop.utilization'));
+    }
+    assert.ok(maxDelay >= 300e6, `delay max ${maxDelay}`);
+    assert.ok(maxUtilization > 600_000, `utilization ${maxUtilization} ppm`);
+    assert.ok(num(loaded, 'node.heap.usedHeapSize') > num(idle, 'node.heap.usedHeapSize') + 30e6);
+    assert.ok(num(loaded, 'node.eventLoop.active') - num(idle, 'node.eventLoop.active') >= 400e6);
+    // CPU time is less than the wall time when the machine is busy with other work.
+    const cpu = (c: Map<string, CounterInfo>) => num(c, 'node.cpu.user') + num(c, 'node.cpu.system');
+    assert.ok(cpu(loaded) - cpu(idle) >= 100e6, `cpu ${cpu(loaded) - cpu(idle)}`);
+    assert.ok(num(loaded, 'sun.gc.generation.1.space.0.used') > num(idle, 'sun.gc.generation.1.space.0.used'));
+  } finally {
+    app.kill();
+    await app.exited;
+    base.remove();
+  }
+});
+
+test('a reader sees a busy-looping process as blocked, and running again afterwards', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD } });
+  try {
+    await sleep(250);
+    assert.equal(loopStatus(read(app.pid, base.dir), process.hrtime.bigint()).state, 'running');
+    await app.request('block 2000', /^blocking$/);
+    await sleep(900);
+    const status = loopStatus(read(app.pid, base.dir), process.hrtime.bigint());
+    assert.equal(status.state, 'blocked');
+    assert.ok(status.blockedForMs >= 600, `blocked for ${status.blockedForMs} ms`);
+    await app.line(/^block-done$/);
+    await eventually(() => assert.equal(loopStatus(read(app.pid, base.dir), process.hrtime.bigint()).state, 'running'));
+  } finally {
+    app.kill();
+    await app.exited;
+    base.remove();
+  }
+});
+
+test('the watchdog thread publishes CPU, RSS and the loop age while the main thread is blocked', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD, PERFMEM_WATCHDOG: '1' } });
+  try {
+    await eventually(() => assert.ok(num(read(app.pid, base.dir), 'node.watchdog.heartbeat') > 0));
+    await app.request('block 1500', /^blocking$/);
+    await sleep(300);
+    const first = read(app.pid, base.dir);
+    await sleep(500);
+    const second = read(app.pid, base.dir);
+    // The main loop is stuck: its heartbeat does not move; the watchdog's does.
+    assert.equal(num(second, 'node.heartbeat'), num(first, 'node.heartbeat'));
+    assert.ok(num(second, 'node.watchdog.heartbeat') > num(first, 'node.watchdog.heartbeat'));
+    assert.ok(num(second, 'node.watchdog.loopAge') >= 600e6, `loop age ${num(second, 'node.watchdog.loopAge')}`);
+    assert.ok(num(second, 'node.watchdog.cpu.user') > num(first, 'node.watchdog.cpu.user'));
+    assert.ok(num(second, 'node.watchdog.rss') > 10e6);
+    await app.line(/^block-done$/);
+    await eventually(() => assert.ok(num(read(app.pid, base.dir), 'node.watchdog.loopAge') < 500e6));
+    assert.ok(num(read(app.pid, base.dir), 'node.watchdog.maxLoopAge') >= 1000e6);
+  } finally {
+    app.kill();
+    await app.exited;
+    base.remove();
+  }
+});
+
+test('the region is removed on every exit path, and the exit is unchanged', async (t) => {
+  const cases: { name: string; act: (app: AppProcess) => void; code: number | null; signal: NodeJS.Signals | null }[] = [
+    { name: 'normal exit (stdin closed, nothing left to do)', act: (app) => app.child.stdin!.end(), code: 0, signal: null },
+    { name: 'process.exit(3)', act: (app) => app.send('exit 3'), code: 3, signal: null },
+    { name: 'SIGTERM', act: (app) => app.child.kill('SIGTERM'), code: null, signal: 'SIGTERM' },
+    { name: 'uncaught exception', act: (app) => app.send('throw'), code: 1, signal: null },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const base = tempBase();
+      const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD, PERFMEM_WATCHDOG: '1' } });
+      try {
+        assert.ok(exists(base.regionPath(app.pid)));
+        c.act(app);
+        const end = await Promise.race([app.exited, sleep(5000).then(() => 'timeout' as const)]);
+        assert.notEqual(end, 'timeout', 'the process must not be kept alive');
+        assert.deepEqual(end, { code: c.code, signal: c.signal });
+        assert.equal(exists(base.regionPath(app.pid)), false);
+      } finally {
+        app.kill();
+        await app.exited;
+        base.remove();
+      }
+    });
+  }
+});
+
+test('an uncaught exception prints the same stderr with and without perfmem', () => {
+  const run = (preload: string[]) => spawnSync(process.execPath, [...preload, APP], { input: 'throw\n', encoding: 'utf8' });
+  const base = tempBase();
+  try {
+    const plain = run([]);
+    const withPerfmem = spawnSync(process.execPath, ['--import', REGISTER, APP], {
+      input: 'throw\n', encoding: 'utf8', env: { ...process.env, PERFMEM_DIR: base.dir },
+    });
+    assert.equal(withPerfmem.status, plain.status);
+    const normalise = (s: string, pid: number | undefined) => s.replaceAll(`ready ${pid}`, 'ready PID');
+    assert.equal(normalise(withPerfmem.stdout, withPerfmem.pid), normalise(plain.stdout, plain.pid));
+    assert.equal(withPerfmem.stderr, plain.stderr);
+    assert.match(plain.stderr, /fixture failure on purpose/);
+  } finally {
+    base.remove();
+  }
+});
+
+test('a child process gets its own region carrying its parent pid (NODE_OPTIONS inheritance)', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({
+    register: false,
+    env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD, NODE_OPTIONS: `--import ${REGISTER}` },
+  });
+  try {
+    const [, childPid] = await app.request('spawn', /^child (\d+)$/);
+    const child = Number(childPid);
+    const c = await eventually(() => read(child, base.dir));
+    assert.equal(num(c, 'node.pid'), child);
+    assert.equal(num(c, 'node.ppid'), app.pid);
+    assert.equal(num(read(app.pid, base.dir), 'node.pid'), app.pid);
+  } finally {
+    app.send('exit 0');
+    await Promise.race([app.exited, sleep(3000)]);
+    app.kill();
+    base.remove();
+  }
+});
+
+test('PERFMEM_DISABLE publishes nothing; a bad PERFMEM_PERIOD_MS warns once and uses 1 s', async () => {
+  const base = tempBase();
+  const disabled = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_DISABLE: '1' } });
+  const bad = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: 'often' } });
+  try {
+    assert.equal(exists(base.regionPath(disabled.pid)), false);
+    assert.equal(num(read(bad.pid, base.dir), 'node.sample.period'), 1e9);
+    await sleep(200);
+    const warnings = bad.stderr.split('\n').filter((l) => l.includes('PERFMEM_PERIOD_MS'));
+    assert.equal(warnings.length, 1, bad.stderr);
+    assert.match(warnings[0]!, /\[PERFMEM_BAD_CONFIG\].*PERFMEM_PERIOD_MS="often" is not a whole number of milliseconds/);
+  } finally {
+    disabled.kill();
+    bad.kill();
+    await Promise.all([disabled.exited, bad.exited]);
+    base.remove();
+  }
+});
+
+test('jps -lmv lists the process with its script, args and execArgv', async (t) => {
+  if (spawnSync('jps', ['-help'], { encoding: 'utf8' }).error) {
+    t.skip('jps not found (install a JDK)');
+    return;
+  }
+  // jps reads only /tmp/hsperfdata_<user>: the default location.
+  const app = await AppProcess.start({ nodeArgs: ['--no-warnings'], args: ['alpha', 'beta'] });
+  try {
+    const out = spawnSync('jps', ['-lmv'], { encoding: 'utf8' }).stdout;
+    const line = out.split('\n').find((l) => l.startsWith(`${app.pid} `));
+    assert.ok(line !== undefined, `pid ${app.pid} missing from jps:\n${out}`);
+    assert.equal(line, `${app.pid} ${APP} alpha beta --no-warnings --import ${REGISTER}`);
+  } finally {
+    app.kill();
+    await app.exited;
+  }
+});
+
+test('jstat -gcutil shows the V8 heap and the true GC counts of a Node process', async (t) => {
+  if (spawnSync('jstat', ['-options'], { encoding: 'utf8' }).error) {
+    t.skip('jstat not found (install a JDK)');
+    return;
+  }
+  const app = await AppProcess.start({ nodeArgs: ['--expose-gc'], env: { PERFMEM_PERIOD_MS: PERIOD } });
+  try {
+    await app.request('gc', /^gc-done$/);
+    await app.request('gc', /^gc-done$/);
+    await sleep(300);
+    const before = read(app.pid, '/tmp');
+    const out = spawnSync('jstat', ['-gcutil', String(app.pid)], { encoding: 'utf8' });
+    const after = read(app.pid, '/tmp');
+    const [head, row] = out.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    assert.deepEqual(head, ['S0', 'S1', 'E', 'O', 'M', 'CCS', 'YGC', 'YGCT', 'FGC', 'FGCT', 'CGC', 'CGCT', 'GCT'], out.stderr);
+    const col = (name: string): string => row![head!.indexOf(name)]!;
+    // V8 has no survivor, metaspace or compressed-class spaces: not published, so jstat prints '-'.
+    for (const name of ['S0', 'S1', 'M', 'CCS']) assert.equal(col(name), '-', name);
+    const fgc = num(after, 'sun.gc.collector.1.invocations');
+    assert.ok(fgc >= 6, `FGC ${fgc}`);
+    if (fgc === num(before, 'sun.gc.collector.1.invocations')) assert.equal(Number(col('FGC')), fgc);
+    const fgct = num(after, 'sun.gc.collector.1.time') / 1e9;
+    assert.ok(Math.abs(Number(col('FGCT')) - fgct) < 0.002 || fgc !== num(before, 'sun.gc.collector.1.invocations'), `FGCT ${col('FGCT')} vs ${fgct}`);
+    const old = Number(col('O'));
+    assert.ok(old > 0 && old <= 100, `O ${old}`);
+    const e = Number(col('E'));
+    assert.ok(e >= 0 && e <= 100, `E ${e}`);
+  } finally {
+    app.kill();
+    await app.exited;
+  }
+});
