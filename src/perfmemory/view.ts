@@ -76,7 +76,9 @@ export class FileSource implements ByteSource {
       if ((st.mode & S_IFMT) !== S_IFREG) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is not a regular file`, path);
       if (strict && st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
       checkRegionSize(st.size, path, pageMultiple);
-      return new FileSource(fd, path, pageMultiple, `${st.dev}:${st.ino}`, st.size);
+      // mtime is part of the identity: a file rewritten with write() gets fresh readers, while a
+      // mapped writer's stores (HotSpot's, perfmem's) leave it alone.
+      return new FileSource(fd, path, pageMultiple, `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, st.size);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -133,12 +135,15 @@ function sameLayout(a: Uint8Array, b: Uint8Array): boolean {
  * Readers shared by every view of the same file, so that attaching again (a tool polling a
  * process) skips decoding the names it decoded before. A reader checks on every read that the
  * entries it knows are still the ones in the bytes, so a stale one costs a full parse, no more.
+ * (Like jvmstat, a reader decodes a constant string once; a view that meets a file changing
+ * size or failing to parse starts over with a fresh reader.)
  */
 const sharedReaders = new Map<string, PerfDataReader>();
 const SHARED_READERS_MAX = 64;
 
-function readerFor(identity: string | undefined): PerfDataReader {
+function readerFor(identity: string | undefined, fresh = false): PerfDataReader {
   if (identity === undefined) return new PerfDataReader();
+  if (fresh) sharedReaders.delete(identity);
   let reader = sharedReaders.get(identity);
   if (reader === undefined) {
     reader = new PerfDataReader();
@@ -183,6 +188,12 @@ export class RegionView {
     this.#index = undefined;
   }
 
+  /** Forgets everything learnt about the layout (after the file misbehaved). */
+  #distrust(): void {
+    this.#index = undefined;
+    this.#reader = readerFor(this.#source?.identity, true);
+  }
+
   /** The prologue as of the last read (reads one when none was taken yet). */
   get header(): PerfDataHeader {
     return this.#header ?? this.snapshot().header;
@@ -209,6 +220,7 @@ export class RegionView {
         // The file shrank or grew: re-check its size (a valid new size is read again).
         const now = source.size();
         if (now !== size) this.#resize(now);
+        this.#distrust();
         lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${this.path} changed from ${size} to ${now} bytes while being read`, this.path);
         continue;
       }
@@ -234,6 +246,7 @@ export class RegionView {
       } catch (err) {
         // A layout caught mid-change parses on the next copy; a corrupt file fails every time.
         lastError = err;
+        this.#distrust();
       }
     }
     throw lastError;
