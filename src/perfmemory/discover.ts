@@ -8,6 +8,7 @@
 import { constants, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { locateEntries, readEntryValue, readHeader, type LongValue } from '../perfdata/index.js';
 import { SecureDirectory } from './directory.js';
+import { PerfMemoryError } from './errors.js';
 import { localBases } from './locate.js';
 import { PERFDATA_DIR_PREFIX, pidFromFileName } from './paths.js';
 import { bootTimeMs, liveness, namespacePids, startTimeMs } from './proc.js';
@@ -117,7 +118,9 @@ const WANTED = new Set(['sun.rt.javaCommand', 'java.rt.vmArgs', 'java.property.j
 function readIdentity(source: FileSource): Identity {
   const size = source.size();
   const bytes = new Uint8Array(size);
-  if (source.read(bytes, size, 0) !== size) throw Object.assign(new Error('file shrank while being read'), { code: 'ERR_PERFDATA_SIZE' });
+  if (source.read(bytes, size, 0) !== size) {
+    throw new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${source.path} shrank while being read`, source.path);
+  }
   const header = readHeader(bytes);
   const found = new Map<string, LongValue | string>();
   for (const e of locateEntries(bytes, header)) {

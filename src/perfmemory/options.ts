@@ -35,8 +35,12 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_SIZE = 32 * 1024;
-/** A ceiling well above any real use (HotSpot's PerfDataMemorySize defaults to 64 KiB). */
-export const MAX_SIZE = 256 * 1024 * 1024;
+/**
+ * The largest region perfmem makes or reads: far above real use (HotSpot's PerfDataMemorySize
+ * defaults to 64 KiB and is capped at 2 MiB), low enough that a hostile sparse file cannot make
+ * a reader allocate gigabytes.
+ */
+export const MAX_SIZE = 64 * 1024 * 1024;
 
 export function roundToPage(size: number): number {
   return Math.ceil(size / pageSize) * pageSize;

@@ -12,13 +12,12 @@ import {
 } from '../perfdata/index.js';
 import { pageSize } from '../sys/index.js';
 import { PerfMemoryError } from './errors.js';
+import { MAX_SIZE } from './options.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, S_IFMT, S_IFREG } = constants;
 
 /** How often a copy is retaken when the writer changed the region's layout meanwhile. */
 const MAX_ATTEMPTS = 8;
-/** The largest region perfmem will read (HotSpot's PerfDataMemorySize is far smaller). */
-const MAX_SIZE = 1 << 30;
 
 /** Where a view's bytes come from. */
 export interface ByteSource {
@@ -42,7 +41,7 @@ export interface OpenOptions {
 export function checkRegionSize(size: number, path: string, pageMultiple: boolean): void {
   if (size === 0 || size > MAX_SIZE || (pageMultiple && size % pageSize !== 0)) {
     throw new PerfMemoryError('ERR_PERFDATA_SIZE',
-      `Invalid PerfMemory size: ${path} holds ${size} bytes${pageMultiple ? `, not a non-zero multiple of the page size (${pageSize})` : ''}`, path);
+      `Invalid PerfMemory size: ${path} holds ${size} bytes${size > MAX_SIZE ? `, more than ${MAX_SIZE}` : pageMultiple ? `, not a non-zero multiple of the page size (${pageSize})` : ''}`, path);
   }
   if (size < PROLOGUE_SIZE) {
     throw new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${path} holds ${size} bytes, less than a prologue`, path);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parsePerfData } from '../../src/perfdata/index.js';
 import { attach, attachFile } from '../../src/perfmemory/index.js';
@@ -62,6 +62,15 @@ test('a huge num_entries or entry_offset does not hang or overrun', (t) => {
     readAs(path, bytes);
     assert.ok(process.hrtime.bigint() - started < 5_000_000_000n, 'finished');
   }
+});
+
+test('a huge sparse file is refused before anything is allocated', (t) => {
+  const { base, remove } = tempBase('sparse');
+  t.after(remove);
+  const path = `${base}/huge`;
+  writeFileSync(path, REAL);
+  truncateSync(path, 65 * 1024 * 1024);
+  assert.throws(() => attachFile(path), { code: 'ERR_PERFDATA_SIZE', message: /more than/ });
 });
 
 test('a file that shrinks and grows while being read gives results or coded errors, never a crash', async (t) => {
