@@ -38,9 +38,9 @@ export const DEFAULT_SIZE = 32 * 1024;
 /**
  * The largest region perfmem makes or reads: far above real use (HotSpot's PerfDataMemorySize
  * defaults to 64 KiB and is capped at 2 MiB), low enough that a hostile sparse file cannot make
- * a reader allocate gigabytes.
+ * a reader allocate gigabytes. (perfmem/register accepts sizes up to the same limit.)
  */
-export const MAX_SIZE = 64 * 1024 * 1024;
+export const MAX_SIZE = 256 * 1024 * 1024;
 
 export function roundToPage(size: number): number {
   return Math.ceil(size / pageSize) * pageSize;
