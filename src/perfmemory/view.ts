@@ -140,6 +140,11 @@ function sameLayout(a: Uint8Array, b: Uint8Array): boolean {
 const sharedReaders = new Map<string, PerfDataReader>();
 const SHARED_READERS_MAX = 64;
 
+/** Drops every shared reader (for benchmarks of a first attach). */
+export function forgetSharedReaders(): void {
+  sharedReaders.clear();
+}
+
 function readerFor(identity: string | undefined, fresh = false): PerfDataReader {
   if (identity === undefined) return new PerfDataReader();
   if (fresh) sharedReaders.delete(identity);
