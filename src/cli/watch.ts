@@ -9,7 +9,7 @@ import { listProcesses, attach, type RegionView } from '../perfmemory/index.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { writeOut } from './output.js';
-import { readProcStat } from './proc-stat.js';
+import { readProcStat, uptimeSeconds } from './proc-stat.js';
 import { shortName } from './ps.js';
 import { toSample } from './sample.js';
 import { parseInterval } from './stat-args.js';
@@ -81,7 +81,7 @@ export class Watcher {
       }
       const reading = {
         counters, sample: counters && toSample(counters), proc: alive ? readProcStat(pid) : undefined,
-        atMs: nowMs, monoNs: process.hrtime.bigint(), alive,
+        uptimeSeconds: uptimeSeconds(), atMs: nowMs, monoNs: process.hrtime.bigint(), alive,
       };
       t.row = update(t.row, reading);
       if (!alive && t.diedAt === undefined) {
