@@ -74,7 +74,8 @@ export class LongCounter {
       const u32 = this.u32;
       const l = this.l;
       for (;;) {
-        const lo = Atomics.load(u32, l);
+        // A plain read is enough: compareExchange checks it, and a stale one just retries.
+        const lo = u32[l] as number;
         const next = lo + n;
         if (next > 0xffffffff) break;
         if (Atomics.compareExchange(u32, l, lo, next) === lo) return;
@@ -129,6 +130,13 @@ export class LongCounter {
 }
 
 const encoder = new TextEncoder();
+
+/** The part of s a C string can hold: up to its first NUL, as strlen/strncpy see it. */
+export function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul === -1 ? s : s.slice(0, nul);
+}
+
 const decoder = new TextDecoder('utf-8');
 
 /** A string counter: maxLength bytes reserved, including the terminating NUL. */
@@ -149,9 +157,10 @@ export class StringCounter {
   /**
    * Stores s as UTF-8, cut to maxLength - 1 bytes at a character boundary, then NULs to the
    * end of the field (PerfString::set_string_value's strncpy, without splitting a character).
+   * A NUL in s ends the value there, as it would in C.
    */
   set(s: string): void {
-    const { written } = encoder.encodeInto(String(s), this.room);
+    const { written } = encoder.encodeInto(cString(String(s)), this.room);
     this.field.fill(0, written);
   }
 

@@ -12,3 +12,4 @@ export type { LongCounterOptions, StringCounterOptions, OverflowInfo, PerfDataWr
 export { LongCounter, StringCounter, HOST_LITTLE_ENDIAN } from './handles.js';
 export { counterNameProblem, validateCounterName } from './names.js';
 export { toByteOrder } from './byteorder.js';
+export { PerfDataReader } from './cached-reader.js';

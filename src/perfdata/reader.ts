@@ -44,10 +44,10 @@ export interface ParseOptions {
   pseudoCounters?: boolean;
 }
 
-const utf8 = new TextDecoder('utf-8');
 const TWO_32 = 4294967296;
 
-function dataViewOf(bytes: PerfDataBytes): DataView {
+/** @internal */
+export function dataViewOf(bytes: PerfDataBytes): DataView {
   if (bytes instanceof DataView) return bytes;
   if (ArrayBuffer.isView(bytes)) return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) {
@@ -55,6 +55,9 @@ function dataViewOf(bytes: PerfDataBytes): DataView {
   }
   throw new TypeError('perfdata: expected an ArrayBuffer, SharedArrayBuffer or a view of one');
 }
+
+const KNOWN_TYPE = new Uint8Array(256);
+for (let i = 0; i < KNOWN_TYPE_CODES.length; i++) KNOWN_TYPE[KNOWN_TYPE_CODES.charCodeAt(i)] = 1;
 
 function corrupt(message: string, offset: number): PerfDataError {
   return new PerfDataError('ERR_PERFDATA_CORRUPT', message, offset);
@@ -111,10 +114,20 @@ export function readHeader(bytes: PerfDataBytes): PerfDataHeader {
   };
 }
 
-/** Finds the end of a NUL-terminated byte string within [start, end). */
-function nulTerminatedEnd(bytes: Uint8Array, start: number, end: number): number {
+/** A Buffer over the same bytes: Node's native UTF-8 slicing is much faster than TextDecoder for short strings. */
+/** @internal */
+export function bufferOf(view: DataView): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/**
+ * Decodes the bytes in [start, end) up to the first NUL as UTF-8 (malformed sequences become
+ * U+FFFD, as Java's decoder does).
+ */
+/** @internal */
+export function decodeString(bytes: Buffer, start: number, end: number): string {
   const nul = bytes.indexOf(0, start);
-  return nul === -1 || nul > end ? end : nul;
+  return bytes.toString('utf8', start, nul === -1 || nul > end ? end : nul);
 }
 
 /**
@@ -123,11 +136,18 @@ function nulTerminatedEnd(bytes: Uint8Array, start: number, end: number): number
  */
 export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = readHeader(bytes)): EntryLocation[] {
   const view = dataViewOf(bytes);
-  const u8 = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  const little = header.byteOrder === 'little';
-  const limit = view.byteLength;
   const entries: EntryLocation[] = [];
-  let at = header.entryOffset;
+  walkEntries(view, bufferOf(view), header.byteOrder === 'little', header.entryOffset, entries);
+  return entries;
+}
+
+/**
+ * The walk behind locateEntries, from offset `at` (an entry's start), appending to
+ * `entries`; returns the offset where it stopped (a zero entry_length or the end).
+ * @internal
+ */
+export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: number, entries: EntryLocation[]): number {
+  const limit = view.byteLength;
   while (at < limit) {
     if (at % 4 !== 0) throw corrupt(`perfdata: misaligned entry`, at);
     if (at + 4 > limit) throw corrupt(`perfdata: entry header extends beyond the region end ${limit}`, at);
@@ -144,7 +164,7 @@ export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = rea
     const variabilityByte = view.getUint8(at + E_DATA_VARIABILITY);
     const dataOffset = view.getInt32(at + E_DATA_OFFSET, little);
 
-    if (typeCode === 0 || !KNOWN_TYPE_CODES.includes(String.fromCharCode(typeCode))) {
+    if (KNOWN_TYPE[typeCode] !== 1) {
       throw corrupt(`perfdata: illegal type code 0x${typeCode.toString(16)}`, at + E_DATA_TYPE);
     }
     if (nameOffset < ENTRY_HEADER_SIZE || nameOffset > length) {
@@ -162,7 +182,7 @@ export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = rea
 
     // The name runs to its NUL or, with none, to the data (jvmstat takes the whole field).
     const nameStart = at + nameOffset;
-    const name = utf8.decode(u8.subarray(nameStart, nulTerminatedEnd(u8, nameStart, at + dataOffset)));
+    const name = decodeString(u8, nameStart, at + dataOffset);
     const typeChar = String.fromCharCode(typeCode);
     let type: 'long' | 'string';
     if (vectorLength === 0) {
@@ -192,16 +212,14 @@ export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = rea
     });
     at += length;
   }
-  return entries;
+  return at;
 }
 
 /** Reads the current value of a located entry (a long, or a string up to its first NUL). */
 export function readEntryValue(bytes: PerfDataBytes, entry: EntryLocation, byteOrder: 'big' | 'little'): LongValue | string {
   const view = dataViewOf(bytes);
   if (entry.type === 'long') return readLongAt(view, entry.dataOffset, byteOrder === 'little');
-  const u8 = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  const end = entry.dataOffset + entry.vectorLength;
-  return utf8.decode(u8.subarray(entry.dataOffset, nulTerminatedEnd(u8, entry.dataOffset, end)));
+  return decodeString(bufferOf(view), entry.dataOffset, entry.dataOffset + entry.vectorLength);
 }
 
 /** Names of the counters jvmstat derives from the prologue rather than from entries. */
@@ -243,9 +261,20 @@ export function parsePerfData(bytes: PerfDataBytes, options: ParseOptions = {}):
   const view = dataViewOf(bytes);
   const header = readHeader(view);
   const entries = locateEntries(view, header);
+  const little = header.byteOrder === 'little';
+  const u8 = bufferOf(view);
   const counters: CounterInfo[] = [];
   const index = new Map<string, number>();
-  const put = (c: CounterInfo): void => {
+  for (const e of entries) {
+    const c: CounterInfo = e.type === 'long'
+      ? {
+        name: e.name, type: 'long', units: e.units, variability: e.variability, supported: e.supported,
+        value: readLongAt(view, e.dataOffset, little),
+      }
+      : {
+        name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported,
+        value: decodeString(u8, e.dataOffset, e.dataOffset + e.vectorLength), maxLength: e.vectorLength,
+      };
     const i = index.get(c.name);
     if (i === undefined) {
       index.set(c.name, counters.length);
@@ -253,16 +282,9 @@ export function parsePerfData(bytes: PerfDataBytes, options: ParseOptions = {}):
     } else {
       counters[i] = c;
     }
-  };
-  for (const e of entries) {
-    const value = readEntryValue(view, e, header.byteOrder);
-    const base = { name: e.name, units: e.units, variability: e.variability, supported: e.supported };
-    put(e.type === 'long'
-      ? { ...base, type: 'long', value: value as LongValue }
-      : { ...base, type: 'string', value: value as string, maxLength: e.vectorLength });
   }
   if (options.pseudoCounters !== false) {
-    for (const p of pseudoCounters(header)) if (!index.has(p.name)) put(p);
+    for (const p of pseudoCounters(header)) if (!index.has(p.name)) counters.push(p);
   }
   return { header, counters };
 }

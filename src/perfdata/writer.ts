@@ -5,7 +5,7 @@
  * updates go through the handles.
  */
 import { PerfDataError } from './errors.js';
-import { HOST_LITTLE_ENDIAN, LongCounter, StringCounter, toInt64 } from './handles.js';
+import { HOST_LITTLE_ENDIAN, LongCounter, StringCounter, cString, toInt64 } from './handles.js';
 import {
   BYTE_ORDER_BIG, BYTE_ORDER_LITTLE, E_DATA_OFFSET, E_DATA_TYPE, E_DATA_UNITS, E_DATA_VARIABILITY,
   E_ENTRY_LENGTH, E_FLAGS, E_NAME_OFFSET, E_VECTOR_LENGTH, FLAG_SUPPORTED, MAJOR_VERSION,
@@ -53,6 +53,11 @@ export interface PerfDataWriterOptions {
   clock?: () => bigint;
   /** Called once, at the first counter that does not fit (the caller's cue to warn once). */
   onOverflow?: (info: OverflowInfo) => void;
+  /**
+   * Leave `accessible` at 0 until setAccessible(true), as HotSpot does until the end of VM
+   * start-up (default false: accessible as soon as the first entry is published).
+   */
+  deferAccessible?: boolean;
 }
 
 /** HotSpot's PerfMaxStringConstLength (1024) + 1 for the NUL. */
@@ -89,6 +94,7 @@ export class PerfDataWriter {
   private entries = 0;
   private overflowBytes = 0;
   private isClosed = false;
+  private readonly autoAccessible: boolean;
 
   /**
    * Zeroes `buffer` and writes a fresh prologue (host byte order, version 2.0, not yet
@@ -109,6 +115,7 @@ export class PerfDataWriter {
     this.view = new DataView(buffer);
     this.clock = options.clock ?? process.hrtime.bigint;
     this.onOverflow = options.onOverflow;
+    this.autoAccessible = options.deferAccessible !== true;
 
     this.u8.fill(0);
     this.u8[P_BYTE_ORDER] = HOST_LITTLE_ENDIAN ? BYTE_ORDER_LITTLE : BYTE_ORDER_BIG;
@@ -180,7 +187,7 @@ export class PerfDataWriter {
     if (variability !== 'constant' && variability !== 'variable') {
       throw argumentError(`a string counter is constant or variable, not ${JSON.stringify(variability)} (${name})`);
     }
-    const text = String(value);
+    const text = cString(String(value));
     let maxLength = options.maxLength;
     if (maxLength === undefined) {
       const needed = encoder.encode(text).length + 1;
@@ -269,7 +276,7 @@ export class PerfDataWriter {
     Atomics.store(this.i32, P_USED / 4, this.top);
     Atomics.store(this.i32, P_NUM_ENTRIES / 4, this.entries);
     Atomics.store(this.b64, P_MOD_TIME_STAMP / 8, BigInt.asIntN(64, this.clock()));
-    if (this.u8[P_ACCESSIBLE] === 0) Atomics.store(this.u8, P_ACCESSIBLE, 1);
+    if (this.autoAccessible && this.u8[P_ACCESSIBLE] === 0) Atomics.store(this.u8, P_ACCESSIBLE, 1);
   }
 }
 

@@ -59,7 +59,7 @@ export class RegionFile {
       if (st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
       if (euid !== 0 && st.uid !== euid) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is owned by uid ${st.uid}`, path);
       if (!flock(fd, LOCK_EX | LOCK_NB)) {
-        throw new PerfMemoryError('ERR_REGION_IN_USE', `Region in use: another process holds the lock on ${path}`, path);
+        throw new PerfMemoryError('ERR_REGION_IN_USE', `Region in use: another process (or this process's main thread) holds the lock on ${path}`, path);
       }
       locked = true;
       // Truncating to 0 first drops whatever a previous owner of this pid left in the file.

@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import {
-  locateEntries, parsePerfData, pseudoCounters, readEntryValue, readHeader, PROLOGUE_SIZE,
+  locateEntries, PerfDataReader, pseudoCounters, readEntryValue, readHeader, PROLOGUE_SIZE,
   type CounterInfo, type EntryLocation, type ParsedPerfData, type PerfDataHeader,
 } from '../perfdata/index.js';
 import { pageSize } from '../sys/index.js';
@@ -122,18 +122,36 @@ function sameLayout(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Where each named entry's value is, for the layout (prologue bytes 7..31) in `key`. */
+interface EntryIndex {
+  key: Uint8Array;
+  header: PerfDataHeader;
+  /** The last entry of each name, as the parse keeps it. */
+  entries: Map<string, EntryLocation>;
+}
+
 /** A read-only view of a region: `snapshot()` takes a consistent copy; `detach()` lets go. */
 export class RegionView {
   #source: ByteSource | undefined;
-  #bytes: Uint8Array;
+  #spare!: Uint8Array;
+  #bytes!: Uint8Array;
   #prologue = new Uint8Array(PROLOGUE_SIZE);
+  /** Reuses what it learnt of the entries while the region's layout stays the same. */
+  #reader = new PerfDataReader();
   #header: PerfDataHeader | undefined;
-  #index: Map<string, EntryLocation> | undefined;
+  #index: EntryIndex | undefined;
 
   /** @internal Made by attach() and attachFile(). */
   constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string) {
     this.#source = source;
-    this.#bytes = new Uint8Array(source.size());
+    this.#resize(source.size());
+  }
+
+  /** One spare byte past the end lets a single pread tell that the file grew. */
+  #resize(size: number): void {
+    this.#spare = new Uint8Array(size + 1);
+    this.#bytes = this.#spare.subarray(0, size);
+    this.#index = undefined;
   }
 
   /** The prologue as of the last read (reads one when none was taken yet). */
@@ -157,11 +175,11 @@ export class RegionView {
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const size = this.#bytes.byteLength;
-      const n = source.read(this.#bytes, size, 0);
+      const n = source.read(this.#spare, size + 1, 0);
       if (n !== size) {
-        // The file changed size under us: re-check it (a valid new size is read again).
+        // The file shrank or grew: re-check its size (a valid new size is read again).
         const now = source.size();
-        if (now !== size) this.#bytes = new Uint8Array(now);
+        if (now !== size) this.#resize(now);
         lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${this.path} changed from ${size} to ${now} bytes while being read`, this.path);
         continue;
       }
@@ -181,9 +199,8 @@ export class RegionView {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const bytes = this.copy();
       try {
-        const parsed = parsePerfData(bytes);
+        const parsed = this.#reader.read(bytes);
         this.#header = parsed.header;
-        this.#index = undefined;
         return parsed;
       } catch (err) {
         // A layout caught mid-change parses on the next copy; a corrupt file fails every time.
@@ -204,22 +221,22 @@ export class RegionView {
    */
   get(name: string): CounterInfo | undefined {
     const source = this.source();
-    if (this.#index !== undefined && this.#header !== undefined
-      && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && sameLayout(this.#bytes, this.#prologue)) {
-      const entry = this.#index.get(name);
-      if (entry === undefined) return pseudoCounters(this.#header).find((c) => c.name === name);
+    const known = this.#index;
+    if (known !== undefined && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && sameLayout(known.key, this.#prologue)) {
+      const entry = known.entries.get(name);
+      if (entry === undefined) return pseudoCounters(known.header).find((c) => c.name === name);
       const length = entry.type === 'long' ? 8 : entry.vectorLength;
       if (source.read(this.#bytes.subarray(entry.dataOffset), length, entry.dataOffset) === length) {
-        return info(entry, readEntryValue(this.#bytes, entry, this.#header.byteOrder));
+        return info(entry, readEntryValue(this.#bytes, entry, known.header.byteOrder));
       }
     }
     const bytes = this.copy();
     const header = readHeader(bytes);
-    const index = new Map<string, EntryLocation>();
-    for (const e of locateEntries(bytes, header)) index.set(e.name, e);
+    const entries = new Map<string, EntryLocation>();
+    for (const e of locateEntries(bytes, header)) entries.set(e.name, e);
+    this.#index = { key: bytes.slice(0, PROLOGUE_SIZE), header, entries };
     this.#header = header;
-    this.#index = index;
-    const entry = index.get(name);
+    const entry = entries.get(name);
     if (entry !== undefined) return info(entry, readEntryValue(bytes, entry, header.byteOrder));
     return pseudoCounters(header).find((c) => c.name === name); // a sun.perfdata.* one, or none
   }
@@ -233,6 +250,7 @@ export class RegionView {
   detach(): void {
     const source = this.#source;
     this.#source = undefined;
+    this.#index = undefined;
     source?.close();
   }
 

@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   debug?: boolean;
   /** Start the watchdog thread (env PERFMEM_WATCHDOG=1). */
   watchdog?: boolean;
+  /** How often the event-loop delay is probed, in ms, 1 to 10000 (env PERFMEM_DELAY_RESOLUTION_MS, default 50). */
+  delayResolutionMs?: number;
 }
 
 /** The region settings given as options (the environment's are createRegion's business). */
@@ -40,6 +42,7 @@ export interface RuntimeConfig {
   periodMs: number;
   debug: boolean;
   watchdog: boolean;
+  delayResolutionMs: number;
   region: RegionSettings;
 }
 
@@ -53,6 +56,8 @@ export const DEFAULT_PERIOD_MS = 1000;
 export const MIN_PERIOD_MS = 10;
 export const MAX_PERIOD_MS = 3_600_000;
 export const MAX_SIZE = 256 * 1024 * 1024;
+export const DEFAULT_DELAY_RESOLUTION_MS = 50;
+export const MAX_DELAY_RESOLUTION_MS = 10_000;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -82,16 +87,17 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
     return false;
   };
 
-  const periodMs = (() => {
-    const fromOption = options.periodMs !== undefined;
-    const raw: unknown = fromOption ? options.periodMs : env.PERFMEM_PERIOD_MS;
-    if (raw === undefined) return DEFAULT_PERIOD_MS;
+  const milliseconds = (option: 'periodMs' | 'delayResolutionMs', variable: string, min: number, max: number, fallback: number): number => {
+    const fromOption = options[option] !== undefined;
+    const raw: unknown = fromOption ? options[option] : env[variable];
+    if (raw === undefined) return fallback;
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (Number.isInteger(n) && n >= MIN_PERIOD_MS && n <= MAX_PERIOD_MS) return n;
-    warn(fromOption ? 'option periodMs' : 'PERFMEM_PERIOD_MS', raw,
-      `is not a whole number of milliseconds from ${MIN_PERIOD_MS} to ${MAX_PERIOD_MS}`, String(DEFAULT_PERIOD_MS));
-    return DEFAULT_PERIOD_MS;
-  })();
+    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    warn(fromOption ? `option ${option}` : variable, raw, `is not a whole number of milliseconds from ${min} to ${max}`, String(fallback));
+    return fallback;
+  };
+  const periodMs = milliseconds('periodMs', 'PERFMEM_PERIOD_MS', MIN_PERIOD_MS, MAX_PERIOD_MS, DEFAULT_PERIOD_MS);
+  const delayResolutionMs = milliseconds('delayResolutionMs', 'PERFMEM_DELAY_RESOLUTION_MS', 1, MAX_DELAY_RESOLUTION_MS, DEFAULT_DELAY_RESOLUTION_MS);
 
   const region: RegionSettings = {};
   const { dir, size, saveFile, shm } = options as Record<string, unknown>;
@@ -117,6 +123,7 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
     periodMs,
     debug: flag('debug', 'PERFMEM_DEBUG'),
     watchdog: flag('watchdog', 'PERFMEM_WATCHDOG'),
+    delayResolutionMs,
     region,
   };
   return { config, warnings };

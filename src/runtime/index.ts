@@ -54,7 +54,7 @@ export function start(options: RuntimeOptions = {}): RuntimeHandle | undefined {
   // The region reads its own variables (PERFMEM_DIR, _SHM, _SIZE, _SAVE_FILE); options win.
   const region = createRegion(config.region);
   const onError = (e: unknown): void => debug(`a collector failed and was dropped: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-  const sampler: Sampler = startRuntimeCounters(region, { periodMs: config.periodMs, onError });
+  const sampler: Sampler = startRuntimeCounters(region, { periodMs: config.periodMs, delayResolutionMs: config.delayResolutionMs, onError });
 
   let watchdog: Watchdog | undefined;
   if (config.watchdog) {

@@ -7,7 +7,7 @@ export type { ShmPath } from './names.js';
 export { shmOpen, shmUnlink, shmRename, memfdCreate, SHM_RENAME_NOREPLACE, SHM_RENAME_EXCHANGE, MFD_NAME_MAX } from './open.js';
 export { ShmObject } from './object.js';
 export type { ShmStat, MapOptions, LargepageConfig } from './object.js';
-export { mapFd, Mapping } from './mapping.js';
+export { mapFd, Mapping, MAX_LIVE_MAPPINGS } from './mapping.js';
 export type { MapAccess, MapFdOptions } from './mapping.js';
 export {
   shmCreateLargepage, largepageConfig,

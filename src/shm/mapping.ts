@@ -6,7 +6,7 @@
  * cutting it off from the object while keeping the addresses valid. The real munmap happens
  * when the ArrayBuffer is garbage-collected, by which time no view can reach the range.
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import {
   mmap, munmap, mmapAnonymousOver, view, pageSize,
   PROT_READ, PROT_WRITE, MAP_SHARED, MAP_PRIVATE, MAP_NORESERVE,
@@ -36,10 +36,32 @@ export interface MapFdOptions {
 interface Region {
   address: number;
   length: number;
+  /** Still a mapping of the object (not yet unmapped nor released). */
+  live: boolean;
+}
+
+/**
+ * Each live mapping is a kernel VMA, and a process has only vm.max_map_count of them (65530 by
+ * default). Unreachable mappings are released only after a GC *and* a turn of the event loop,
+ * so a synchronous loop that maps without unmapping would exhaust them, and V8 aborts the
+ * process when its own heap cannot map. perfmem stops at a quarter of the limit instead, with
+ * a coded error. (Unmapped ranges do not count: their overlays merge into few VMAs.)
+ */
+export const MAX_LIVE_MAPPINGS = Math.max(1024, Math.floor(readMaxMapCount() / 4));
+let liveMappings = 0;
+
+function readMaxMapCount(): number {
+  try {
+    return Number(readFileSync('/proc/sys/vm/max_map_count', 'utf8')) || 65530;
+  } catch {
+    return 65530;
+  }
 }
 
 // Unmapped or not, the range is released once nothing can reach its ArrayBuffer any more.
 const release = new FinalizationRegistry<Region>((r) => {
+  if (r.live) liveMappings--;
+  r.live = false;
   try {
     munmap(r.address, r.length);
   } catch {
@@ -57,7 +79,6 @@ export class Mapping {
   readonly offset: number;
   readonly access: MapAccess;
   readonly #region: Region;
-  #mapped = true;
 
   /** @internal Use `mapFd()` or `ShmObject.map()`. */
   constructor(key: symbol, region: Region, skew: number, length: number, offset: number, access: MapAccess) {
@@ -72,7 +93,7 @@ export class Mapping {
 
   /** False once `unmap()` has run. */
   get mapped(): boolean {
-    return this.#mapped;
+    return this.#region.live;
   }
 
   /**
@@ -80,9 +101,10 @@ export class Mapping {
    * zeros and their writes reach no one. Calling it again does nothing.
    */
   unmap(): void {
-    if (!this.#mapped) return;
+    if (!this.#region.live) return;
     mmapAnonymousOver(this.#region.address, this.#region.length);
-    this.#mapped = false;
+    this.#region.live = false;
+    liveMappings--;
   }
 
   [Symbol.dispose](): void {
@@ -110,13 +132,18 @@ export function mapFd(fd: number, options: MapFdOptions): Mapping {
   if (access !== 'read' && access !== 'readwrite') throw outOfRange('access', "'read' or 'readwrite'", access);
   const path = options.path;
   if (length === 0) throw fail('EINVAL', 'mmap', path);
-  const size = fstatSync(fd).size;
+  if (liveMappings >= MAX_LIVE_MAPPINGS) {
+    throw new ShmError('ERR_SHM_MAPPING_LIMIT',
+      `cannot map ${path === undefined ? `fd ${fd}` : `'${path}'`}: ${liveMappings} mappings are live in this process ` +
+      `(the limit is ${MAX_LIVE_MAPPINGS}); unmap() those no longer needed (unreachable ones are released only after a garbage collection)`);
+  }
+  const { size, blksize } = fstatSync(fd);
   if (offset + length > size) {
     throw new ShmError('ERR_SHM_MAP_RANGE',
       `cannot map bytes ${offset}..${offset + length} of ${path === undefined ? `fd ${fd}` : `'${path}'`}: it holds ${size} bytes (truncate it first)`);
   }
   // mmap wants a page-aligned offset (a huge page on hugetlbfs, where lengths round up too).
-  const granule = hugePageSizeOf(fd) || pageSize;
+  const granule = hugePageSizeOf(fd, blksize) || pageSize;
   const skew = offset % granule;
   const span = Math.ceil((skew + length) / granule) * granule;
   const huge = granule !== pageSize;
@@ -124,7 +151,15 @@ export function mapFd(fd: number, options: MapFdOptions): Mapping {
   // 'read' keeps PROT_WRITE on a private mapping: a store through the view must not SIGSEGV.
   // On hugetlb, a private mapping reserves its copy-on-write pages now (ENOMEM here, not SIGBUS later).
   const address = mmap(0, span, PROT_READ | PROT_WRITE, flags, fd, offset - skew, path);
-  return new Mapping(token, { address, length: span }, skew, length, offset, access);
+  let mapping: Mapping;
+  try {
+    mapping = new Mapping(token, { address, length: span, live: true }, skew, length, offset, access);
+  } catch (err) {
+    munmap(address, span); // no view was made, so nothing can reach the range
+    throw err;
+  }
+  liveMappings++;
+  return mapping;
 }
 
 /**

@@ -45,6 +45,8 @@ export interface ObjectOrigin {
   growsOnWrite: boolean;
   readOnly: boolean;
   allocPolicy?: number;
+  /** st_blksize when the opener has already called fstat. */
+  blksize?: number;
 }
 
 const token = Symbol('ShmObject');
@@ -67,7 +69,7 @@ export class ShmObject {
     this.#label = origin.label;
     this.#growsOnWrite = origin.growsOnWrite;
     this.#readOnly = origin.readOnly;
-    const huge = hugePageSizeOf(fd);
+    const huge = hugePageSizeOf(fd, origin.blksize);
     this.#largepage = huge === 0 ? null : {
       pageSize: huge,
       config: { psind: getPageSizes().indexOf(huge), allocPolicy: origin.allocPolicy ?? 0 },

@@ -1,5 +1,5 @@
 /** shm_open, shm_unlink, shm_rename and memfd_create, after FreeBSD's shm_open(2). */
-import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, type Stats } from 'node:fs';
 import {
   memfdCreate as sysMemfdCreate, renameat2, getStatusFlags, setStatusFlags, isErrorCode, relabel,
   MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, RENAME_NOREPLACE, RENAME_EXCHANGE,
@@ -29,7 +29,7 @@ function checkMode(mode: unknown): number {
  * close-on-exec; a symlink is never followed (ELOOP).
  */
 export function shmOpen(path: ShmPath, flags: number, mode = 0o600): ShmObject {
-  checkOpenFlags(flags, 'shm_open', typeof path === 'string' ? path : undefined);
+  checkOpenFlags(flags, 'shm_open', path === SHM_ANON ? 'SHM_ANON' : typeof path === 'string' ? path : undefined);
   const perm = checkMode(mode);
   const readOnly = (flags & O_ACCMODE) === O_RDONLY;
   if (path === SHM_ANON) {
@@ -41,16 +41,17 @@ export function shmOpen(path: ShmPath, flags: number, mode = 0o600): ShmObject {
   const name = checkName(path, 'shm_open');
   // FreeBSD truncates only objects opened for writing; Linux would truncate on O_RDONLY too.
   const osFlags = (readOnly ? flags & ~O_TRUNC : flags) | O_NOFOLLOW | O_NONBLOCK;
-  let fd: number;
+  let fd: number | undefined;
   try {
     fd = openSync(fileOf(name), osFlags, perm);
   } catch (err) {
     // A named large-page object lives on hugetlbfs; look there before saying ENOENT.
-    if (isErrorCode(err, 'ENOENT') && (flags & O_CREAT) === 0) {
-      const found = openOnHugetlbfs(name, osFlags);
-      if (found !== undefined) return finishOpen(found, path, readOnly);
+    try {
+      if (isErrorCode(err, 'ENOENT') && (flags & O_CREAT) === 0) fd = openOnHugetlbfs(name, osFlags);
+    } catch (other) {
+      throw relabel(other, 'shm_open', path);
     }
-    throw relabel(err, 'shm_open', path);
+    if (fd === undefined) throw relabel(err, 'shm_open', path);
   }
   return finishOpen(fd, path, readOnly);
 }
@@ -71,34 +72,38 @@ function openOnHugetlbfs(name: string, osFlags: number): number | undefined {
  * anything but a regular file is not a shm object.
  */
 function finishOpen(fd: number, path: string, readOnly: boolean): ShmObject {
+  let blksize: number;
   try {
-    if (!fstatSync(fd).isFile()) throw fail('EINVAL', 'shm_open', path);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw fail('EINVAL', 'shm_open', path);
+    blksize = stats.blksize;
     setStatusFlags(fd, getStatusFlags(fd) & ~O_NONBLOCK);
   } catch (err) {
     closeSync(fd);
     throw err;
   }
-  return wrapFd(fd, { path, label: path, growsOnWrite: false, readOnly });
+  return wrapFd(fd, { path, label: path, growsOnWrite: false, readOnly, blksize });
 }
 
-/** Where a name's file is: /dev/shm, or a hugetlbfs mount for a named large-page object. */
-function locate(name: string): string {
+/**
+ * Where a name's file is (/dev/shm, or a hugetlbfs mount for a named large-page object) and
+ * its lstat; `stats` is undefined when the name exists nowhere.
+ */
+function locate(name: string): { file: string; stats?: Stats } {
   const file = fileOf(name);
   try {
-    lstatSync(file);
-    return file;
+    return { file, stats: lstatSync(file) };
   } catch (err) {
-    if (!isErrorCode(err, 'ENOENT')) return file;
+    if (!isErrorCode(err, 'ENOENT')) throw err;
   }
   for (const { dir } of hugetlbfsMounts()) {
     try {
-      lstatSync(fileOf(name, dir));
-      return fileOf(name, dir);
+      return { file: fileOf(name, dir), stats: lstatSync(fileOf(name, dir)) };
     } catch {
       // not there either
     }
   }
-  return file;
+  return { file };
 }
 
 /**
@@ -109,9 +114,11 @@ function locate(name: string): string {
 export function shmUnlink(path: ShmPath): void {
   const name = checkName(path, 'shm_unlink');
   const label = `/${name}`;
-  const file = locate(name);
   try {
-    if (!lstatSync(file).isSymbolicLink()) accessSync(file, constants.W_OK);
+    const { file, stats } = locate(name);
+    // Only regular files are objects: a directory or symlink planted in /dev/shm is no object.
+    if (stats === undefined || !stats.isFile()) throw fail('ENOENT', 'shm_unlink', label);
+    accessSync(file, constants.W_OK);
     unlinkSync(file);
   } catch (err) {
     if (isErrorCode(err, 'EPERM')) throw fail('EACCES', 'shm_unlink', label);
@@ -130,8 +137,17 @@ export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
   if (badFlags || from === SHM_ANON || to === SHM_ANON) {
     throw fail('EINVAL', 'shm_rename', typeof from === 'string' ? from : 'SHM_ANON', typeof to === 'string' ? to : 'SHM_ANON');
   }
-  const fromFile = locate(checkName(from, 'shm_rename'));
-  const toFile = fileOf(checkName(to, 'shm_rename'), fromFile.slice(0, fromFile.lastIndexOf('/')));
+  const fromName = checkName(from, 'shm_rename');
+  const toName = checkName(to, 'shm_rename');
+  let located: ReturnType<typeof locate>;
+  try {
+    located = locate(fromName);
+  } catch (err) {
+    throw relabel(err, 'shm_rename', from, to);
+  }
+  const fromFile = located.file;
+  if (located.stats === undefined || !located.stats.isFile()) throw fail('ENOENT', 'shm_rename', from, to);
+  const toFile = fileOf(toName, fromFile.slice(0, fromFile.lastIndexOf('/')));
   const osFlags = flags === SHM_RENAME_NOREPLACE ? RENAME_NOREPLACE : flags === SHM_RENAME_EXCHANGE ? RENAME_EXCHANGE : 0;
   try {
     try {
@@ -139,7 +155,7 @@ export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
     } catch (err) {
       // Linux refuses to exchange with a missing name; FreeBSD then simply renames. NOREPLACE
       // keeps that atomic: should `to` appear meanwhile, the exchange is tried again.
-      if (osFlags !== RENAME_EXCHANGE || !isErrorCode(err, 'ENOENT') || !exists(fromFile)) throw err;
+      if (osFlags !== RENAME_EXCHANGE || !isErrorCode(err, 'ENOENT') || !isRegularFile(fromFile)) throw err;
       for (;;) {
         try {
           renameat2(fromFile, toFile, RENAME_NOREPLACE, from, to, 'shm_rename');
@@ -151,7 +167,7 @@ export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
           renameat2(fromFile, toFile, RENAME_EXCHANGE, from, to, 'shm_rename');
           return;
         } catch (e) {
-          if (!isErrorCode(e, 'ENOENT') || !exists(fromFile)) throw e;
+          if (!isErrorCode(e, 'ENOENT') || !isRegularFile(fromFile)) throw e;
         }
       }
     }
@@ -161,10 +177,9 @@ export function shmRename(from: ShmPath, to: ShmPath, flags = 0): void {
   }
 }
 
-function exists(file: string): boolean {
+function isRegularFile(file: string): boolean {
   try {
-    lstatSync(file);
-    return true;
+    return lstatSync(file).isFile();
   } catch {
     return false;
   }

@@ -24,11 +24,16 @@ export function getPageSizes(): number[] {
   return [pageSize, ...huge.sort((a, b) => a - b)];
 }
 
-/** The huge page size backing `fd`, or 0 when it is not on hugetlbfs (memfd MFD_HUGETLB included). */
-export function hugePageSizeOf(fd: number): number {
+/**
+ * The huge page size backing `fd`, or 0 when it is not on hugetlbfs (memfd MFD_HUGETLB
+ * included). `blksize` is the descriptor's fstat st_blksize when the caller has it already.
+ */
+export function hugePageSizeOf(fd: number, blksize = fstatSync(fd).blksize): number {
+  // hugetlbfs reports its page size as st_blksize; tmpfs and disk filesystems the base page
+  // (or a transfer size), so only a large blksize needs the statfs to tell which it is.
+  if (blksize <= pageSize) return 0;
   // statfs follows the /proc magic link to the descriptor's own filesystem, anonymous ones too.
-  if (statfsSync(`/proc/self/fd/${fd}`).type !== HUGETLBFS_MAGIC) return 0;
-  return fstatSync(fd).blksize;
+  return statfsSync(`/proc/self/fd/${fd}`).type === HUGETLBFS_MAGIC ? blksize : 0;
 }
 
 /** A mounted hugetlbfs directory and the page size it hands out. */

@@ -99,6 +99,10 @@ test('strings truncate to maxLength - 1 bytes at a UTF-8 boundary and NUL-fill t
   assert.equal(s.get(), 'abcde');
   s.set('😀😀'); // 4 + 4 bytes: only one fits
   assert.equal(s.get(), '😀');
+  s.set('abcdefg');
+  s.set('ab\0cd'); // a NUL ends a C string: nothing after it is stored
+  assert.equal(s.get(), 'ab');
+  assert.deepEqual([...new Uint8Array(buf, 32 + 20 + 'h.s'.length + 1, 8)], [0x61, 0x62, 0, 0, 0, 0, 0, 0]);
   s.set('');
   assert.equal(s.get(), '');
   const entry = parsePerfData(buf, { pseudoCounters: false }).counters[0];

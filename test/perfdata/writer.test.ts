@@ -95,6 +95,17 @@ test('each entry is complete before entry_length, used and num_entries publish i
   ]);
 });
 
+test('deferAccessible leaves the region inaccessible until setAccessible(true)', () => {
+  const w = new PerfDataWriter(new ArrayBuffer(1024), { deferAccessible: true });
+  w.long('d.a');
+  w.string('d.b', 'x');
+  assert.equal(readHeader(w.buffer).accessible, false);
+  w.setAccessible(true);
+  assert.equal(readHeader(w.buffer).accessible, true);
+  w.setAccessible(false);
+  assert.equal(readHeader(w.buffer).accessible, false);
+});
+
 test('alloc fails when top + size >= end (HotSpot\'s test), counts overflow, and warns once', () => {
   const one = entryGeometry('x.a'.length, 8, 0).size; // 32
   const overflows: OverflowInfo[] = [];

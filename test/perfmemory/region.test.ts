@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { parsePerfData } from '../../src/perfdata/index.js';
 import { attach, attachFile, createRegion, currentRegion, type PerfmemWarning } from '../../src/index.js';
@@ -175,4 +176,24 @@ test('options are validated; a bad environment variable warns once and uses the 
   const ok = resolveOptions({}, { PERFMEM_SIZE: '64k', PERFMEM_SHM: '1', PERFMEM_DIR: '/var/tmp', PERFMEM_SAVE_FILE: '/tmp/x-%p' });
   assert.deepEqual([ok.size, ok.shm, ok.base, ok.saveFile], [65536, true, '/var/tmp', `/tmp/x-${me}`]);
   assert.equal(resolveOptions({ size: 100 }, { PERFMEM_SIZE: '1m' }).size, pageSize, 'options beat the environment');
+});
+
+test('a worker thread gets a private region while the main thread holds the process\'s file', async (t) => {
+  const { base, remove } = tempBase('worker');
+  t.after(remove);
+  const region = createRegion({ dir: base });
+  t.after(() => region.close());
+  const indexUrl = new URL('../../src/index.js', import.meta.url).href;
+  const worker = new Worker(`
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(indexUrl)}).then(({ createRegion }) => {
+      const warnings = [];
+      const r = createRegion({ dir: ${JSON.stringify(base)}, onWarning: (w) => warnings.push(w.code) });
+      r.long('worker.count').inc();
+      parentPort.postMessage({ path: r.path ?? null, shared: r.shared, warnings });
+    });`, { eval: true });
+  const [msg] = (await once(worker, 'message')) as [{ path: string | null; shared: boolean; warnings: string[] }];
+  await once(worker, 'exit');
+  assert.deepEqual(msg, { path: null, shared: false, warnings: ['PERFMEM_PRIVATE_FALLBACK'] });
+  assert.ok(existsSync(region.path!), 'the main thread\'s file survives the worker');
 });

@@ -5,7 +5,7 @@ import { resolveConfig, DEFAULT_PERIOD_MS, MIN_PERIOD_MS, MAX_PERIOD_MS, MAX_SIZ
 
 test('defaults with an empty environment: enabled, 1 s, no warnings', () => {
   assert.deepEqual(resolveConfig({}), {
-    config: { disabled: false, periodMs: 1000, debug: false, watchdog: false, region: {} },
+    config: { disabled: false, periodMs: 1000, debug: false, watchdog: false, delayResolutionMs: 50, region: {} },
     warnings: [],
   });
 });
@@ -13,10 +13,10 @@ test('defaults with an empty environment: enabled, 1 s, no warnings', () => {
 test('the runtime variables are read; the region ones are left to createRegion', () => {
   const { config, warnings } = resolveConfig({
     PERFMEM_DISABLE: 'yes', PERFMEM_PERIOD_MS: '250', PERFMEM_DEBUG: '1', PERFMEM_WATCHDOG: 'On',
-    PERFMEM_DIR: 'relative', PERFMEM_SIZE: 'huge',
+    PERFMEM_DELAY_RESOLUTION_MS: '20', PERFMEM_DIR: 'relative', PERFMEM_SIZE: 'huge',
   });
   assert.deepEqual(warnings, []);
-  assert.deepEqual(config, { disabled: true, periodMs: 250, debug: true, watchdog: true, region: {} });
+  assert.deepEqual(config, { disabled: true, periodMs: 250, debug: true, watchdog: true, delayResolutionMs: 20, region: {} });
 });
 
 test('options win over variables; valid region options pass through', () => {
@@ -24,7 +24,7 @@ test('options win over variables; valid region options pass through', () => {
     { periodMs: 50, debug: false, dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true });
   assert.deepEqual(warnings, []);
   assert.deepEqual(config, {
-    disabled: false, periodMs: 50, debug: false, watchdog: false,
+    disabled: false, periodMs: 50, debug: false, watchdog: false, delayResolutionMs: 50,
     region: { dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true },
   });
 });
@@ -52,11 +52,12 @@ test('a bad value gives one warning naming it, and the default', () => {
 });
 
 test('property: any environment resolves without throwing, in range, one warning at most per variable', () => {
-  const names = ['PERFMEM_DISABLE', 'PERFMEM_PERIOD_MS', 'PERFMEM_DEBUG', 'PERFMEM_WATCHDOG', 'PERFMEM_DIR', 'PERFMEM_SIZE'];
+  const names = ['PERFMEM_DISABLE', 'PERFMEM_PERIOD_MS', 'PERFMEM_DEBUG', 'PERFMEM_WATCHDOG', 'PERFMEM_DELAY_RESOLUTION_MS', 'PERFMEM_DIR', 'PERFMEM_SIZE'];
   const value = fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom('1', '0', 'true', 'no', '64k', '', ' 10 '));
   fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names), value), (env) => {
     const { config, warnings } = resolveConfig(env);
     assert.ok(Number.isInteger(config.periodMs) && config.periodMs >= MIN_PERIOD_MS && config.periodMs <= MAX_PERIOD_MS);
+    assert.ok(Number.isInteger(config.delayResolutionMs) && config.delayResolutionMs >= 1 && config.delayResolutionMs <= 10_000);
     assert.ok(warnings.length <= Object.keys(env).length);
     for (const w of warnings) assert.match(w, /^perfmem: PERFMEM_[A-Z_]+=.* using /);
   }), { numRuns: 2000 });

@@ -260,3 +260,36 @@ test('jps -lmv lists the process with its script, args and execArgv', async (t) 
     await app.exited;
   }
 });
+
+test('jstat -gcutil shows the V8 heap and the true GC counts of a Node process', async (t) => {
+  if (spawnSync('jstat', ['-options'], { encoding: 'utf8' }).error) {
+    t.skip('jstat not found (install a JDK)');
+    return;
+  }
+  const app = await AppProcess.start({ nodeArgs: ['--expose-gc'], env: { PERFMEM_PERIOD_MS: PERIOD } });
+  try {
+    await app.request('gc', /^gc-done$/);
+    await app.request('gc', /^gc-done$/);
+    await sleep(300);
+    const before = read(app.pid, '/tmp');
+    const out = spawnSync('jstat', ['-gcutil', String(app.pid)], { encoding: 'utf8' });
+    const after = read(app.pid, '/tmp');
+    const [head, row] = out.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    assert.deepEqual(head, ['S0', 'S1', 'E', 'O', 'M', 'CCS', 'YGC', 'YGCT', 'FGC', 'FGCT', 'CGC', 'CGCT', 'GCT'], out.stderr);
+    const col = (name: string): string => row![head!.indexOf(name)]!;
+    // V8 has no survivor, metaspace or compressed-class spaces: not published, so jstat prints '-'.
+    for (const name of ['S0', 'S1', 'M', 'CCS']) assert.equal(col(name), '-', name);
+    const fgc = num(after, 'sun.gc.collector.1.invocations');
+    assert.ok(fgc >= 6, `FGC ${fgc}`);
+    if (fgc === num(before, 'sun.gc.collector.1.invocations')) assert.equal(Number(col('FGC')), fgc);
+    const fgct = num(after, 'sun.gc.collector.1.time') / 1e9;
+    assert.ok(Math.abs(Number(col('FGCT')) - fgct) < 0.002 || fgc !== num(before, 'sun.gc.collector.1.invocations'), `FGCT ${col('FGCT')} vs ${fgct}`);
+    const old = Number(col('O'));
+    assert.ok(old > 0 && old <= 100, `O ${old}`);
+    const e = Number(col('E'));
+    assert.ok(e >= 0 && e <= 100, `E ${e}`);
+  } finally {
+    app.kill();
+    await app.exited;
+  }
+});

@@ -19,12 +19,12 @@ export function cleanup(): void {
 }
 
 /** Runs test/fixtures/<script>.js with `args`; returns its exit status, signal and output. */
-export function runFixture(script: string, args: string[], options: { uid?: number; gid?: number; shell?: string; nodeArgs?: string[] } = {}) {
+export function runFixture(script: string, args: string[], options: { uid?: number; gid?: number; shell?: string; wrap?: string[]; nodeArgs?: string[] } = {}) {
   const file = fileURLToPath(new URL(`../fixtures/${script}.js`, import.meta.url));
-  const argv = [...(options.nodeArgs ?? []), file, ...args];
-  const r = options.shell === undefined
-    ? spawnSync(process.execPath, argv, { encoding: 'utf8', uid: options.uid, gid: options.gid, timeout: 30_000 })
-    : spawnSync('/bin/sh', ['-c', `${options.shell}; exec "$0" "$@"`, process.execPath, ...argv], { encoding: 'utf8', timeout: 30_000 });
+  const argv = [process.execPath, ...(options.nodeArgs ?? []), file, ...args];
+  // `shell` runs first in the same shell (e.g. 'ulimit -n 64'); `wrap` is a command that ends by exec-ing its arguments.
+  const command = options.shell !== undefined ? ['/bin/sh', '-c', `${options.shell}; exec "$@"`, 'sh', ...argv] : [...(options.wrap ?? []), ...argv];
+  const r = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', uid: options.uid, gid: options.gid, timeout: 30_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../../src/shm/index.js';
 import { hugetlbfsMounts } from '../../src/shm/pagesizes.js';
 import { pageSize } from '../../src/sys/index.js';
-import { uniqueName, cleanup, isRoot } from './helpers.js';
+import { uniqueName, cleanup, isRoot, runFixture } from './helpers.js';
 
 after(cleanup);
 
@@ -169,4 +169,16 @@ test('with reserved pages and a hugetlbfs mount: a named large-page object can b
     if (mount.status === 0) spawnSync('umount', [dir]);
     rmdirSync(dir);
   }
+});
+
+test('ERRORS ENOTTY: a kernel without huge pages (hidden in a private mount namespace)', { skip: !isRoot && 'needs root for a mount namespace' }, (t) => {
+  // The kernel's own answer, not a fake: /sys/kernel/mm/hugepages is covered by an empty tmpfs
+  // in a namespace of the child's own, so it sees what a kernel without hugetlb shows.
+  const r = runFixture('shm-ops', [JSON.stringify(['pagesizes']), JSON.stringify(['largepage', 'SHM_ANON', c.O_RDWR, 1, 0])], {
+    wrap: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /sys/kernel/mm/hugepages && exec "$@"', 'sh'],
+  });
+  if (r.status !== 0) return t.skip(`no private mount namespace here: ${r.stderr.trim()}`);
+  const [sizes, created] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(sizes, { sizes: [pageSize] });
+  assert.deepEqual(created, { code: 'ENOTTY', syscall: 'shm_create_largepage', path: 'SHM_ANON' });
 });

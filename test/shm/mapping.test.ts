@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { openSync, closeSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { mapFd, ShmError } from '../../src/shm/index.js';
 import { pageSize } from '../../src/sys/index.js';
 
@@ -124,4 +125,43 @@ test('views used after unmap() and GC-released mappings never crash a process', 
   // while held; once unreachable, the GC must have munmapped them.
   assert.ok(out.before > 1000, `only ${out.before} lines in /proc/self/maps while 2000 mappings were held`);
   assert.ok(out.after < out.before - 900, `${out.after} lines in /proc/self/maps after GC (${out.before} before)`);
+});
+
+test('mapping without unmapping in a synchronous loop stops at a coded limit instead of aborting', () => {
+  const script = fileURLToPath(new URL('../fixtures/mapping-limit.js', import.meta.url));
+  const r = spawnSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8' });
+  assert.equal(r.signal, null, `child died of ${r.signal}: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { made: number; code: string; limit: number; again: boolean };
+  assert.equal(out.code, 'ERR_SHM_MAPPING_LIMIT');
+  assert.equal(out.made, out.limit);
+  assert.equal(out.again, true, 'collected mappings no longer count');
+});
+
+test('property: any in-range (offset, length) maps exactly those bytes; any other range is refused', () => {
+  const size = 3 * pageSize + 123;
+  const o = tempObject(size);
+  try {
+    const pattern = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) pattern[i] = (i * 7 + (i >> 8)) & 255;
+    writeSync(o.fd, pattern, 0, size, 0);
+    fc.assert(fc.property(fc.integer({ min: 0, max: size + pageSize }), fc.integer({ min: 0, max: size + pageSize }), fc.boolean(), (offset, length, read) => {
+      const access = read ? 'read' as const : 'readwrite' as const;
+      if (length === 0) {
+        assert.throws(() => mapFd(o.fd, { offset, length, access }), { code: 'EINVAL' });
+      } else if (offset + length > size) {
+        assert.throws(() => mapFd(o.fd, { offset, length, access }), { code: 'ERR_SHM_MAP_RANGE' });
+      } else {
+        const m = mapFd(o.fd, { offset, length, access });
+        try {
+          assert.equal(m.buffer.byteLength, length);
+          assert.ok(Buffer.from(m.buffer).equals(pattern.subarray(offset, offset + length)));
+        } finally {
+          m.unmap();
+        }
+      }
+    }), { numRuns: 300 });
+  } finally {
+    o.done();
+  }
 });

@@ -28,6 +28,7 @@ test('ERRORS EINVAL: a flag other than O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUN
 test('ERRORS EINVAL: O_RDONLY with SHM_ANON; other flags are ignored for SHM_ANON', () => {
   assert.throws(() => shmOpen(SHM_ANON, c.O_RDONLY), { code: 'EINVAL', syscall: 'shm_open', path: 'SHM_ANON' });
   assert.throws(() => shmOpen(SHM_ANON, c.O_RDONLY | c.O_CREAT), { code: 'EINVAL' });
+  assert.throws(() => shmOpen(SHM_ANON, c.O_RDWR | c.O_APPEND), { code: 'EINVAL', path: 'SHM_ANON' }, 'flags are checked for SHM_ANON too');
   const o = shmOpen(SHM_ANON, RW | c.O_CREAT | c.O_EXCL | c.O_TRUNC);
   try {
     assert.equal(o.path, null);
@@ -200,6 +201,9 @@ test('a symlink is never followed, and only regular files are objects', () => {
   mkdirSync(`/dev/shm${dir}`);
   assert.throws(() => shmOpen(dir, c.O_RDONLY), { code: 'EINVAL', path: dir });
   assert.throws(() => shmOpen(dir, RW), { code: 'EISDIR', path: dir });
+  // Neither can be unlinked as an object, and the link's target is never touched.
+  for (const name of [link, fifo, dir]) assert.throws(() => shmUnlink(name), { code: 'ENOENT', syscall: 'shm_unlink', path: name });
+  assert.ok(existsSync(`/dev/shm${link}`) && existsSync(`/dev/shm${dir}`) && existsSync(`/dev/shm${target}`));
 });
 
 test('read/write are pread/pwrite, and a write never grows a shm_open object', () => {

@@ -1,7 +1,7 @@
 // shm_rename: plain, SHM_RENAME_NOREPLACE, SHM_RENAME_EXCHANGE, and its ERRORS rows.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants as c, existsSync } from 'node:fs';
+import { constants as c, existsSync, mkdirSync } from 'node:fs';
 import { shmOpen, shmRename, SHM_ANON, SHM_RENAME_NOREPLACE, SHM_RENAME_EXCHANGE, type ShmObject } from '../../src/shm/index.js';
 import { uniqueName, cleanup, runFixture, isRoot } from './helpers.js';
 
@@ -83,6 +83,11 @@ test('ERRORS ENOENT: no object at the source (for every flag)', () => {
   }
   assert.equal(contentOf(b), 'kept');
   assert.throws(() => shmRename(a, uniqueName('c'), SHM_RENAME_EXCHANGE), { code: 'ENOENT' });
+  // A directory in /dev/shm is not an object either.
+  const dir = uniqueName('dir');
+  mkdirSync(`/dev/shm${dir}`);
+  assert.throws(() => shmRename(dir, uniqueName('d')), { code: 'ENOENT', path: dir });
+  assert.ok(existsSync(`/dev/shm${dir}`));
 });
 
 test('EINVAL: both flags, unknown bits, SHM_ANON as either name, or a bad name', () => {

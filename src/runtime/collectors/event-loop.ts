@@ -13,12 +13,10 @@
 import { createHistogram, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry } from '../counters.js';
 import { msToTicks } from '../clock.js';
+import { DEFAULT_DELAY_RESOLUTION_MS } from '../config.js';
 
 /** Parts per million: the unit of fractions published as longs. */
 export const PPM = 1_000_000;
-
-/** Default resolution: 20 firings a second cost ~0.3% of a core here; 100 (10 ms) cost ~1.2%. */
-export const DEFAULT_DELAY_RESOLUTION_MS = 50;
 
 export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DELAY_RESOLUTION_MS): Collector {
   const delay = {

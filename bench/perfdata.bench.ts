@@ -1,0 +1,70 @@
+/**
+ * What a perfdata counter update and a region parse cost. `counter update`: one update of a
+ * long counter in a region against a plain typed-array store (the issue's goal: inc() within
+ * 2x) and against prom-client's Counter.inc(). `parse`: decoding a JVM-sized region of about
+ * 200 counters, against copying its 32 KiB.
+ */
+import { readFileSync } from 'node:fs';
+import { Counter } from 'prom-client';
+import { benchMain, nsPerOp, sink } from './harness.js';
+import { PerfDataReader, PerfDataWriter, locateEntries, parsePerfData } from '../src/perfdata/index.js';
+
+const writer = new PerfDataWriter(new ArrayBuffer(32 * 1024));
+const counter = writer.long('bench.events', { units: 'events', variability: 'monotonic' });
+const u32 = new Uint32Array(1024);
+
+/** About 200 counters, mostly longs, with strings of the sizes HotSpot's properties have. */
+function jvmSizedRegion(): Uint8Array {
+  const w = new PerfDataWriter(new ArrayBuffer(32 * 1024));
+  for (let i = 0; i < 170; i++) w.long(`sun.gc.generation.${i % 3}.space.${i}.used`, { units: 'bytes', value: i * 1_000_003 });
+  for (let i = 0; i < 30; i++) w.string(`java.property.bench.${i}.value`, `/usr/lib/jvm/java-17-openjdk-amd64/lib/${i}`, { variability: i % 3 === 0 ? 'variable' : 'constant' });
+  return new Uint8Array(w.buffer);
+}
+
+const fixture = new Uint8Array(readFileSync(new URL('../../test/fixtures/hsperfdata/xin_13223', import.meta.url)));
+const synthetic = jvmSizedRegion();
+const copy = new Uint8Array(32 * 1024);
+
+function promCounter(labelNames: string[] = []): Counter {
+  return new Counter({ name: `bench_total_${labelNames.length}`, help: 'bench', labelNames, registers: [] });
+}
+
+function parseGroup(name: string, bytes: Uint8Array, description: string) {
+  const reader = new PerfDataReader();
+  return {
+    name,
+    unit: 'µs/op',
+    description,
+    variants: {
+      'copy the region (Uint8Array.set)': { baseline: true, run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) copy.set(bytes); sink.value = copy[9]; }) / 1000 },
+      'parsePerfData': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) sink.value = parsePerfData(bytes); }) / 1000 },
+      'PerfDataReader.read (again)': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) sink.value = reader.read(bytes); }) / 1000 },
+      'locateEntries': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) sink.value = locateEntries(bytes); }) / 1000 },
+    },
+  };
+}
+
+await benchMain([
+  {
+    name: 'counter update',
+    unit: 'ns/op',
+    description: 'One update of a 64-bit counter: perfmem handles in a region, a plain typed-array store, prom-client.',
+    variants: {
+      'Uint32Array store': { baseline: true, run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) u32[i & 1023] = i; sink.value = u32[5]; }) },
+      'Uint32Array element ++': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) u32[7]!++; sink.value = u32[7]; }) },
+      'LongCounter.inc()': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) counter.inc(); sink.value = counter.get(); }) },
+      'LongCounter.add(3) (atomic)': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) counter.add(3); sink.value = counter.get(); }) },
+      'LongCounter.add(3n) (bigint)': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) counter.add(3n); sink.value = counter.get(); }) },
+      'LongCounter.set(i)': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) counter.set(i); sink.value = counter.get(); }) },
+      'prom-client Counter.inc()': { run: () => { const c = promCounter(); return nsPerOp((n) => { for (let i = 0; i < n; i++) c.inc(); sink.value = c; }); } },
+      'prom-client Counter.inc(labels)': {
+        run: () => {
+          const c = promCounter(['method', 'code']);
+          return nsPerOp((n) => { for (let i = 0; i < n; i++) c.inc({ method: 'GET', code: '200' }); sink.value = c; });
+        },
+      },
+    },
+  },
+  parseGroup('parse a 212-counter JVM region', fixture, 'A JDK 6 region from the fixtures (212 counters, 32 KiB), whole.'),
+  parseGroup('parse a 200-counter perfmem region', synthetic, '170 longs and 30 strings written by PerfDataWriter (32 KiB).'),
+]);

@@ -1,0 +1,148 @@
+/**
+ * The region layer: attach + full snapshot of a JVM-sized region (~200 counters), its parts, and
+ * the cost of createRegion. The region read belongs to another process (a child that publishes
+ * 150 longs and 50 strings), as in real use.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
+import { benchMain, median, sink, usPerCall } from './harness.js';
+import { attach, createRegion, listProcesses, parsePerfData } from '../src/index.js';
+
+const indexUrl = new URL('../src/index.js', import.meta.url).href;
+const base = `/tmp/perfmem-bench-${process.pid}`;
+
+/** A child process with a ~200-counter region under `base`; returns its pid. */
+async function owner(): Promise<{ child: ChildProcess; pid: number }> {
+  rmSync(base, { recursive: true, force: true });
+  mkdirSync(base, { mode: 0o755 });
+  const code = `
+    const { createRegion } = await import(${JSON.stringify(indexUrl)});
+    const r = createRegion({ dir: ${JSON.stringify(base)} });
+    for (let i = 0; i < 150; i++) r.long('bench.gc.collector.' + i + '.invocations', { units: 'events', variability: 'monotonic', value: i * 1000 });
+    for (let i = 0; i < 50; i++) r.string('bench.property.name' + i, 'value of property ' + i);
+    console.log('ready');
+    setInterval(() => {}, 1 << 30);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout!, 'data');
+  process.on('exit', () => {
+    child.kill('SIGKILL');
+    rmSync(base, { recursive: true, force: true });
+  });
+  return { child, pid: child.pid! };
+}
+
+async function withOwner(fn: (pid: number) => number): Promise<number> {
+  const { child, pid } = await owner();
+  try {
+    return fn(pid);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+await benchMain([
+  {
+    name: 'snapshot of a 200-counter region',
+    unit: 'µs/op',
+    description: 'Reading another process\'s 32 KiB region with ~200 counters (goal: attach + snapshot under 50 µs).',
+    variants: {
+      'pread 32 KiB (floor)': {
+        baseline: true,
+        run: () => withOwner((pid) => {
+          const fd = openSync(`${base}/hsperfdata_root/${pid}`, 'r');
+          const buf = new Uint8Array(32768);
+          const us = usPerCall(() => { sink.value = readSync(fd, buf, 0, buf.length, 0); }, 2000);
+          closeSync(fd);
+          return us;
+        }),
+      },
+      'snapshot() of an attached view': {
+        run: () => withOwner((pid) => {
+          const view = attach(pid, { dir: base, user: 'root' });
+          const us = usPerCall(() => { sink.value = view.snapshot().counters.length; }, 500);
+          view.detach();
+          return us;
+        }),
+      },
+      'get(name) of an attached view': {
+        run: () => withOwner((pid) => {
+          const view = attach(pid, { dir: base, user: 'root' });
+          view.get('bench.gc.collector.77.invocations');
+          const us = usPerCall(() => { sink.value = view.get('bench.gc.collector.77.invocations'); }, 2000);
+          view.detach();
+          return us;
+        }),
+      },
+      'attach(pid, {dir, user}) + snapshot() + detach()': {
+        run: () => withOwner((pid) => usPerCall(() => {
+          const view = attach(pid, { dir: base, user: 'root' });
+          sink.value = view.snapshot().counters.length;
+          view.detach();
+        }, 500)),
+      },
+      'attach(pid) scanning for the user + snapshot() + detach()': {
+        run: () => withOwner((pid) => usPerCall(() => {
+          const view = attach(pid, { dir: base });
+          sink.value = view.snapshot().counters.length;
+          view.detach();
+        }, 500)),
+      },
+      'parsePerfData of the bytes alone': {
+        run: () => withOwner((pid) => {
+          const view = attach(pid, { dir: base, user: 'root' });
+          const bytes = view.bytes();
+          view.detach();
+          return usPerCall(() => { sink.value = parsePerfData(bytes).counters.length; }, 500);
+        }),
+      },
+    },
+  },
+  {
+    name: 'createRegion',
+    unit: 'µs/op',
+    description: 'createRegion() (directory checks, stale cleanup, 0600 file, flock, 32 KiB written and mapped, identity counters) then close().',
+    variants: {
+      'shared: false (private memory)': {
+        baseline: true,
+        run: () => usPerCall(() => { createRegion({ shared: false }).close(); }, 50),
+      },
+      'shared in a tmpfs /tmp dir': {
+        run: () => {
+          rmSync(base, { recursive: true, force: true });
+          mkdirSync(base, { mode: 0o755 });
+          try {
+            return usPerCall(() => { createRegion({ dir: base }).close(); }, 50);
+          } finally {
+            rmSync(base, { recursive: true, force: true });
+          }
+        },
+      },
+      'shared in /dev/shm': {
+        run: () => usPerCall(() => { createRegion({ shm: true }).close(); }, 50),
+      },
+    },
+  },
+  {
+    name: 'list processes',
+    unit: 'ms/op',
+    description: 'Every region on this machine (listProcesses, containers included) against the JDK\'s jps.',
+    variants: {
+      'jps -l -m -v': {
+        baseline: true,
+        run: () => {
+          const samples: number[] = [];
+          for (let i = 0; i < 5; i++) {
+            const t = process.hrtime.bigint();
+            spawnSync('jps', ['-l', '-m', '-v'], { stdio: 'ignore' });
+            samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+          }
+          return median(samples);
+        },
+      },
+      'listProcesses()': {
+        run: () => usPerCall(() => { sink.value = listProcesses().length; }, 20) / 1000,
+      },
+    },
+  },
+]);

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { PerfDataReader, PerfDataWriter, parsePerfData, PerfDataError, type LongCounter, type StringCounter } from '../../src/perfdata/index.js';
+import { fixtureFiles } from './jdk.js';
+
+test('PerfDataReader follows a region as it grows and changes, always agreeing with parsePerfData', () => {
+  type Op = { kind: 'long'; value: bigint } | { kind: 'string'; value: string } | { kind: 'bump'; which: number; by: number } | { kind: 'say'; which: number; value: string } | { kind: 'read' };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('long' as const), value: fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n) }),
+    fc.record({ kind: fc.constant('string' as const), value: fc.string({ maxLength: 12 }) }),
+    fc.record({ kind: fc.constant('bump' as const), which: fc.nat(), by: fc.integer({ min: -1000, max: 1 << 30 }) }),
+    fc.record({ kind: fc.constant('say' as const), which: fc.nat(), value: fc.string({ unit: 'binary', maxLength: 20 }) }),
+    fc.constant({ kind: 'read' as const }),
+  );
+  fc.assert(fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 64, max: 2048 }), (ops, kib8) => {
+    const w = new PerfDataWriter(new ArrayBuffer(kib8 * 8));
+    const reader = new PerfDataReader();
+    const longs: LongCounter[] = [];
+    const strings: StringCounter[] = [];
+    let n = 0;
+    const check = (): void => assert.deepEqual(reader.read(w.buffer), parsePerfData(w.buffer));
+    for (const o of ops) {
+      if (o.kind === 'long') longs.push(w.long(`p.l${n++}`, { value: o.value }));
+      else if (o.kind === 'string') strings.push(w.string(`p.s${n++}`, o.value, { variability: 'variable', maxLength: 16 }));
+      else if (o.kind === 'bump' && longs.length > 0) longs[o.which % longs.length]!.add(o.by);
+      else if (o.kind === 'say' && strings.length > 0) strings[o.which % strings.length]!.set(o.value);
+      else if (o.kind === 'read') check();
+    }
+    check();
+  }), { numRuns: 200 });
+});
+
+test('PerfDataReader notices a different region in the same place and re-reads it whole', () => {
+  const files = fixtureFiles().map((f) => new Uint8Array(readFileSync(f)));
+  const reader = new PerfDataReader();
+  const buf = new Uint8Array(65536);
+  for (const bytes of [...files, ...files.reverse()]) {
+    buf.fill(0);
+    buf.set(bytes);
+    const view = buf.subarray(0, bytes.length);
+    assert.deepEqual(reader.read(view), parsePerfData(view));
+  }
+});
+
+test('PerfDataReader reports damage like parsePerfData and recovers after it', () => {
+  const w = new PerfDataWriter(new ArrayBuffer(1024));
+  w.long('d.a', { value: 1 });
+  const reader = new PerfDataReader();
+  reader.read(w.buffer);
+  const bytes = new Uint8Array(w.buffer);
+  bytes[32 + 14] = 9; // invalid units
+  assert.throws(() => reader.read(w.buffer), (e: unknown) => e instanceof PerfDataError && e.code === 'ERR_PERFDATA_CORRUPT');
+  bytes[32 + 14] = 1;
+  assert.deepEqual(reader.read(w.buffer), parsePerfData(w.buffer));
+});
