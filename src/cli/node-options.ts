@@ -1,6 +1,8 @@
 /**
  * `perfmem stat` options for Node processes, over the node.* counters that
- * `--import perfmem/register` publishes. Same column model and formatting rules as the JVM
+ * `--import perfmem/register` publishes. -gcutil (and the other JVM options) read the sun.gc.*
+ * counters the runtime mirrors, with jstat's own columns, so that perfmem and jstat agree on a
+ * Node process too. Same column model and formatting rules as the JVM
  * options; rates (CPU %, collections per second) are taken between two samples, and the
  * first row shows them since the process started.
  */
@@ -71,7 +73,7 @@ export const nodeOptions: StatOption[] = [
     ],
   },
   {
-    name: 'gcutil', summary: 'V8 heap use in percent, and collections',
+    name: 'heaputil', summary: 'V8 heap use in percent, and collections',
     columns: [
       percent('NEW', share(`${space('new')}.used`, `${space('new')}.size`), 'new space used (% of its size)'),
       percent('OLD', share(`${space('old')}.used`, `${space('old')}.size`), 'old space used (% of its size)'),
