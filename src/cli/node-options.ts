@@ -6,24 +6,11 @@
  * options; rates (CPU %, collections per second) are taken between two samples, and the
  * first row shows them since the process started.
  */
-import { type Column, type Expr, type StatOption, type Align, K, RAW, SEC, delta, div, lit, mul, ref, sum } from './columns.js';
+import { type Column, type Expr, type StatOption, K, SEC, column, delta, div, lit, mul, ref, sum } from './columns.js';
 
 const FREQ = 'sun.os.hrt.frequency';
 
-interface Shape { width: number; scale?: number; format?: string; align?: Align; headerAlign?: Align }
-
-function col(header: string, data: Expr | string, description: string, shape: Shape): Column {
-  return {
-    header,
-    headerAlign: shape.headerAlign ?? 'center',
-    align: shape.align ?? 'right',
-    width: shape.width,
-    scale: shape.scale ?? RAW,
-    format: shape.format ?? '0',
-    data: typeof data === 'string' ? ref(data) : data,
-    description,
-  };
-}
+const col = column;
 
 const kib = (header: string, counter: Expr | string, description: string, width = 10) =>
   col(header, counter, description, { width, scale: K, format: '0.0' });

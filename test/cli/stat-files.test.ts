@@ -6,15 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import { fixtureFiles } from '../perfdata/jdk.js';
-import { haveJdk, perfmem, tool } from './helpers.js';
+import { haveJdk, inParallel, perfmem, tool } from './helpers.js';
 import { jvmOptions } from '../../src/cli/jvm-options.js';
-
-async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  }));
-}
 
 test('stat on saved JVM regions: the same text as jstat for every option', { timeout: 180_000 }, async (t) => {
   if (!haveJdk()) return t.skip('jstat not found');

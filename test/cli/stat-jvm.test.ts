@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { BIN, haveJdk, perfmem, startJvm, tool } from './helpers.js';
+import { BIN, haveJdk, inParallel, perfmem, startJvm, tool } from './helpers.js';
 
 const OPTIONS = ['gcutil', 'gc', 'class', 'compiler', 'gccapacity', 'gcnew', 'gcold', 'gcmetacapacity', 'gcnewcapacity', 'gcoldcapacity', 'gccause'];
 
@@ -29,14 +29,6 @@ async function quiescentPair(args: string[]): Promise<{ ours: string; theirs: st
     before = after;
   }
   throw new Error(`counters never held still:\n${last}`);
-}
-
-/** Runs `fn` over `items`, `width` at a time. */
-async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  }));
 }
 
 // Every option on the default collector (G1); the heap-shape options again on Serial, whose
