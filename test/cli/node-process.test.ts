@@ -91,6 +91,12 @@ test('ps and watch tell a blocked event loop from a running one, and for how lon
   assert.equal(before.kind, 'node');
   assert.equal(before.state, 'running');
   assert.match(before.command, /subject\.mjs demo-arg$/);
+  if (haveJdk()) {
+    // -lmv: the same text as jps -lmv (script path, arguments, execArgv).
+    const theirs = (await tool('jps', ['-lmv'])).stdout.split('\n').find((l) => l.startsWith(`${node.pid} `))!;
+    const ours = (await perfmem(['ps', '-lmv'])).stdout.split('\n').find((l) => l.trimStart().startsWith(`${node.pid} `))!;
+    assert.ok(ours.endsWith(theirs.slice(String(node.pid).length)), `${ours}\nvs jps: ${theirs}`);
+  }
   node.child.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 1500));
   const during = await state();
