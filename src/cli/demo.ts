@@ -112,7 +112,7 @@ async function plainTour(pids: number[]): Promise<number> {
   await stat.run(['-gc', String(pids[1] ?? steady)]);
   await writeOut(`\n$ perfmem stat -eventloop ${blocker} 1s 5\n`);
   await stat.run(['-eventloop', String(blocker), '1s', '5']);
-  await writeOut('\n$ perfmem ps\n');
-  await ps.run([]);
+  await writeOut('\n$ perfmem ps -m\n');
+  await ps.run(['-m']);
   return 0;
 }
