@@ -19,6 +19,8 @@ export interface SearchPlace {
 }
 
 export interface FoundRegion {
+  /** The user directory, still open: the file is opened through it (then close it). */
+  handle: SecureDirectory;
   pid: number;
   user: string;
   base: string;
@@ -81,6 +83,7 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
   if (alive === 'denied') throw new PerfMemoryError('ERR_PERFDATA_ACCESS', `Operation not permitted: cannot signal process ${pid}`);
   const euid = process.geteuid?.() ?? 0;
   let best: (FoundRegion & { ctimeMs: number }) | undefined;
+  let keep = false;
   let insecure: PerfMemoryError | undefined;
   const places = searchPlaces(pid, options.dir);
   for (const { base, filePid } of places) {
@@ -109,10 +112,13 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
         }
         if (st.size <= 0) continue;
         if (best === undefined || st.ctimeMs > best.ctimeMs) {
-          best = { pid, user, base, filePid, dir, path, ctimeMs: st.ctimeMs };
+          best?.handle.close();
+          best = { handle: secure, pid, user, base, filePid, dir, path, ctimeMs: st.ctimeMs };
+          keep = true;
         }
       } finally {
-        secure.close();
+        if (!keep) secure.close();
+        keep = false;
       }
     }
   }

@@ -68,7 +68,10 @@ test('close() saves, removes the file, and handles keep working in private memor
   const region = createRegion({ dir: base, saveFile });
   const path = region.path!;
   const c = region.long('test.closing', { value: 1 });
+  const own = attach(process.pid);
+  t.after(() => own.detach());
   region.close();
+  assert.equal(own.get('test.closing')?.value, 1, 'a view of our own region still reads its final bytes');
   assert.equal(existsSync(path), false);
   assert.equal(region.closed, true);
   assert.equal(region.shared, false);
@@ -192,6 +195,7 @@ test('a worker thread gets a private region while the main thread holds the proc
       r.long('worker.count').inc();
       parentPort.postMessage({ path: r.path ?? null, shared: r.shared, warnings });
     });`, { eval: true });
+  // once() rejects on the worker's 'error' event, so a failing worker fails the test instead of hanging it.
   const [msg] = (await once(worker, 'message')) as [{ path: string | null; shared: boolean; warnings: string[] }];
   await once(worker, 'exit');
   assert.deepEqual(msg, { path: null, shared: false, warnings: ['PERFMEM_PRIVATE_FALLBACK'] });
