@@ -56,7 +56,8 @@ function openPid(pid: number): Target {
   };
 }
 
-function isAlive(pid: number): boolean {
+/** kill(pid, 0): alive, or alive but someone else's (EPERM). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

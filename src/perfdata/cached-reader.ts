@@ -7,7 +7,7 @@
  * does. Anything unexpected falls back to a full parse, so the result is always what
  * parsePerfData would return (constant strings aside).
  */
-import { bufferOf, dataViewOf, decodeString, pseudoCounters, readHeader, readLongAt, walkEntries, type EntryLocation, type ParseOptions, type PerfDataBytes } from './reader.js';
+import { bufferOf, dataViewOf, decodeStringValue, pseudoCounters, readHeader, readLongAt, walkEntries, type EntryLocation, type ParseOptions, type PerfDataBytes } from './reader.js';
 import { HOST_LITTLE_ENDIAN } from './handles.js';
 import type { CounterInfo, ParsedPerfData } from './types.js';
 
@@ -128,7 +128,7 @@ export class PerfDataReader {
       } else {
         let value = e.variability === 'constant' ? constants[i] : undefined;
         if (value === undefined) {
-          value = decodeString(u8, e.dataOffset, e.dataOffset + e.vectorLength);
+          value = decodeStringValue(u8, e.dataOffset, e.vectorLength);
           if (e.variability === 'constant') constants[i] = value;
         }
         c = { name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported, value, maxLength: e.vectorLength };

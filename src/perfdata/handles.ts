@@ -99,15 +99,16 @@ export class LongCounter {
   /** The value: a number while it is a safe integer, else a bigint. */
   get(): LongValue {
     const i32 = this.i32;
-    const h = this.h;
-    let hi: number;
-    let lo: number;
-    do {
-      hi = i32[h] as number;
-      lo = this.u32[this.l] as number;
-    } while (hi !== i32[h]);
-    if (hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
-    return Atomics.load(this.b64, this.q);
+    const hi = i32[this.h] as number;
+    const lo = this.u32[this.l] as number;
+    // Re-reading the high word catches a carry by another thread between the two reads.
+    if (hi === i32[this.h] && hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
+    return this.getSlow();
+  }
+
+  private getSlow(): LongValue {
+    const v = Atomics.load(this.b64, this.q);
+    return v >= -0x1fffffffffffffn && v <= 0x1fffffffffffffn ? Number(v) : v;
   }
 
   /** The value as a bigint, always. */

@@ -20,6 +20,8 @@ export interface StringHandle {
 export interface CounterRegistry {
   long(name: string, options: { units: Units; variability: Variability; value?: number | bigint }): LongHandle;
   string(name: string, value: string, options: { variability: 'constant' | 'variable'; maxLength?: number }): StringHandle;
+  /** The handle of a counter declared earlier, when the registry can tell (a region can). */
+  counter?(name: string): LongHandle | StringHandle | undefined;
 }
 
 /** One group of counters: created once, then `sample()` once per sampling period. */
@@ -40,6 +42,13 @@ export function variableLong(r: CounterRegistry, name: string, units: Units): Lo
 
 export function monotonicLong(r: CounterRegistry, name: string, units: Units): LongHandle {
   return r.long(name, { units, variability: 'monotonic', value: 0 });
+}
+
+/** A long the region may already publish itself (e.g. HotSpot names): reuse it, else declare it. */
+export function sharedLong(r: CounterRegistry, name: string, units: Units, variability: Variability): LongHandle {
+  const existing = r.counter?.(name);
+  if (existing !== undefined && 'inc' in existing) return existing;
+  return r.long(name, { units, variability, value: 0 });
 }
 
 export function constantString(r: CounterRegistry, name: string, value: string, maxLength?: number): StringHandle {

@@ -22,14 +22,24 @@ export interface RuntimeCountersOptions {
 
 /** Declares the runtime counters in `r` and starts sampling them. */
 export function startRuntimeCounters(r: CounterRegistry, options: RuntimeCountersOptions): Sampler {
-  const collectors: Collector[] = [
-    identityCollector(r),
-    processUsageCollector(r),
-    heapCollector(r),
-    gcCollector(r),
-    eventLoopCollector(r, options.delayResolutionMs),
-    resourcesCollector(r),
+  const makers: ((r: CounterRegistry) => Collector)[] = [
+    identityCollector,
+    processUsageCollector,
+    heapCollector,
+    gcCollector,
+    (reg) => eventLoopCollector(reg, options.delayResolutionMs, options.periodMs),
+    resourcesCollector,
   ];
-  if (isMainThread) collectors.push(workersCollector(r));
+  if (isMainThread) makers.push(workersCollector);
+  // One collector that cannot start (say, its names clash with the app's own counters) must
+  // not take the others down.
+  const collectors: Collector[] = [];
+  for (const make of makers) {
+    try {
+      collectors.push(make(r));
+    } catch (error) {
+      options.onError?.(error);
+    }
+  }
   return startSampler(r, collectors, { periodMs: options.periodMs, onError: options.onError });
 }

@@ -4,7 +4,7 @@
  * node.heartbeat holds CLOCK_MONOTONIC ticks at the last sample, node.sample.period the period.
  */
 import { performance } from 'node:perf_hooks';
-import { constantLong, monotonicLong, variableLong, type Collector, type CounterRegistry } from './counters.js';
+import { constantLong, monotonicLong, sharedLong, variableLong, type Collector, type CounterRegistry } from './counters.js';
 import { TICKS_PER_MS, nowTicks } from './clock.js';
 
 export interface Sampler {
@@ -29,7 +29,7 @@ export function startSampler(r: CounterRegistry, collectors: Collector[], option
   const count = monotonicLong(r, 'node.sample.count', 'events');
   const cost = monotonicLong(r, 'node.sample.time', 'ticks');
   // HotSpot's sampled clock: ticks since the VM started (jstat -t prints it as Timestamp).
-  const hrtTicks = monotonicLong(r, 'sun.os.hrt.ticks', 'ticks');
+  const hrtTicks = sharedLong(r, 'sun.os.hrt.ticks', 'ticks', 'monotonic');
   let stopped = false;
 
   const sampleNow = (): void => {

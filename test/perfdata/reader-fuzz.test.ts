@@ -95,6 +95,7 @@ function throwsCode(bytes: ArrayBuffer | Uint8Array, code: string, offset: numbe
 }
 
 test('each kind of damage has its own code, message and offset', () => {
+  assert.throws(() => parsePerfData('not bytes' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   throwsCode(new Uint8Array(10), 'ERR_PERFDATA_MAGIC', 0, /too short/);
   let r = region();
   r.view.setUint8(1, 0);
@@ -166,6 +167,23 @@ test('what jvmstat tolerates is read the same way', () => {
   new Uint8Array(p.buffer)[32 + 20 + 'sun.perfdata.siz'.length] = 0x65; // e
   const withPseudo = parsePerfData(p.buffer).counters.filter((c) => c.name === 'sun.perfdata.size');
   assert.deepEqual(withPseudo.map((c) => [c.value, c.supported]), [[5, true]]);
+});
+
+test('long names and strings are found up to their NUL, and only within their field', () => {
+  const w = new PerfDataWriter(new ArrayBuffer(16384));
+  const longName = Array.from({ length: 15 }, (_, i) => `segment${i}x`).join('.');
+  w.long(longName, { value: 9 });
+  w.string('l.s', 'é'.repeat(1500), { maxLength: 4000 });
+  const bytes = new Uint8Array(w.buffer);
+  const parsed = parsePerfData(bytes, { pseudoCounters: false }).counters;
+  assert.deepEqual(parsed.map((c) => [c.name, c.type === 'string' ? c.value.length : c.value]), [[longName, 9], ['l.s', 1500]]);
+  // Without its NUL, a string field ends at vector_length even when the next bytes are not zero.
+  const entries = locateEntries(bytes);
+  const s = entries[1]!;
+  bytes.fill(0x41, s.dataOffset, s.dataOffset + s.vectorLength);
+  bytes.fill(0x42, s.dataOffset + s.vectorLength, s.offset + s.length);
+  const value = parsePerfData(bytes, { pseudoCounters: false }).counters[1]!.value as string;
+  assert.equal(value, 'A'.repeat(4000));
 });
 
 test('big-endian regions (as SPARC or AIX JVMs write them) parse to the same counters', () => {

@@ -25,3 +25,32 @@ test('the runtime counters fit a default 32 KiB region with room to spare, and r
     s.stop();
   }
 });
+
+test('a counter the region already has (sun.os.hrt.ticks) is reused, not declared twice', () => {
+  const writer = new PerfDataWriter(new ArrayBuffer(32 * 1024));
+  const existing = writer.long('sun.os.hrt.ticks', { units: 'ticks', variability: 'monotonic' });
+  const errors: unknown[] = [];
+  const s = startRuntimeCounters(writer, { periodMs: 60_000, onError: (e) => errors.push(e) });
+  try {
+    assert.deepEqual(errors, []);
+    assert.ok(Number(existing.get()) > 0, 'the sampler updates the existing counter');
+    assert.equal(parsePerfData(writer.buffer as ArrayBuffer).counters.filter((c) => c.name === 'sun.os.hrt.ticks').length, 1);
+  } finally {
+    s.stop();
+  }
+});
+
+test('a collector whose names clash with the app\'s counters is left out; the others run', () => {
+  const writer = new PerfDataWriter(new ArrayBuffer(32 * 1024));
+  writer.long('node.gc.count', { units: 'events', variability: 'monotonic', value: 42 });
+  const errors: unknown[] = [];
+  const s = startRuntimeCounters(writer, { periodMs: 60_000, onError: (e) => errors.push(e) });
+  try {
+    assert.equal(errors.length, 1);
+    const names = new Set(parsePerfData(writer.buffer as ArrayBuffer).counters.map((c) => c.name));
+    assert.ok(names.has('node.memory.rss') && names.has('node.heartbeat') && names.has('node.eventLoop.delay.p99'));
+    assert.equal(writer.counter('node.gc.count')?.get(), 42);
+  } finally {
+    s.stop();
+  }
+});

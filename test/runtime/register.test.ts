@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attach } from '../../src/perfmemory/index.js';
 import { loopStatus } from '../../src/runtime/index.js';
@@ -224,6 +225,50 @@ test('a child process gets its own region carrying its parent pid (NODE_OPTIONS 
   }
 });
 
+test('a worker thread (which runs the preload too) is published by the main thread under node.worker.<threadId>', async () => {
+  const base = tempBase();
+  const app = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_PERIOD_MS: PERIOD } });
+  try {
+    const exited = app.line(/^worker-exit$/);
+    const [, id] = await app.request('worker 600', /^worker (\d+)$/);
+    const c = await eventually(() => {
+      const m = read(app.pid, base.dir);
+      assert.ok(num(m, `node.worker.${id}.eventLoop.active`) + num(m, `node.worker.${id}.eventLoop.idle`) > 0);
+      return m;
+    });
+    assert.equal(num(c, 'node.workers.created'), 1);
+    await exited;
+    await eventually(() => assert.equal(num(read(app.pid, base.dir), `node.worker.${id}.exited`), 1));
+    assert.equal(num(read(app.pid, base.dir), 'node.workers.live'), 0);
+    assert.equal(app.stderr, '');
+  } finally {
+    app.kill();
+    await app.exited;
+    base.remove();
+  }
+});
+
+test('PERFMEM_SHM puts the region in /dev/shm, the watchdog maps it there, PERFMEM_DEBUG says so', async () => {
+  const app = await AppProcess.start({ env: { PERFMEM_SHM: '1', PERFMEM_WATCHDOG: '1', PERFMEM_DEBUG: '1', PERFMEM_PERIOD_MS: PERIOD } });
+  try {
+    const path = `/dev/shm/hsperfdata_${userInfo().username}/${app.pid}`;
+    assert.ok(exists(path));
+    const c = await eventually(() => {
+      const m = read(app.pid, '/dev/shm');
+      assert.ok(num(m, 'node.watchdog.heartbeat') > 0);
+      return m;
+    });
+    assert.equal(num(c, 'node.pid'), app.pid);
+    assert.equal(app.stderr, `perfmem[${app.pid}]: publishing into ${path} every 100 ms, with a watchdog thread\n`);
+    app.send('exit 0');
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(exists(path), false);
+  } finally {
+    app.kill();
+    await app.exited;
+  }
+});
+
 test('PERFMEM_DISABLE publishes nothing; a bad PERFMEM_PERIOD_MS warns once and uses 1 s', async () => {
   const base = tempBase();
   const disabled = await AppProcess.start({ env: { PERFMEM_DIR: base.dir, PERFMEM_DISABLE: '1' } });
@@ -288,6 +333,9 @@ test('jstat -gcutil shows the V8 heap and the true GC counts of a Node process',
     assert.ok(old > 0 && old <= 100, `O ${old}`);
     const e = Number(col('E'));
     assert.ok(e >= 0 && e <= 100, `E ${e}`);
+    // -gccause: the last cause of an idle app after gc() is the explicit call.
+    const cause = spawnSync('jstat', ['-gccause', String(app.pid)], { encoding: 'utf8' }).stdout;
+    if (read(app.pid, '/tmp').get('node.gc.last.kind')?.value === 'major') assert.match(cause, /System\.gc\(\)\s+No GC\s*$/);
   } finally {
     app.kill();
     await app.exited;

@@ -5,20 +5,25 @@
  *
  * Not perf_hooks.monitorEventLoopDelay: its reset() also forgets the previous firing, so the
  * first interval after a reset is dropped, and a block that starts right after a sample
- * (the very thing to see) never reaches the histogram. Our own unref'd timer keeps its last
- * firing time across windows. The histogram holds whole intervals (resolution included); we
- * publish the lateness beyond the resolution, so an idle loop shows ~0 and a loop blocked
- * for 200 ms shows ~200 ms.
+ * (the very thing to see) never reaches the histogram. Our own unref'd probe timer keeps its
+ * last firing time across windows and records each firing's lateness beyond the resolution
+ * (an idle loop shows ~0, a loop blocked for 200 ms shows ~200 ms) into a DelayWindow.
  */
-import { createHistogram, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry } from '../counters.js';
 import { msToTicks } from '../clock.js';
 import { DEFAULT_DELAY_RESOLUTION_MS } from '../config.js';
+import { DelayWindow } from './delay-window.js';
 
 /** Parts per million: the unit of fractions published as longs. */
 export const PPM = 1_000_000;
 
-export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DELAY_RESOLUTION_MS): Collector {
+/** Room for every firing of a window, with slack for timers that run early or a late sample. */
+export function windowCapacity(periodMs: number, resolutionMs: number): number {
+  return Math.min(65_536, 2 * Math.ceil(periodMs / resolutionMs) + 16);
+}
+
+export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DELAY_RESOLUTION_MS, periodMs = 1000): Collector {
   const delay = {
     min: variableLong(r, 'node.eventLoop.delay.min', 'ticks'),
     max: variableLong(r, 'node.eventLoop.delay.max', 'ticks'),
@@ -34,43 +39,38 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DE
   const idle = monotonicLong(r, 'node.eventLoop.idle', 'ticks');
   const utilization = variableLong(r, 'node.eventLoop.utilization', 'none');
 
-  const histogram = createHistogram();
+  const window = new DelayWindow(windowCapacity(periodMs, resolutionMs));
+  // Lateness beyond the resolution, in ns; a firing on time records 0.
+  const record = (intervalMs: number): void => {
+    window.record(intervalMs > resolutionMs ? msToTicks(intervalMs - resolutionMs) : 0);
+  };
   let lastFiring = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
-    histogram.record(Math.max(1, msToTicks(now - lastFiring)));
+    record(now - lastFiring);
     lastFiring = now;
   }, resolutionMs);
   timer.unref();
-  const resolutionNs = msToTicks(resolutionMs);
-  const late = (ns: number): number => (ns > resolutionNs ? Math.round(ns - resolutionNs) : 0);
   let last: EventLoopUtilization = performance.eventLoopUtilization();
 
   return {
     sample() {
       // An interval still running is recorded now: after a block, the sampler's timer may fire
-      // before the delay timer, and the block then belongs to this window, as the ELU does.
+      // before the probe, and the block then belongs to this window, as the ELU does.
       const now = performance.now();
       if (now - lastFiring > resolutionMs) {
-        histogram.record(Math.max(1, msToTicks(now - lastFiring)));
+        record(now - lastFiring);
         lastFiring = now;
       }
-      // The histogram records nanoseconds already; with no sample in the window its min/mean
-      // are placeholders (2^63, NaN), so an empty window publishes zeros.
-      if (histogram.count > 0) {
-        delay.min.set(late(histogram.min));
-        delay.max.set(late(histogram.max));
-        delay.mean.set(late(histogram.mean));
-        delay.stddev.set(Math.round(histogram.stddev));
-        delay.p50.set(late(histogram.percentile(50)));
-        delay.p90.set(late(histogram.percentile(90)));
-        delay.p99.set(late(histogram.percentile(99)));
-      } else {
-        delay.min.set(0); delay.max.set(0); delay.mean.set(0); delay.stddev.set(0);
-        delay.p50.set(0); delay.p90.set(0); delay.p99.set(0);
-      }
-      delay.count.set(histogram.count);
-      histogram.reset();
+      delay.min.set(Math.round(window.min));
+      delay.max.set(Math.round(window.max));
+      delay.mean.set(Math.round(window.mean));
+      delay.stddev.set(Math.round(window.stddev));
+      delay.p50.set(Math.round(window.percentile(50)));
+      delay.p90.set(Math.round(window.percentile(90)));
+      delay.p99.set(Math.round(window.percentile(99)));
+      delay.count.set(window.count);
+      window.reset();
 
       const elu = performance.eventLoopUtilization();
       active.set(msToTicks(elu.active));

@@ -25,6 +25,9 @@ export function gcKindName(kind: number): GcKind | undefined {
 /** The JVM collector each kind is mirrored into (-1: none). */
 const JVM_COLLECTOR: Record<GcKind, number> = { minor: 0, major: 1, incremental: 2, weakcb: -1 };
 const JVM_COLLECTOR_NAMES = ['V8 scavenger (minor)', 'V8 mark-compact (major)', 'V8 incremental marking'];
+/** What jstat -gccause shows as the last cause (LGCC): an explicit gc() call, or the kind. */
+const CAUSES: Record<GcKind, string> = { minor: 'V8 scavenge', major: 'V8 mark-compact', incremental: 'V8 incremental marking', weakcb: 'V8 weak callbacks' };
+export const FORCED_CAUSE = 'System.gc()';
 
 interface KindHandles { count: LongHandle; time: LongHandle }
 interface JvmCollector { invocations: LongHandle; time: LongHandle; lastEntryTime: LongHandle; lastExitTime: LongHandle }
@@ -51,9 +54,12 @@ export function gcCollector(r: CounterRegistry): Collector {
     };
   });
   r.long('sun.gc.policy.collectors', { units: 'none', variability: 'constant', value: jvm.length });
+  // JavaScript never runs during a collection, so whenever anyone can look there is none.
+  r.string('sun.gc.cause', 'No GC', { variability: 'variable', maxLength: 64 });
+  const lastCause: StringHandle = r.string('sun.gc.lastCause', 'No GC', { variability: 'variable', maxLength: 64 });
 
   const record = (entry: PerformanceEntry): void => {
-    const detail = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail;
+    const detail = (entry as PerformanceEntry & { detail?: { kind?: number; flags?: number } }).detail;
     const kind = gcKindName(detail?.kind ?? -1);
     if (kind === undefined) return;
     const ticks = msToTicks(entry.duration);
@@ -64,6 +70,8 @@ export function gcCollector(r: CounterRegistry): Collector {
     total.time.add(ticks);
     lastDuration.set(ticks);
     lastKind.set(kind);
+    const forced = ((detail?.flags ?? 0) & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0;
+    if (kind !== 'weakcb') lastCause.set(forced ? FORCED_CAUSE : CAUSES[kind]);
     const c = jvm[JVM_COLLECTOR[kind]];
     if (c !== undefined) {
       // Entry and exit times in ticks since process start, like HotSpot's elapsed counter.
