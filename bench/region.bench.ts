@@ -116,7 +116,7 @@ await benchMain([
         baseline: true,
         run: () => usPerCall(() => { createRegion({ shared: false }).close(); }, 50),
       },
-      'shared in a tmpfs /tmp dir': {
+      'shared in a /tmp directory (ext4 here)': {
         run: () => {
           rmSync(base, { recursive: true, force: true });
           mkdirSync(base, { mode: 0o755 });

@@ -222,7 +222,8 @@ function describe(dir: SecureDirectory, name: string, filePid: number, user: str
     pid, user, path, kind: kindOf(id), command: id.command, vmArgs: id.vmArgs, vmName: id.vmName,
     startTime: Math.round(startTime), state,
   };
-  if (pid !== filePid || place.hostPid !== undefined) info.namespacePid = filePid;
+  // Inside a container: the inner pid, also when no host pid could be found for it (then pid is the inner one).
+  if (pid !== filePid || (place.hostPid !== undefined && mapped === undefined)) info.namespacePid = filePid;
   if (error !== undefined) info.error = error;
   return info;
 }

@@ -159,6 +159,27 @@ function readerFor(identity: string | undefined, fresh = false): PerfDataReader 
   return reader;
 }
 
+/**
+ * Buffers of detached views, by size, for the next view: attaching again (a tool polling a
+ * process) then allocates nothing (zeroing 32 KiB costs as much as several syscalls).
+ */
+const spareBuffers = new Map<number, Uint8Array[]>();
+const SPARE_BUFFERS_MAX = 8;
+
+function takeBuffer(length: number): Uint8Array {
+  return spareBuffers.get(length)?.pop() ?? new Uint8Array(length);
+}
+
+function giveBack(buffer: Uint8Array): void {
+  let list = spareBuffers.get(buffer.length);
+  if (list === undefined) {
+    if (spareBuffers.size >= SPARE_BUFFERS_MAX) return;
+    list = [];
+    spareBuffers.set(buffer.length, list);
+  }
+  if (list.length < SPARE_BUFFERS_MAX) list.push(buffer);
+}
+
 /** Where each named entry's value is, for the layout (prologue bytes 7..31) in `key`. */
 interface EntryIndex {
   key: Uint8Array;
@@ -170,7 +191,7 @@ interface EntryIndex {
 /** A read-only view of a region: `snapshot()` takes a consistent copy; `detach()` lets go. */
 export class RegionView {
   #source: ByteSource | undefined;
-  #spare!: Uint8Array;
+  #spare: Uint8Array | undefined;
   #bytes!: Uint8Array;
   #prologue = new Uint8Array(PROLOGUE_SIZE);
   /** Reuses what it learnt of the entries while the region's layout stays the same. */
@@ -187,7 +208,8 @@ export class RegionView {
 
   /** One spare byte past the end lets a single pread tell that the file grew. */
   #resize(size: number): void {
-    this.#spare = new Uint8Array(size + 1);
+    if (this.#spare !== undefined) giveBack(this.#spare);
+    this.#spare = takeBuffer(size + 1);
     this.#bytes = this.#spare.subarray(0, size);
     this.#index = undefined;
   }
@@ -219,7 +241,7 @@ export class RegionView {
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const size = this.#bytes.byteLength;
-      const n = source.read(this.#spare, size + 1, 0);
+      const n = source.read(this.#spare!, size + 1, 0);
       if (n !== size) {
         // The file shrank or grew: re-check its size (a valid new size is read again).
         const now = source.size();
@@ -295,9 +317,13 @@ export class RegionView {
   /** Closes the file. Further reads throw ERR_DETACHED; detaching again does nothing. */
   detach(): void {
     const source = this.#source;
+    if (source === undefined) return;
     this.#source = undefined;
     this.#index = undefined;
-    source?.close();
+    source.close();
+    // Nothing handed out refers to this buffer (values are decoded, bytes() copies): reuse it.
+    if (this.#spare !== undefined) giveBack(this.#spare);
+    this.#spare = undefined;
   }
 
   [Symbol.dispose](): void {

@@ -47,3 +47,22 @@ test('permission denied: a process this user may not signal, a file it may not r
   chownSync(dir, 0, 0);
   assert.match(attachAsNobody(target.pid!, { dir: base }), /^ERR_INSECURE_DIRECTORY .* owned by uid 0, not 65534/);
 });
+
+test('listProcesses lists another user\'s region it cannot read, with the reason', (t) => {
+  if (process.geteuid?.() !== 0) return t.skip('needs root to run a child as another user');
+  const { base, remove } = tempBase('perm-list');
+  t.after(remove);
+  chmodSync(base, 0o755);
+  const dir = `${base}/hsperfdata_root`;
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  copyFileSync(FIXTURE_DIR + 'cetra3_example', `${dir}/${process.pid}`);
+  chmodSync(`${dir}/${process.pid}`, 0o600);
+  const code = `import(${JSON.stringify(indexUrl)}).then(({ listProcesses }) => {
+    console.log(JSON.stringify(listProcesses({ dirs: [${JSON.stringify(base)}], containers: false })));
+  });`;
+  const r = spawnSync(process.execPath, ['-e', code], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' });
+  const [entry, ...rest] = JSON.parse(r.stdout) as Array<{ pid: number; user: string; kind: string; state: string; error?: string }>;
+  assert.deepEqual(rest, []);
+  assert.deepEqual([entry?.pid, entry?.user, entry?.kind, entry?.state, entry?.error], [process.pid, 'root', 'other', 'alive', 'ERR_PERFDATA_ACCESS']);
+});
