@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { benchMain, median, sink, usPerCall } from './harness.js';
 import { attach, createRegion, listProcesses, parsePerfData } from '../src/index.js';
+import { forgetSharedReaders } from '../src/perfmemory/view.js';
 
 const indexUrl = new URL('../src/index.js', import.meta.url).href;
 const base = `/tmp/perfmem-bench-${process.pid}`;
@@ -81,6 +82,14 @@ await benchMain([
           view.detach();
         }, 500)),
       },
+      'first attach(pid, {dir, user}) + snapshot() (names not decoded before)': {
+        run: () => withOwner((pid) => usPerCall(() => {
+          forgetSharedReaders();
+          const view = attach(pid, { dir: base, user: 'root' });
+          sink.value = view.snapshot().counters.length;
+          view.detach();
+        }, 500)),
+      },
       'attach(pid) scanning for the user + snapshot() + detach()': {
         run: () => withOwner((pid) => usPerCall(() => {
           const view = attach(pid, { dir: base });
@@ -107,7 +116,7 @@ await benchMain([
         baseline: true,
         run: () => usPerCall(() => { createRegion({ shared: false }).close(); }, 50),
       },
-      'shared in a tmpfs /tmp dir': {
+      'shared in a /tmp directory (ext4 here)': {
         run: () => {
           rmSync(base, { recursive: true, force: true });
           mkdirSync(base, { mode: 0o755 });

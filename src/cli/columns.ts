@@ -62,6 +62,30 @@ export const K = 1024;
 export const RAW = 1;
 export const SEC = 1;
 
+/** A column's layout; the defaults are jstat's (right-aligned, centred header, raw scale, "0"). */
+export interface ColumnShape {
+  width: number;
+  scale?: number;
+  format?: string;
+  align?: Align;
+  headerAlign?: Align;
+  required?: boolean;
+}
+
+export function column(header: string, data: Expr | string, description: string, shape: ColumnShape): Column {
+  return {
+    header,
+    headerAlign: shape.headerAlign ?? 'center',
+    align: shape.align ?? 'right',
+    width: shape.width,
+    scale: shape.scale ?? RAW,
+    format: shape.format ?? '0',
+    data: asExpr(data),
+    ...(shape.required ? { required: true } : {}),
+    description,
+  };
+}
+
 /** A named set of columns: what `stat -<name>` prints. */
 export interface StatOption {
   name: string;

@@ -106,11 +106,13 @@ async function plainTour(pids: number[]): Promise<number> {
   await ps.run(['-m']);
   await writeOut(`\n$ perfmem stat -cpu -t ${steady} 500ms 4\n`);
   await stat.run(['-cpu', '-t', String(steady), '500ms', '4']);
-  await writeOut(`\n$ perfmem stat -gcutil ${pids[1] ?? steady} 500ms 3\n`);
+  await writeOut(`\n$ perfmem stat -gcutil ${pids[1] ?? steady} 500ms 3      # jstat's columns, V8's heap\n`);
   await stat.run(['-gcutil', String(pids[1] ?? steady), '500ms', '3']);
+  await writeOut(`\n$ perfmem stat -gc ${pids[1] ?? steady}\n`);
+  await stat.run(['-gc', String(pids[1] ?? steady)]);
   await writeOut(`\n$ perfmem stat -eventloop ${blocker} 1s 5\n`);
   await stat.run(['-eventloop', String(blocker), '1s', '5']);
-  await writeOut('\n$ perfmem ps\n');
-  await ps.run([]);
+  await writeOut('\n$ perfmem ps -m\n');
+  await ps.run(['-m']);
   return 0;
 }

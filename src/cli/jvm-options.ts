@@ -3,7 +3,7 @@
  * JDK's jstat (its jstat_options resource), restated with perfmem's column builders. A
  * column's counters are the HotSpot names; a counter the JVM lacks prints "-".
  */
-import { type Column, type Expr, type StatOption, type Align, K, RAW, SEC, add, div, lit, mul, ref, sub, sum } from './columns.js';
+import { type Column, type Expr, type StatOption, K, SEC, add, column, div, lit, mul, sub, sum } from './columns.js';
 
 const FREQ = 'sun.os.hrt.frequency';
 const gen = (g: number) => `sun.gc.generation.${g}`;
@@ -17,28 +17,7 @@ const S0 = space(0, 1);
 const S1 = space(0, 2);
 const OLD = space(1, 0);
 
-interface Shape {
-  width: number;
-  scale?: number;
-  format?: string;
-  align?: Align;
-  headerAlign?: Align;
-  required?: boolean;
-}
-
-function col(header: string, data: Expr | string, description: string, shape: Shape): Column {
-  return {
-    header,
-    headerAlign: shape.headerAlign ?? 'center',
-    align: shape.align ?? 'right',
-    width: shape.width,
-    scale: shape.scale ?? RAW,
-    format: shape.format ?? '0',
-    data: typeof data === 'string' ? ref(data) : data,
-    required: shape.required,
-    description,
-  };
-}
+const col = column;
 
 /** A size in KiB with one decimal. */
 const kib = (header: string, counter: string, width: number, description: string) =>

@@ -1,27 +1,16 @@
 /**
  * `perfmem stat` options for Node processes, over the node.* counters that
- * `--import perfmem/register` publishes. Same column model and formatting rules as the JVM
+ * `--import perfmem/register` publishes. -gcutil (and the other JVM options) read the sun.gc.*
+ * counters the runtime mirrors, with jstat's own columns, so that perfmem and jstat agree on a
+ * Node process too. Same column model and formatting rules as the JVM
  * options; rates (CPU %, collections per second) are taken between two samples, and the
  * first row shows them since the process started.
  */
-import { type Column, type Expr, type StatOption, type Align, K, RAW, SEC, delta, div, lit, mul, ref, sum } from './columns.js';
+import { type Column, type Expr, type StatOption, K, SEC, column, delta, div, lit, mul, ref, sum } from './columns.js';
 
 const FREQ = 'sun.os.hrt.frequency';
 
-interface Shape { width: number; scale?: number; format?: string; align?: Align; headerAlign?: Align }
-
-function col(header: string, data: Expr | string, description: string, shape: Shape): Column {
-  return {
-    header,
-    headerAlign: shape.headerAlign ?? 'center',
-    align: shape.align ?? 'right',
-    width: shape.width,
-    scale: shape.scale ?? RAW,
-    format: shape.format ?? '0',
-    data: typeof data === 'string' ? ref(data) : data,
-    description,
-  };
-}
+const col = column;
 
 const kib = (header: string, counter: Expr | string, description: string, width = 10) =>
   col(header, counter, description, { width, scale: K, format: '0.0' });
@@ -71,7 +60,7 @@ export const nodeOptions: StatOption[] = [
     ],
   },
   {
-    name: 'gcutil', summary: 'V8 heap use in percent, and collections',
+    name: 'heaputil', summary: 'V8 heap use in percent, and collections',
     columns: [
       percent('NEW', share(`${space('new')}.used`, `${space('new')}.size`), 'new space used (% of its size)'),
       percent('OLD', share(`${space('old')}.used`, `${space('old')}.size`), 'old space used (% of its size)'),

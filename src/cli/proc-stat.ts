@@ -10,6 +10,17 @@ export interface ProcStat {
   /** User + system CPU time, in seconds. */
   cpuSeconds: number;
   rssBytes: number;
+  /** When the process started, in seconds after boot (compare with /proc/uptime). */
+  startSeconds: number;
+}
+
+/** Seconds since boot, now. */
+export function uptimeSeconds(): number {
+  try {
+    return Number.parseFloat(readFileSync('/proc/uptime', 'latin1'));
+  } catch {
+    return NaN;
+  }
 }
 
 export function readProcStat(pid: number, procRoot = '/proc'): ProcStat | undefined {
@@ -27,10 +38,11 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
   const fields = text.slice(close + 2).split(' ');
-  // fields[0] is field 3 (state): utime is field 14, stime 15, rss 24.
+  // fields[0] is field 3 (state): utime is field 14, stime 15, starttime 22, rss 24.
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
+  const start = Number(fields[19]);
   const rss = Number(fields[21]);
-  if (![utime, stime, rss].every(Number.isSafeInteger)) return undefined;
-  return { cpuSeconds: (utime + stime) / clockTicks, rssBytes: rss * pageSize };
+  if (![utime, stime, start, rss].every(Number.isSafeInteger)) return undefined;
+  return { cpuSeconds: (utime + stime) / clockTicks, rssBytes: rss * pageSize, startSeconds: start / clockTicks };
 }

@@ -18,8 +18,3 @@ export function num(sample: Sample, name: string): number | undefined {
   if (typeof v === 'bigint') return Number(v);
   return undefined;
 }
-
-export function str(sample: Sample, name: string): string | undefined {
-  const v = sample.get(name);
-  return typeof v === 'string' ? v : undefined;
-}

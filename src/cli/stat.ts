@@ -2,7 +2,8 @@
  * `perfmem stat -<option> [-h<lines>] [-t] <pid|file> [<interval>[ms|s] [<count>]]`: jstat's
  * sampling tool for JVMs and Node processes alike. The JVM options print what the JDK's
  * jstat prints for the same counters; Node processes get their own options (-cpu, -heap,
- * -eventloop, -handles, and Node versions of -gc and -gcutil). A target that exits ends the
+ * -eventloop, -handles, -heaputil and a V8 -gc) and the JVM ones over the sun.gc.* counters the
+ * runtime mirrors (so -gcutil agrees with jstat's on Node too). A target that exits ends the
  * output after its last complete row, with exit code 0.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

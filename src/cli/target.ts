@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { attach, attachFile } from '../perfmemory/index.js';
 import type { ParsedPerfData } from '../perfdata/types.js';
 import { UsageError } from './errors.js';
+import { readProcStat } from './proc-stat.js';
 import type { Sample } from './columns.js';
 
 export type ProcessKind = 'node' | 'jvm' | 'other';
@@ -38,13 +39,16 @@ export function openTarget(spec: string): Target {
 function openPid(pid: number): Target {
   if (pid > 0x7fffffff) throw notFound(pid);
   const view = userFacing(() => attach(pid), String(pid));
+  const started = readProcStat(pid)?.startSeconds;
   let gone = false;
   return {
     pid,
     label: String(pid),
     read() {
-      if (gone || !isAlive(pid)) {
-        // A killed process leaves its file behind: liveness, not the file, says it is gone.
+      // A killed process leaves its file behind: liveness, not the file, says it is gone; and a
+      // pid that now belongs to a process started later is not the one we were reading.
+      const now = readProcStat(pid)?.startSeconds;
+      if (gone || !isAlive(pid) || (started !== undefined && now !== undefined && now !== started)) {
         gone = true;
         return undefined;
       }
@@ -56,7 +60,8 @@ function openPid(pid: number): Target {
   };
 }
 
-function isAlive(pid: number): boolean {
+/** kill(pid, 0): alive, or alive but someone else's (EPERM). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

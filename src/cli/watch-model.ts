@@ -21,6 +21,8 @@ export interface Reading {
   counters: CounterInfo[] | undefined;
   sample: Sample | undefined;
   proc: ProcStat | undefined;
+  /** Seconds since boot at the reading (/proc/uptime), to rate the first reading since process start. */
+  uptimeSeconds?: number;
   /** Reader's wall clock (ms) and CLOCK_MONOTONIC (ns) at the reading. */
   atMs: number;
   monoNs: bigint;
@@ -93,6 +95,9 @@ export function update(row: Row, r: Reading): Row {
     // CPU and RSS from /proc when readable: true even while a blocked loop stops the counters.
     if (r.proc !== undefined && prev?.proc !== undefined && dt > 0) {
       values.cpu = ((r.proc.cpuSeconds - prev.proc.cpuSeconds) / dt) * 100;
+    } else if (r.proc !== undefined && prev === undefined && r.uptimeSeconds !== undefined && r.uptimeSeconds > r.proc.startSeconds) {
+      // The first reading: the average since the process started, rather than nothing.
+      values.cpu = (r.proc.cpuSeconds / (r.uptimeSeconds - r.proc.startSeconds)) * 100;
     } else if (s !== undefined && prev?.sample !== undefined && dt > 0) {
       const ticks = (x: Sample) => (num(x, 'node.cpu.user') ?? NaN) + (num(x, 'node.cpu.system') ?? NaN);
       values.cpu = ((ticks(s) - ticks(prev.sample)) / freq / dt) * 100;

@@ -9,11 +9,11 @@ import { listProcesses, attach, type RegionView } from '../perfmemory/index.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { writeOut } from './output.js';
-import { readProcStat } from './proc-stat.js';
+import { readProcStat, uptimeSeconds } from './proc-stat.js';
 import { shortName } from './ps.js';
 import { toSample } from './sample.js';
 import { parseInterval } from './stat-args.js';
-import { kindOf, notFound, type ProcessKind } from './target.js';
+import { isAlive, kindOf, notFound, type ProcessKind } from './target.js';
 import { type Row, type SortKey, newRow, sortRows, update } from './watch-model.js';
 import { type ViewState, SORT_KEYS, render, renderPlain } from './watch-render.js';
 
@@ -81,7 +81,7 @@ export class Watcher {
       }
       const reading = {
         counters, sample: counters && toSample(counters), proc: alive ? readProcStat(pid) : undefined,
-        atMs: nowMs, monoNs: process.hrtime.bigint(), alive,
+        uptimeSeconds: uptimeSeconds(), atMs: nowMs, monoNs: process.hrtime.bigint(), alive,
       };
       t.row = update(t.row, reading);
       if (!alive && t.diedAt === undefined) {
@@ -99,15 +99,6 @@ export class Watcher {
 
   close(): void {
     for (const t of this.tracked.values()) t.view?.detach();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
   }
 }
 

@@ -3,11 +3,11 @@
  * The first read walks and decodes everything like parsePerfData; later reads check that
  * each known entry's header and name bytes are unchanged (HotSpot never moves or deletes an
  * entry), walk only the entries added since (as jvmstat's getNewMonitors does) and decode
- * only values. Constant strings are decoded once, as jvmstat's PerfStringConstantMonitor
- * does. Anything unexpected falls back to a full parse, so the result is always what
- * parsePerfData would return (constant strings aside).
+ * only values (with `cacheConstantStrings`, constant strings only once, as jvmstat's
+ * PerfStringConstantMonitor does). Anything unexpected falls back to a full walk, so the
+ * result is always what a full walk returns.
  */
-import { bufferOf, dataViewOf, decodeString, pseudoCounters, readHeader, readLongAt, walkEntries, type EntryLocation, type ParseOptions, type PerfDataBytes } from './reader.js';
+import { bufferOf, dataViewOf, decodeStringValue, pseudoCounters, readHeader, readLongAt, walkEntries, type EntryLocation, type ParseOptions, type PerfDataBytes } from './reader.js';
 import { HOST_LITTLE_ENDIAN } from './handles.js';
 import type { CounterInfo, ParsedPerfData } from './types.js';
 
@@ -86,8 +86,23 @@ function slotsFor(entries: EntryLocation[]): { slots: number[]; slotCount: numbe
   return { slots, slotCount: byName.size, names: new Set(byName.keys()) };
 }
 
+export interface PerfDataReaderOptions {
+  /**
+   * Decode a constant string once and keep it, as jvmstat does (default false: every read
+   * returns exactly what a full walk would). Only for regions whose writer is trusted to
+   * write each constant once, before publishing it: a copy caught mid-change would keep a
+   * torn constant for good.
+   */
+  cacheConstantStrings?: boolean;
+}
+
 export class PerfDataReader {
   private layout: Layout | undefined;
+  private readonly cacheConstants: boolean;
+
+  constructor(options: PerfDataReaderOptions = {}) {
+    this.cacheConstants = options.cacheConstantStrings === true;
+  }
 
   /** Parses `bytes`, reusing what earlier reads learned about the region's entries. */
   read(bytes: PerfDataBytes, options: ParseOptions = {}): ParsedPerfData {
@@ -107,14 +122,14 @@ export class PerfDataReader {
         byteOrder: header.byteOrder, entryOffset: header.entryOffset, end, entries,
         fingerprint: fingerprintOf(view, entries), ...slotsFor(entries), constants: [],
       };
-    } else if (layout.end < view.byteLength && view.getInt32(layout.end, little) !== 0) {
-      // New entries since the last read: walk only those.
+    } else if (layout.end < view.byteLength) {
+      // Entries added since the last read: walk only those (usually none, a zero entry_length).
       const added: EntryLocation[] = [];
       const end = walkEntries(view, u8, little, layout.end, added);
-      const entries = layout.entries.concat(added);
-      layout = {
-        ...layout, end, entries, fingerprint: fingerprintOf(view, entries), ...slotsFor(entries),
-      };
+      if (added.length > 0) {
+        const entries = layout.entries.concat(added);
+        layout = { ...layout, end, entries, fingerprint: fingerprintOf(view, entries), ...slotsFor(entries) };
+      }
     }
     this.layout = layout;
 
@@ -126,10 +141,11 @@ export class PerfDataReader {
       if (e.type === 'long') {
         c = { name: e.name, type: 'long', units: e.units, variability: e.variability, supported: e.supported, value: readLongAt(view, e.dataOffset, little) };
       } else {
-        let value = e.variability === 'constant' ? constants[i] : undefined;
+        const cached = this.cacheConstants && e.variability === 'constant';
+        let value = cached ? constants[i] : undefined;
         if (value === undefined) {
-          value = decodeString(u8, e.dataOffset, e.dataOffset + e.vectorLength);
-          if (e.variability === 'constant') constants[i] = value;
+          value = decodeStringValue(u8, e.dataOffset, e.vectorLength);
+          if (cached) constants[i] = value;
         }
         c = { name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported, value, maxLength: e.vectorLength };
       }
@@ -140,4 +156,27 @@ export class PerfDataReader {
     }
     return { header, counters };
   }
+}
+
+/** One reader per buffer parsePerfData has seen, so parsing the same buffer again is cheap. */
+const readers = new WeakMap<ArrayBufferLike, { byteOffset: number; reader: PerfDataReader }>();
+
+/**
+ * Parses a whole region: the prologue and every counter, in file order. As in jvmstat's
+ * name map, a name that occurs twice keeps its first position and its last entry, and a
+ * real entry named like a pseudo-counter replaces it. The pseudo-counters (unless
+ * `pseudoCounters: false`) come after the region's own entries.
+ *
+ * Parsing a buffer again (a snapshot copied into the same buffer, a mapped region) reuses
+ * the layout learnt last time when the entries' headers and names are unchanged: the result
+ * is always exactly that of a full walk.
+ */
+export function parsePerfData(bytes: PerfDataBytes, options: ParseOptions = {}): ParsedPerfData {
+  const view = dataViewOf(bytes);
+  let cached = readers.get(view.buffer);
+  if (cached === undefined || cached.byteOffset !== view.byteOffset) {
+    cached = { byteOffset: view.byteOffset, reader: new PerfDataReader() };
+    readers.set(view.buffer, cached);
+  }
+  return cached.reader.read(view, options);
 }

@@ -86,11 +86,19 @@ export class LongCounter {
 
   /** Sets the value: one 32-bit store when the high word does not change, else one 64-bit store. */
   set(v: LongValue): void {
-    if (typeof v === 'number' && Number.isSafeInteger(v)) {
-      const hi = Math.floor(v / TWO_32);
-      if (this.i32[this.h] === hi) {
-        this.u32[this.l] = v - hi * TWO_32;
-        return;
+    if (typeof v === 'number') {
+      if (v === v >>> 0) {
+        // The common case, 0 <= v < 2^32: the high word must be 0.
+        if (this.i32[this.h] === 0) {
+          this.u32[this.l] = v;
+          return;
+        }
+      } else if (Number.isSafeInteger(v)) {
+        const hi = Math.floor(v / TWO_32);
+        if (this.i32[this.h] === hi) {
+          this.u32[this.l] = v - hi * TWO_32;
+          return;
+        }
       }
     }
     Atomics.store(this.b64, this.q, toInt64(v));
@@ -99,15 +107,16 @@ export class LongCounter {
   /** The value: a number while it is a safe integer, else a bigint. */
   get(): LongValue {
     const i32 = this.i32;
-    const h = this.h;
-    let hi: number;
-    let lo: number;
-    do {
-      hi = i32[h] as number;
-      lo = this.u32[this.l] as number;
-    } while (hi !== i32[h]);
-    if (hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
-    return Atomics.load(this.b64, this.q);
+    const hi = i32[this.h] as number;
+    const lo = this.u32[this.l] as number;
+    // Re-reading the high word catches a carry by another thread between the two reads.
+    if (hi === i32[this.h] && hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
+    return this.getSlow();
+  }
+
+  private getSlow(): LongValue {
+    const v = Atomics.load(this.b64, this.q);
+    return v >= -0x1fffffffffffffn && v <= 0x1fffffffffffffn ? Number(v) : v;
   }
 
   /** The value as a bigint, always. */

@@ -3,7 +3,7 @@ export type * from './types.js';
 export { PerfDataError, isPerfDataError } from './errors.js';
 export type { PerfDataErrorCode } from './errors.js';
 export {
-  parsePerfData, readHeader, locateEntries, readEntryValue, readLongAt, pseudoCounters, PSEUDO_COUNTER_NAMES,
+  readHeader, locateEntries, readEntryValue, readLongAt, pseudoCounters, PSEUDO_COUNTER_NAMES,
 } from './reader.js';
 export type { PerfDataBytes, EntryLocation, ParseOptions } from './reader.js';
 export { PROLOGUE_SIZE, ENTRY_HEADER_SIZE, entryGeometry } from './layout.js';
@@ -12,4 +12,5 @@ export type { LongCounterOptions, StringCounterOptions, OverflowInfo, PerfDataWr
 export { LongCounter, StringCounter, HOST_LITTLE_ENDIAN } from './handles.js';
 export { counterNameProblem, validateCounterName } from './names.js';
 export { toByteOrder } from './byteorder.js';
-export { PerfDataReader } from './cached-reader.js';
+export { PerfDataReader, parsePerfData } from './cached-reader.js';
+export type { PerfDataReaderOptions } from './cached-reader.js';

@@ -6,7 +6,9 @@
  * Every read is checked against the input's length first: no RangeError, no unbounded loop
  * (each step advances by at least one entry header).
  */
+import { isUtf8 } from 'node:buffer';
 import { PerfDataError } from './errors.js';
+import { decodeUtf8AsJava } from './java-utf8.js';
 import {
   BYTE_ORDER_BIG, E_DATA_OFFSET, E_DATA_TYPE, E_DATA_UNITS, E_DATA_VARIABILITY, E_FLAGS,
   E_NAME_OFFSET, E_VECTOR_LENGTH, ENTRY_HEADER_SIZE, FLAG_SUPPORTED, KNOWN_TYPE_CODES, MAGIC,
@@ -53,7 +55,9 @@ export function dataViewOf(bytes: PerfDataBytes): DataView {
   if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) {
     return new DataView(bytes);
   }
-  throw new TypeError('perfdata: expected an ArrayBuffer, SharedArrayBuffer or a view of one');
+  const err = new TypeError('perfdata: expected an ArrayBuffer, SharedArrayBuffer or a view of one') as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  throw err;
 }
 
 const KNOWN_TYPE = new Uint8Array(256);
@@ -120,14 +124,46 @@ export function bufferOf(view: DataView): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/** V8's longest string has 2^29 - 24 code units; UTF-8 never decodes to more units than bytes. */
+const MAX_DECODED_BYTES = (1 << 29) - 24;
+/** Names and most strings are short: scan them in JavaScript, longer ones natively. */
+const SHORT_SCAN = 64;
+
 /**
- * Decodes the bytes in [start, end) up to the first NUL as UTF-8 (malformed sequences become
- * U+FFFD, as Java's decoder does).
+ * Decodes the bytes in [start, end) up to the first NUL as Java does (UTF-8, malformed runs
+ * replaced by U+FFFD with Java's rules). The NUL search never leaves [start, end), so a
+ * hostile region without NULs costs linear time, not quadratic.
+ * @internal
  */
-/** @internal */
 export function decodeString(bytes: Buffer, start: number, end: number): string {
-  const nul = bytes.indexOf(0, start);
-  return bytes.toString('utf8', start, nul === -1 || nul > end ? end : nul);
+  const short = Math.min(end, start + SHORT_SCAN);
+  let stop = start;
+  let high = 0;
+  for (; stop < short; stop++) {
+    const b = bytes[stop] as number;
+    if (b === 0) break;
+    high |= b;
+  }
+  if (stop === short && short < end) {
+    const nul = bytes.subarray(short, end).indexOf(0);
+    stop = nul === -1 ? end : short + nul;
+    high = 0x80;
+  }
+  if (stop - start > MAX_DECODED_BYTES) {
+    throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: a string of ${stop - start} bytes is longer than JavaScript strings can be`, start);
+  }
+  if (high < 0x80) return bytes.toString('latin1', start, stop);
+  if (isUtf8(bytes.subarray(start, stop))) return bytes.toString('utf8', start, stop);
+  return decodeUtf8AsJava(bytes, start, stop);
+}
+
+/**
+ * A string entry's value: its bytes up to the first NUL. As in jvmstat's PerfStringMonitor,
+ * a field of one byte (or none) is always the empty string.
+ * @internal
+ */
+export function decodeStringValue(bytes: Buffer, dataOffset: number, vectorLength: number): string {
+  return vectorLength <= 1 ? '' : decodeString(bytes, dataOffset, dataOffset + vectorLength);
 }
 
 /**
@@ -219,7 +255,7 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
 export function readEntryValue(bytes: PerfDataBytes, entry: EntryLocation, byteOrder: 'big' | 'little'): LongValue | string {
   const view = dataViewOf(bytes);
   if (entry.type === 'long') return readLongAt(view, entry.dataOffset, byteOrder === 'little');
-  return decodeString(bufferOf(view), entry.dataOffset, entry.dataOffset + entry.vectorLength);
+  return decodeStringValue(bufferOf(view), entry.dataOffset, entry.vectorLength);
 }
 
 /** Names of the counters jvmstat derives from the prologue rather than from entries. */
@@ -252,12 +288,11 @@ export function pseudoCounters(header: PerfDataHeader): LongCounterInfo[] {
 }
 
 /**
- * Parses a whole region: the prologue and every counter, in file order. As in jvmstat's
- * name map, a name that occurs twice keeps its first position and its last entry, and a
- * real entry named like a pseudo-counter replaces it. The pseudo-counters (unless
- * `pseudoCounters: false`) come after the region's own entries.
+ * The full walk behind parsePerfData, without its per-buffer layout cache (tests compare the
+ * two).
+ * @internal
  */
-export function parsePerfData(bytes: PerfDataBytes, options: ParseOptions = {}): ParsedPerfData {
+export function parseWithoutCache(bytes: PerfDataBytes, options: ParseOptions = {}): ParsedPerfData {
   const view = dataViewOf(bytes);
   const header = readHeader(view);
   const entries = locateEntries(view, header);
@@ -273,7 +308,7 @@ export function parsePerfData(bytes: PerfDataBytes, options: ParseOptions = {}):
       }
       : {
         name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported,
-        value: decodeString(u8, e.dataOffset, e.dataOffset + e.vectorLength), maxLength: e.vectorLength,
+        value: decodeStringValue(u8, e.dataOffset, e.vectorLength), maxLength: e.vectorLength,
       };
     const i = index.get(c.name);
     if (i === undefined) {

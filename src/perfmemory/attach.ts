@@ -3,7 +3,6 @@
  * file. Only read access exists (HotSpot's PERF_MODE_RW was never implemented either).
  */
 import { PerfMemoryError, invalidArg } from './errors.js';
-import { SecureDirectory } from './directory.js';
 import { findRegion } from './locate.js';
 import { FileSource, MemorySource, RegionView } from './view.js';
 import { currentRegion } from './region.js';
@@ -40,11 +39,10 @@ export function attach(pid: number, options: AttachOptions = {}): RegionView {
     if (own !== undefined) return new RegionView(new MemorySource(() => own.bytes()), pid, own.path ?? `(private region of ${pid})`);
   }
   const found = findRegion(pid, options);
-  const dir = SecureDirectory.open(found.dir, process.geteuid?.() ?? 0);
   try {
-    return new RegionView(FileSource.open(dir.at(String(found.filePid)), found.path), pid, found.path);
+    return new RegionView(FileSource.open(found.handle.at(String(found.filePid)), found.path), pid, found.path);
   } finally {
-    dir.close(); // the open file keeps its own reference
+    found.handle.close(); // the open file keeps its own reference
   }
 }
 

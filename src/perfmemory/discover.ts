@@ -8,11 +8,12 @@
 import { constants, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { locateEntries, readEntryValue, readHeader, type LongValue } from '../perfdata/index.js';
 import { SecureDirectory } from './directory.js';
+import { PerfMemoryError } from './errors.js';
 import { localBases } from './locate.js';
 import { PERFDATA_DIR_PREFIX, pidFromFileName } from './paths.js';
-import { bootTimeMs, liveness, namespacePids, startTimeMs } from './proc.js';
+import { bootTimeMs, liveness, namespacePids, startTicks, startTimeMs } from './proc.js';
 import { FileSource } from './view.js';
-import { KIND_COUNTER } from './identity.js';
+import { KIND_COUNTER, START_TICKS_COUNTER } from './identity.js';
 
 export type ProcessKind = 'node' | 'jvm' | 'other';
 
@@ -110,14 +111,18 @@ interface Identity {
   vmName: string;
   kind: string;
   createVmBeginTime: number | undefined;
+  /** perfmem's exact start time in clock ticks after boot, when the writer published it. */
+  startTicks: number | undefined;
 }
 
-const WANTED = new Set(['sun.rt.javaCommand', 'java.rt.vmArgs', 'java.property.java.vm.name', 'sun.rt.createVmBeginTime', KIND_COUNTER]);
+const WANTED = new Set(['sun.rt.javaCommand', 'java.rt.vmArgs', 'java.property.java.vm.name', 'sun.rt.createVmBeginTime', KIND_COUNTER, START_TICKS_COUNTER]);
 
 function readIdentity(source: FileSource): Identity {
   const size = source.size();
   const bytes = new Uint8Array(size);
-  if (source.read(bytes, size, 0) !== size) throw Object.assign(new Error('file shrank while being read'), { code: 'ERR_PERFDATA_SIZE' });
+  if (source.read(bytes, size, 0) !== size) {
+    throw new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${source.path} shrank while being read`, source.path);
+  }
   const header = readHeader(bytes);
   const found = new Map<string, LongValue | string>();
   for (const e of locateEntries(bytes, header)) {
@@ -128,12 +133,14 @@ function readIdentity(source: FileSource): Identity {
     return typeof v === 'string' ? v : '';
   };
   const begin = found.get('sun.rt.createVmBeginTime');
+  const ticks = found.get(START_TICKS_COUNTER);
   return {
     command: str('sun.rt.javaCommand'),
     vmArgs: str('java.rt.vmArgs'),
     vmName: str('java.property.java.vm.name'),
     kind: str(KIND_COUNTER),
     createVmBeginTime: typeof begin === 'number' && begin > 0 ? begin : undefined,
+    startTicks: typeof ticks === 'number' && ticks > 0 ? ticks : undefined,
   };
 }
 
@@ -187,7 +194,7 @@ function describe(dir: SecureDirectory, name: string, filePid: number, user: str
   const mapped = place.hostPid === undefined ? filePid : place.hostPid.get(filePid);
   const pid = mapped ?? filePid;
   const path = dir.display(name);
-  let id: Identity = { command: '', vmArgs: '', vmName: '', kind: '', createVmBeginTime: undefined };
+  let id: Identity = { command: '', vmArgs: '', vmName: '', kind: '', createVmBeginTime: undefined, startTicks: undefined };
   let error: string | undefined;
   try {
     const source = FileSource.open(dir.at(name), path);
@@ -202,15 +209,21 @@ function describe(dir: SecureDirectory, name: string, filePid: number, user: str
   const startTime = id.createVmBeginTime ?? st.ctimeMs;
   let state: 'alive' | 'stale' = 'stale';
   if (mapped !== undefined && liveness(pid) !== 'gone') {
-    const started = startTimeMs(pid, boot);
-    // A process that started after the region was made is a later owner of a reused pid.
-    state = started !== undefined && started > startTime + START_SLACK_MS ? 'stale' : 'alive';
+    if (id.startTicks !== undefined) {
+      // perfmem's own regions carry the writer's start in ticks after boot: an exact match.
+      state = startTicks(pid) === id.startTicks ? 'alive' : 'stale';
+    } else {
+      // A process that started after the region was made is a later owner of a reused pid.
+      const started = startTimeMs(pid, boot);
+      state = started !== undefined && started > startTime + START_SLACK_MS ? 'stale' : 'alive';
+    }
   }
   const info: ProcessInfo = {
     pid, user, path, kind: kindOf(id), command: id.command, vmArgs: id.vmArgs, vmName: id.vmName,
     startTime: Math.round(startTime), state,
   };
-  if (pid !== filePid || place.hostPid !== undefined) info.namespacePid = filePid;
+  // Inside a container: the inner pid, also when no host pid could be found for it (then pid is the inner one).
+  if (pid !== filePid || (place.hostPid !== undefined && mapped === undefined)) info.namespacePid = filePid;
   if (error !== undefined) info.error = error;
   return info;
 }

@@ -10,12 +10,17 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Units, Variability } from '../perfdata/index.js';
-import { startTimeMs } from './proc.js';
+import { startTicks, startTimeMs } from './proc.js';
 
 /** The counter that marks a region written by perfmem, and its runtime ("node"). */
 export const KIND_COUNTER = 'perfmem.kind';
 /** perfmem's package version in the region (tells a reader which perfmem wrote it). */
 export const VERSION_COUNTER = 'perfmem.version';
+/**
+ * The writer's start time in clock ticks after boot (field 22 of /proc/<pid>/stat): compared
+ * with the live process's own, it tells a reused pid apart exactly, whatever the wall clock did.
+ */
+export const START_TICKS_COUNTER = 'perfmem.proc.starttime';
 
 /** Ticks per second of the region's clock (nanoseconds, like HotSpot on Linux). */
 export const HRT_FREQUENCY = 1_000_000_000;
@@ -43,17 +48,23 @@ export function javaCommand(argv: readonly string[] = process.argv): string {
   return rest.length === 0 ? 'node' : rest.join(' ');
 }
 
+let version: string | undefined;
 function packageVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
+  if (version === undefined) {
+    try {
+      version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+    } catch {
+      version = 'unknown';
+    }
   }
+  return version;
 }
 
 /** Milliseconds since the epoch at which this process started (from /proc, as the readers see it). */
+let startTime: number | undefined;
 export function processStartTime(): number {
-  return startTimeMs(process.pid) ?? Math.round(performance.timeOrigin);
+  startTime ??= startTimeMs(process.pid) ?? Math.round(performance.timeOrigin);
+  return startTime;
 }
 
 export function identityCounters(): IdentityCounter[] {
@@ -70,6 +81,7 @@ export function identityCounters(): IdentityCounter[] {
     { name: 'sun.os.hrt.frequency', kind: 'long', value: HRT_FREQUENCY, units: 'hertz', variability: 'constant', supported: false },
     { name: 'sun.rt.createVmBeginTime', kind: 'long', value: processStartTime(), units: 'none', variability: 'variable', supported: false },
     s(KIND_COUNTER, 'node', false),
+    { name: START_TICKS_COUNTER, kind: 'long', value: startTicks(process.pid) ?? 0, units: 'none', variability: 'constant', supported: false },
     s(VERSION_COUNTER, packageVersion(), false),
   ];
 }

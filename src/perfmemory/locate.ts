@@ -16,9 +16,13 @@ export interface SearchPlace {
   base: string;
   /** The pid the file is named after: the pid in the process's own pid namespace. */
   filePid: number;
+  /** Looked at only when no other place has the file. */
+  fallback?: boolean;
 }
 
 export interface FoundRegion {
+  /** The user directory, still open: the file is opened through it (then close it). */
+  handle: SecureDirectory;
   pid: number;
   user: string;
   base: string;
@@ -49,13 +53,17 @@ function sameRootAsOurs(pid: number): boolean {
 /** Where to look for `pid`'s region. */
 export function searchPlaces(pid: number, dir?: string): SearchPlace[] {
   if (dir !== undefined) return [{ base: dir, filePid: pid }];
-  const places = localBases().map((base) => ({ base, filePid: pid }));
+  const places: SearchPlace[] = localBases().map((base) => ({ base, filePid: pid }));
   const nspids = namespacePids(pid);
   const inner = nspids[nspids.length - 1] ?? pid;
   if (inner !== pid || !sameRootAsOurs(pid)) {
     // A container: its /tmp is reached through the process's root, the file named by its inner pid.
     places.push({ base: `/proc/${pid}/root/tmp`, filePid: inner });
     if (inner !== pid) places.push({ base: `/proc/${pid}/root/tmp`, filePid: pid });
+  } else {
+    // Same root, but perhaps a /tmp of its own (a mount namespace, systemd's PrivateTmp): as
+    // HotSpot does, look there too when nothing is found in ours.
+    places.push({ base: `/proc/${pid}/root/tmp`, filePid: pid, fallback: true });
   }
   return places;
 }
@@ -81,9 +89,11 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
   if (alive === 'denied') throw new PerfMemoryError('ERR_PERFDATA_ACCESS', `Operation not permitted: cannot signal process ${pid}`);
   const euid = process.geteuid?.() ?? 0;
   let best: (FoundRegion & { ctimeMs: number }) | undefined;
+  let keep = false;
   let insecure: PerfMemoryError | undefined;
   const places = searchPlaces(pid, options.dir);
-  for (const { base, filePid } of places) {
+  for (const { base, filePid, fallback } of places) {
+    if (fallback === true && best !== undefined) continue;
     const users = options.user !== undefined
       ? [options.user]
       : listOrEmpty(base).filter((n) => n.startsWith(PERFDATA_DIR_PREFIX)).map((n) => n.slice(PERFDATA_DIR_PREFIX.length));
@@ -109,10 +119,13 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
         }
         if (st.size <= 0) continue;
         if (best === undefined || st.ctimeMs > best.ctimeMs) {
-          best = { pid, user, base, filePid, dir, path, ctimeMs: st.ctimeMs };
+          best?.handle.close();
+          best = { handle: secure, pid, user, base, filePid, dir, path, ctimeMs: st.ctimeMs };
+          keep = true;
         }
       } finally {
-        secure.close();
+        if (!keep) secure.close();
+        keep = false;
       }
     }
   }
@@ -121,7 +134,7 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
     return found;
   }
   if (insecure !== undefined) throw insecure;
-  const where = places.map((p) => `${p.base}/${PERFDATA_DIR_PREFIX}${options.user ?? '*'}/${p.filePid}`).join(', ');
+  const where = places.filter((p) => p.fallback !== true).map((p) => `${p.base}/${PERFDATA_DIR_PREFIX}${options.user ?? '*'}/${p.filePid}`).join(', ');
   throw new PerfMemoryError('ERR_PROCESS_NOT_FOUND', `Process not found: could not map vmid ${pid} to a user name (no file ${where})`);
 }
 

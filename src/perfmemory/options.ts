@@ -35,7 +35,11 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_SIZE = 32 * 1024;
-/** A ceiling well above any real use (HotSpot's PerfDataMemorySize defaults to 64 KiB). */
+/**
+ * The largest region perfmem makes or reads: far above real use (HotSpot's PerfDataMemorySize
+ * defaults to 64 KiB and is capped at 2 MiB), low enough that a hostile sparse file cannot make
+ * a reader allocate gigabytes. (perfmem/register accepts sizes up to the same limit.)
+ */
 export const MAX_SIZE = 256 * 1024 * 1024;
 
 export function roundToPage(size: number): number {

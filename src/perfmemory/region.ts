@@ -28,7 +28,7 @@ export class Region {
   /** Where close() and process exit save the final region, if anywhere. */
   readonly saveFile: string | undefined;
   readonly #writer: PerfDataWriter;
-  readonly #buffer: ArrayBuffer;
+  #buffer: ArrayBuffer;
   readonly #file: RegionFile | undefined;
   #hook: ExitHook | undefined;
   #closed = false;
@@ -86,7 +86,7 @@ export class Region {
     return this.#writer.counter(name);
   }
 
-  /** The region's live bytes (for this process's own view; copy before keeping them). */
+  /** The region's live bytes (for this process's own view; copy before keeping them). After close(), its final bytes. */
   bytes(): Uint8Array {
     return new Uint8Array(this.#buffer);
   }
@@ -123,9 +123,13 @@ export class Region {
         saveError = err;
       }
     }
-    // Handles move to private memory first, so nothing writes to the mapping once it is gone.
+    // Handles move to private memory first, so nothing writes to the mapping once it is gone;
+    // the final bytes stay readable (own views, save()) from a private copy.
     this.#writer.close();
-    this.#file?.close();
+    if (this.#file !== undefined) {
+      this.#buffer = this.#buffer.slice(0);
+      this.#file.close();
+    }
     if (saveError !== undefined && throwOnSaveError) throw saveError;
   }
 

@@ -12,13 +12,12 @@ import {
 } from '../perfdata/index.js';
 import { pageSize } from '../sys/index.js';
 import { PerfMemoryError } from './errors.js';
+import { MAX_SIZE } from './options.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, S_IFMT, S_IFREG } = constants;
 
 /** How often a copy is retaken when the writer changed the region's layout meanwhile. */
 const MAX_ATTEMPTS = 8;
-/** The largest region perfmem will read (HotSpot's PerfDataMemorySize is far smaller). */
-const MAX_SIZE = 1 << 30;
 
 /** Where a view's bytes come from. */
 export interface ByteSource {
@@ -27,6 +26,8 @@ export interface ByteSource {
   /** Copies up to `length` bytes from `position` into `into`; returns the count copied. */
   read(into: Uint8Array, length: number, position: number): number;
   close(): void;
+  /** Names the bytes' origin (device and inode of a file) so views of it share what they learn. */
+  readonly identity?: string;
 }
 
 export interface OpenOptions {
@@ -40,7 +41,7 @@ export interface OpenOptions {
 export function checkRegionSize(size: number, path: string, pageMultiple: boolean): void {
   if (size === 0 || size > MAX_SIZE || (pageMultiple && size % pageSize !== 0)) {
     throw new PerfMemoryError('ERR_PERFDATA_SIZE',
-      `Invalid PerfMemory size: ${path} holds ${size} bytes${pageMultiple ? `, not a non-zero multiple of the page size (${pageSize})` : ''}`, path);
+      `Invalid PerfMemory size: ${path} holds ${size} bytes${size > MAX_SIZE ? `, more than ${MAX_SIZE}` : pageMultiple ? `, not a non-zero multiple of the page size (${pageSize})` : ''}`, path);
   }
   if (size < PROLOGUE_SIZE) {
     throw new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${path} holds ${size} bytes, less than a prologue`, path);
@@ -49,7 +50,8 @@ export function checkRegionSize(size: number, path: string, pageMultiple: boolea
 
 /** A region file read with pread. */
 export class FileSource implements ByteSource {
-  private constructor(private readonly fd: number, readonly path: string, private readonly pageMultiple: boolean) {}
+  private constructor(private readonly fd: number, readonly path: string, private readonly pageMultiple: boolean,
+    readonly identity: string, private openSize: number | undefined) {}
 
   /**
    * Opens `openPath` read-only (no symlinks when strict; O_NONBLOCK so a planted FIFO cannot
@@ -73,7 +75,9 @@ export class FileSource implements ByteSource {
       if ((st.mode & S_IFMT) !== S_IFREG) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is not a regular file`, path);
       if (strict && st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
       checkRegionSize(st.size, path, pageMultiple);
-      return new FileSource(fd, path, pageMultiple);
+      // mtime is part of the identity: a file rewritten with write() gets fresh readers, while a
+      // mapped writer's stores (HotSpot's, perfmem's) leave it alone.
+      return new FileSource(fd, path, pageMultiple, `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, st.size);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -81,6 +85,10 @@ export class FileSource implements ByteSource {
   }
 
   size(): number {
+    // The size checked at open serves the first call (the view's constructor): one fstat less.
+    const known = this.openSize;
+    this.openSize = undefined;
+    if (known !== undefined) return known;
     const size = fstatSync(this.fd).size;
     checkRegionSize(size, this.path, this.pageMultiple);
     return size;
@@ -122,6 +130,56 @@ function sameLayout(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * Readers shared by every view of the same file, so that attaching again (a tool polling a
+ * process) skips decoding the names it decoded before. A reader checks on every read that the
+ * entries it knows are still the ones in the bytes, so a stale one costs a full parse, no more.
+ * (Like jvmstat, a reader decodes a constant string once; a view that meets a file changing
+ * size or failing to parse starts over with a fresh reader.)
+ */
+const sharedReaders = new Map<string, PerfDataReader>();
+const SHARED_READERS_MAX = 64;
+
+/** Drops every shared reader (for benchmarks of a first attach). */
+export function forgetSharedReaders(): void {
+  sharedReaders.clear();
+}
+
+function readerFor(identity: string | undefined, fresh = false): PerfDataReader {
+  if (identity === undefined) return new PerfDataReader();
+  if (fresh) sharedReaders.delete(identity);
+  let reader = sharedReaders.get(identity);
+  if (reader === undefined) {
+    reader = new PerfDataReader();
+    if (sharedReaders.size >= SHARED_READERS_MAX) sharedReaders.delete(sharedReaders.keys().next().value as string);
+  } else {
+    sharedReaders.delete(identity); // re-inserted below: most recently used last
+  }
+  sharedReaders.set(identity, reader);
+  return reader;
+}
+
+/**
+ * Buffers of detached views, by size, for the next view: attaching again (a tool polling a
+ * process) then allocates nothing (zeroing 32 KiB costs as much as several syscalls).
+ */
+const spareBuffers = new Map<number, Uint8Array[]>();
+const SPARE_BUFFERS_MAX = 8;
+
+function takeBuffer(length: number): Uint8Array {
+  return spareBuffers.get(length)?.pop() ?? new Uint8Array(length);
+}
+
+function giveBack(buffer: Uint8Array): void {
+  let list = spareBuffers.get(buffer.length);
+  if (list === undefined) {
+    if (spareBuffers.size >= SPARE_BUFFERS_MAX) return;
+    list = [];
+    spareBuffers.set(buffer.length, list);
+  }
+  if (list.length < SPARE_BUFFERS_MAX) list.push(buffer);
+}
+
 /** Where each named entry's value is, for the layout (prologue bytes 7..31) in `key`. */
 interface EntryIndex {
   key: Uint8Array;
@@ -133,25 +191,33 @@ interface EntryIndex {
 /** A read-only view of a region: `snapshot()` takes a consistent copy; `detach()` lets go. */
 export class RegionView {
   #source: ByteSource | undefined;
-  #spare!: Uint8Array;
+  #spare: Uint8Array | undefined;
   #bytes!: Uint8Array;
   #prologue = new Uint8Array(PROLOGUE_SIZE);
   /** Reuses what it learnt of the entries while the region's layout stays the same. */
-  #reader = new PerfDataReader();
+  #reader: PerfDataReader;
   #header: PerfDataHeader | undefined;
   #index: EntryIndex | undefined;
 
   /** @internal Made by attach() and attachFile(). */
   constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string) {
     this.#source = source;
+    this.#reader = readerFor(source.identity);
     this.#resize(source.size());
   }
 
   /** One spare byte past the end lets a single pread tell that the file grew. */
   #resize(size: number): void {
-    this.#spare = new Uint8Array(size + 1);
+    if (this.#spare !== undefined) giveBack(this.#spare);
+    this.#spare = takeBuffer(size + 1);
     this.#bytes = this.#spare.subarray(0, size);
     this.#index = undefined;
+  }
+
+  /** Forgets everything learnt about the layout (after the file misbehaved). */
+  #distrust(): void {
+    this.#index = undefined;
+    this.#reader = readerFor(this.#source?.identity, true);
   }
 
   /** The prologue as of the last read (reads one when none was taken yet). */
@@ -175,11 +241,12 @@ export class RegionView {
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const size = this.#bytes.byteLength;
-      const n = source.read(this.#spare, size + 1, 0);
+      const n = source.read(this.#spare!, size + 1, 0);
       if (n !== size) {
         // The file shrank or grew: re-check its size (a valid new size is read again).
         const now = source.size();
         if (now !== size) this.#resize(now);
+        this.#distrust();
         lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${this.path} changed from ${size} to ${now} bytes while being read`, this.path);
         continue;
       }
@@ -205,6 +272,7 @@ export class RegionView {
       } catch (err) {
         // A layout caught mid-change parses on the next copy; a corrupt file fails every time.
         lastError = err;
+        this.#distrust();
       }
     }
     throw lastError;
@@ -249,9 +317,13 @@ export class RegionView {
   /** Closes the file. Further reads throw ERR_DETACHED; detaching again does nothing. */
   detach(): void {
     const source = this.#source;
+    if (source === undefined) return;
     this.#source = undefined;
     this.#index = undefined;
-    source?.close();
+    source.close();
+    // Nothing handed out refers to this buffer (values are decoded, bytes() copies): reuse it.
+    if (this.#spare !== undefined) giveBack(this.#spare);
+    this.#spare = undefined;
   }
 
   [Symbol.dispose](): void {

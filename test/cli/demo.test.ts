@@ -40,7 +40,8 @@ test('demo without a terminal prints ps and stat samples, exits 0, and leaves no
   assert.match(r.stdout, /\$ perfmem ps -m\n +PID +KIND +STATE +UPTIME +USER +COMMAND\n/);
   for (const mode of ['steady', 'alloc', 'io', 'blocker']) assert.match(r.stdout, new RegExp(` node +(running|blocked [^ ]+) +\\S+ +\\S+ +demo-worker\\.js ${mode}\\n`));
   assert.match(r.stdout, /Timestamp +CPU +USR +SYS/);
-  assert.match(r.stdout, / NEW +OLD +CODE +HEAP +LIMIT/);
+  assert.match(r.stdout, / S0 +S1 +E +O +M +CCS +YGC +YGCT/);
+  assert.match(r.stdout, / NEWC +NEWU +OLDC +OLDU/);
   assert.match(r.stdout, / ELU +MIN +MEAN +P50 +P90 +P99 +MAX/);
   await allGone(pids);
 });

@@ -155,3 +155,11 @@ export async function startNode(t: TestContext, script: string, env: NodeJS.Proc
   await waitForFile(hsperfdataPath(child.pid!));
   return { pid: child.pid!, child, stop };
 }
+
+/** Runs `fn` over `items`, `width` at a time. */
+export async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: width }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}

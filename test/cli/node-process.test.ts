@@ -22,7 +22,7 @@ setInterval(() => {}, 1 << 30);
 console.log('ready');
 `;
 
-test('snap of a live Node process: exactly the counters and values jstat -snap prints', { timeout: 60_000 }, async (t) => {
+test('snap and stat -gcutil of a live Node process: exactly what jstat prints', { timeout: 60_000 }, async (t) => {
   if (!haveJdk()) return t.skip('jstat not found');
   // A long period keeps every counter still between perfmem's read and jstat's.
   const node = await startNode(t, IDLE, { PERFMEM_PERIOD_MS: '600000' });
@@ -40,16 +40,23 @@ test('snap of a live Node process: exactly the counters and values jstat -snap p
     assert.ok(ours.includes('sun.perfdata.majorVersion=2'), 'and the sun.perfdata pseudo-counters');
     assert.equal(ours, theirs);
   }
+  // -gcutil and the other JVM options on Node are jstat's own columns over the mirrored sun.gc.* counters.
+  for (const option of ['-gcutil', '-gccapacity', '-gcold']) {
+    const ours = await perfmem(['stat', option, String(node.pid)]);
+    const theirs = await tool('jstat', [option, String(node.pid)]);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.equal(ours.stdout, theirs.stdout, option);
+  }
 });
 
-test('stat on Node: -heap, -gc, -gcutil, -eventloop, -cpu and -handles read the runtime counters', { timeout: 60_000 }, async (t) => {
+test('stat on Node: -heap, -gc, -heaputil, -eventloop, -cpu and -handles read the runtime counters', { timeout: 60_000 }, async (t) => {
   const node = await startNode(t, APP, { PERFMEM_PERIOD_MS: '200' });
   const snap = await perfmem(['snap', String(node.pid), '--json']);
   const counters = new Map((JSON.parse(snap.stdout) as { name: string; value: number }[]).map((c) => [c.name, c.value]));
   const headers: Record<string, RegExp> = {
     heap: /^ +HT +HU +HL +EXT +AB +RSS +MAXRSS *$/,
     gc: /^ +NEWC +NEWU +OLDC +OLDU +LOC +CODEC +MINGC +MINGCT +MAJGC +MAJGCT +INCGC +INCGCT +GCT *$/,
-    gcutil: /^ +NEW +OLD +CODE +HEAP +LIMIT +MINGC +MINGCT +MAJGC +MAJGCT +INCGC +INCGCT +GCT *$/,
+    heaputil: /^ +NEW +OLD +CODE +HEAP +LIMIT +MINGC +MINGCT +MAJGC +MAJGCT +INCGC +INCGCT +GCT *$/,
     eventloop: /^ +ELU +MIN +MEAN +P50 +P90 +P99 +MAX +STDDEV *$/,
     cpu: /^ +CPU +USR +SYS +VCSW\/s +ICSW\/s +UTIME +STIME *$/,
     handles: /^ *TOTAL .*Timeout/,
@@ -84,6 +91,12 @@ test('ps and watch tell a blocked event loop from a running one, and for how lon
   assert.equal(before.kind, 'node');
   assert.equal(before.state, 'running');
   assert.match(before.command, /subject\.mjs demo-arg$/);
+  if (haveJdk()) {
+    // -lmv: the same text as jps -lmv (script path, arguments, execArgv).
+    const theirs = (await tool('jps', ['-lmv'])).stdout.split('\n').find((l) => l.startsWith(`${node.pid} `))!;
+    const ours = (await perfmem(['ps', '-lmv'])).stdout.split('\n').find((l) => l.trimStart().startsWith(`${node.pid} `))!;
+    assert.ok(ours.endsWith(theirs.slice(String(node.pid).length)), `${ours}\nvs jps: ${theirs}`);
+  }
   node.child.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 1500));
   const during = await state();

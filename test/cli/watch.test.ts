@@ -10,6 +10,9 @@ import { handleKey } from '../../src/cli/watch.js';
 import { newRow, update, sortRows, type Reading } from '../../src/cli/watch-model.js';
 import { render, renderPlain, sparkWidth, type ViewState } from '../../src/cli/watch-render.js';
 import { sparkline } from '../../src/cli/sparkline.js';
+import { parseProcStat, readProcStat } from '../../src/cli/proc-stat.js';
+import { clockTicks, pageSize } from '../../src/sys/index.js';
+import fc from 'fast-check';
 
 function haveTmux(): boolean {
   try {
@@ -64,7 +67,7 @@ test('watch in a terminal: rows, detail view, sort keys, a dead process flagged,
   screen = await screenUntil(session, (s) => s.includes('sorted by pid ↑'));
   const order = screen.split('\n').filter((l) => l.includes(' jvm ')).map((l) => Number(/(\d+) jvm/.exec(l)![1]));
   assert.deepEqual(order, [...order].sort((x, y) => x - y));
-  assert.match(screen.split('\n').find((l) => l.includes(' jvm '))!, /^> /, 'the first row is selected');
+  assert.equal(screen.split('\n').filter((l) => l.includes(' jvm ') && l.startsWith('> ')).length, 1, 'one row is selected');
 
   tmux('send-keys', '-t', session, 'Enter');
   screen = await screenUntil(session, (s) => /counters 1-\d+ of \d+/.test(s));
@@ -130,7 +133,7 @@ test('watch model: CPU, GC rate, loop delay and ELU from two readings; blocked a
   assert.equal(row.status, 'running');
   // The heartbeat stops moving: 5 s later, with a 1 s period, the loop is blocked for 5 s.
   row = update(row, reading({ ...base, 'node.cpu.user': 300e6, 'node.cpu.system': 200e6, 'node.gc.count': 14, 'node.heartbeat': 3000e6 }, 8000,
-    { proc: { cpuSeconds: 10, rssBytes: 60 << 20 } }));
+    { proc: { cpuSeconds: 10, rssBytes: 60 << 20, startSeconds: 100 } }));
   assert.equal(row.status, 'blocked');
   assert.equal(row.blockedForMs, 5000);
   assert.equal(row.values.rss, 60 << 20, '/proc wins for RSS');
@@ -138,6 +141,26 @@ test('watch model: CPU, GC rate, loop delay and ELU from two readings; blocked a
   assert.equal(row.status, 'dead');
   assert.equal(row.history.cpu.length, 4);
   assert.ok(Number.isNaN(row.history.cpu[3]!));
+});
+
+test('watch model: the first reading rates CPU since the process started, from /proc', () => {
+  const row = update(newRow(5, 'jvm', 'Main'), reading({}, 0, { proc: { cpuSeconds: 3, rssBytes: 1, startSeconds: 100 }, uptimeSeconds: 112 }));
+  assert.equal(row.values.cpu, 25);
+});
+
+test('/proc/<pid>/stat: CPU, RSS and start time, with a command holding spaces and parentheses', () => {
+  const line = '1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 1 0 9000 123456789 2048 18446744073709551615';
+  const s = parseProcStat(line)!;
+  assert.equal(s.cpuSeconds, 300 / clockTicks);
+  assert.equal(s.startSeconds, 9000 / clockTicks);
+  assert.equal(s.rssBytes, 2048 * pageSize);
+  assert.equal(parseProcStat('garbage'), undefined);
+  const own = readProcStat(process.pid)!;
+  assert.ok(own.cpuSeconds > 0 && own.rssBytes > 1 << 20);
+  fc.assert(fc.property(fc.string(), (text) => {
+    const r = parseProcStat(text);
+    assert.ok(r === undefined || Number.isFinite(r.cpuSeconds));
+  }));
 });
 
 test('watch model: JVM heap and GC rate come from the sun.gc counters', () => {

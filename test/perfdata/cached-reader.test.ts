@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { PerfDataReader, PerfDataWriter, parsePerfData, PerfDataError, type LongCounter, type StringCounter } from '../../src/perfdata/index.js';
 import { fixtureFiles } from './jdk.js';
+import { parseWithoutCache } from '../../src/perfdata/reader.js';
 
 test('PerfDataReader follows a region as it grows and changes, always agreeing with parsePerfData', () => {
   type Op = { kind: 'long'; value: bigint } | { kind: 'string'; value: string } | { kind: 'bump'; which: number; by: number } | { kind: 'say'; which: number; value: string } | { kind: 'read' };
@@ -20,7 +21,11 @@ test('PerfDataReader follows a region as it grows and changes, always agreeing w
     const longs: LongCounter[] = [];
     const strings: StringCounter[] = [];
     let n = 0;
-    const check = (): void => assert.deepEqual(reader.read(w.buffer), parsePerfData(w.buffer));
+    const check = (): void => {
+      const full = parseWithoutCache(w.buffer);
+      assert.deepEqual(reader.read(w.buffer), full);
+      assert.deepEqual(parsePerfData(w.buffer), full, 'parsePerfData\'s own cache agrees too');
+    };
     for (const o of ops) {
       if (o.kind === 'long') longs.push(w.long(`p.l${n++}`, { value: o.value }));
       else if (o.kind === 'string') strings.push(w.string(`p.s${n++}`, o.value, { variability: 'variable', maxLength: 16 }));
@@ -40,8 +45,20 @@ test('PerfDataReader notices a different region in the same place and re-reads i
     buf.fill(0);
     buf.set(bytes);
     const view = buf.subarray(0, bytes.length);
-    assert.deepEqual(reader.read(view), parsePerfData(view));
+    assert.deepEqual(reader.read(view), parseWithoutCache(view));
   }
+});
+
+test('constant strings: re-read by default, kept from the first read with cacheConstantStrings', () => {
+  const w = new PerfDataWriter(new ArrayBuffer(1024));
+  const s = w.string('c.s', 'first', { maxLength: 8 });
+  const exact = new PerfDataReader();
+  const jvmstatLike = new PerfDataReader({ cacheConstantStrings: true });
+  exact.read(w.buffer);
+  jvmstatLike.read(w.buffer);
+  s.set('second');
+  assert.equal(exact.read(w.buffer, { pseudoCounters: false }).counters[0]!.value, 'second');
+  assert.equal(jvmstatLike.read(w.buffer, { pseudoCounters: false }).counters[0]!.value, 'first');
 });
 
 test('PerfDataReader reports damage like parsePerfData and recovers after it', () => {
@@ -53,5 +70,5 @@ test('PerfDataReader reports damage like parsePerfData and recovers after it', (
   bytes[32 + 14] = 9; // invalid units
   assert.throws(() => reader.read(w.buffer), (e: unknown) => e instanceof PerfDataError && e.code === 'ERR_PERFDATA_CORRUPT');
   bytes[32 + 14] = 1;
-  assert.deepEqual(reader.read(w.buffer), parsePerfData(w.buffer));
+  assert.deepEqual(reader.read(w.buffer), parseWithoutCache(w.buffer));
 });

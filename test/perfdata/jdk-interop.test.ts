@@ -6,9 +6,11 @@ import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PerfDataWriter, parsePerfData, toByteOrder, type CounterInfo } from '../../src/perfdata/index.js';
+import { PerfDataWriter, locateEntries, parsePerfData, toByteOrder, type CounterInfo } from '../../src/perfdata/index.js';
 import { formatSnap } from '../../src/cli/snap-format.js';
 import { haveJdk, jstatSnap } from './jdk.js';
+import { reencode } from './reencode.js';
+import { execFileSync } from 'node:child_process';
 
 function writeDemoRegion(): ArrayBuffer {
   const buf = new ArrayBuffer(8192);
@@ -51,6 +53,55 @@ test('jstat -snap reads a region written by perfmem, in both byte orders, exactl
     }
   } finally {
     for (const [path] of files) rmSync(path, { force: true });
+  }
+});
+
+test('golden: a JDK 17 region (-XX:+PerfDataSaveToFile) re-encodes to identical bytes with the writer', (t) => {
+  if (!haveJdk()) return t.skip('java not found');
+  const path = join(tmpdir(), `perfmem-perfdata-jdk17-${process.pid}`);
+  try {
+    execFileSync('java', ['-XX:+UsePerfData', '-XX:+PerfDataSaveToFile', `-XX:PerfDataSaveFile=${path}`, '-version'], { stdio: 'ignore' });
+    const bytes = new Uint8Array(readFileSync(path));
+    const header = parsePerfData(bytes).header;
+    assert.equal(header.overflow, 0);
+    assert.ok(header.numEntries > 150, `${header.numEntries} entries`);
+    assert.deepEqual(reencode(bytes), bytes);
+  } finally {
+    rmSync(path, { force: true });
+  }
+});
+
+/** Bytes that exercise every branch of a UTF-8 decoder: leads, continuations, overlongs, surrogates, truncations. */
+function hostileBytes(random: () => number, n: number): number[] {
+  const interesting = [0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xf7, 0xf8, 0xff, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0x41];
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = random();
+    out.push(r % 3 === 0 ? interesting[(r >>> 4) % interesting.length]! : r % 3 === 1 ? 0x80 | ((r >>> 4) & 0x3f) : 1 + ((r >>> 4) % 255));
+  }
+  return out;
+}
+
+test('malformed UTF-8 in names and strings decodes to what jstat prints (Java\'s replacement rules)', async (t) => {
+  if (!haveJdk()) return t.skip('jstat not found');
+  let seed = process.pid;
+  const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 4;
+  const w = new PerfDataWriter(new ArrayBuffer(65536));
+  for (let i = 0; i < 400; i++) w.string(`u.s${i}`, 'x', { maxLength: 1 + (i % 24) });
+  for (let i = 0; i < 60; i++) w.long(`u.n${i}.xxxxxxxxxxxx`, { value: i });
+  const bytes = new Uint8Array(w.buffer);
+  for (const e of locateEntries(bytes)) {
+    if (e.type === 'string') bytes.set(hostileBytes(random, e.vectorLength), e.dataOffset);
+    else bytes.set(hostileBytes(random, 12), e.offset + 20 + e.name.length - 12);
+  }
+  const path = join(tmpdir(), `perfmem-perfdata-utf8-${process.pid}`);
+  try {
+    writeFileSync(path, bytes);
+    const parsed = parsePerfData(bytes);
+    assert.ok(parsed.counters.some((c) => c.type === 'string' && c.value.includes('\ufffd')));
+    assert.equal(formatSnap(parsed.counters), await jstatSnap(`file://${path}`, false));
+  } finally {
+    rmSync(path, { force: true });
   }
 });
 

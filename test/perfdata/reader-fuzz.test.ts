@@ -3,21 +3,34 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import {
-  parsePerfData, locateEntries, readHeader, PerfDataError, PerfDataWriter, toByteOrder, type CounterInfo,
+  parsePerfData, locateEntries, readHeader, PerfDataError, PerfDataReader, PerfDataWriter, toByteOrder, type CounterInfo,
 } from '../../src/perfdata/index.js';
 import { fixtureFiles } from './jdk.js';
+import { parseWithoutCache } from '../../src/perfdata/reader.js';
 
 const READER_CODES = new Set(['ERR_PERFDATA_MAGIC', 'ERR_PERFDATA_VERSION', 'ERR_PERFDATA_CORRUPT', 'ERR_PERFDATA_UNSUPPORTED']);
 const originals = fixtureFiles().map((f) => new Uint8Array(readFileSync(f)));
 const layouts = originals.map((b) => locateEntries(b));
 
-/** Parses, and accepts only a well-formed result or a coded PerfDataError naming an offset. */
+/**
+ * Parses, and accepts only a well-formed result or a coded PerfDataError naming an offset;
+ * parsePerfData (which reuses what it learnt about the same buffer) must give exactly what a
+ * full walk gives.
+ */
 function parsesOrFailsCleanly(bytes: Uint8Array): void {
   let counters: CounterInfo[];
+  let uncached: CounterInfo[] | string;
+  try {
+    uncached = parseWithoutCache(bytes).counters;
+  } catch (err) {
+    uncached = err instanceof PerfDataError ? err.code : String(err);
+  }
   try {
     counters = parsePerfData(bytes).counters;
+    assert.deepEqual(counters, uncached);
   } catch (err) {
     if (!(err instanceof PerfDataError) || !READER_CODES.has(err.code)) throw err;
+    assert.equal(err.code, uncached);
     assert.equal(typeof err.offset, 'number');
     assert.ok(err.offset! >= 0 && err.offset! < Math.max(bytes.length, 32), `offset ${err.offset} within the input`);
     assert.match(err.message, /offset 0x[0-9a-f]+/);
@@ -32,9 +45,13 @@ function parsesOrFailsCleanly(bytes: Uint8Array): void {
 
 const fileIndex = fc.nat(originals.length - 1);
 
+/** One scratch buffer per file, reused so parsePerfData's per-buffer cache meets every kind of damage. */
+const scratch = originals.map((b) => new Uint8Array(b.length));
+
 test('fuzz: real files with random bytes overwritten', () => {
   fc.assert(fc.property(fileIndex, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 16 }), (i, edits) => {
-    const bytes = originals[i]!.slice();
+    const bytes = scratch[i]!;
+    bytes.set(originals[i]!);
     for (const [pos, value] of edits) bytes[pos % bytes.length] = value;
     parsesOrFailsCleanly(bytes);
   }), { numRuns: 1500 });
@@ -43,7 +60,8 @@ test('fuzz: real files with random bytes overwritten', () => {
 test('fuzz: real files with entry-header fields and prologue fields set to hostile integers', () => {
   const hostile = fc.oneof(fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.constantFrom(0, 1, 4, 19, 20, 21, 0x7fffffff, -1, -20, 32768, 65536));
   fc.assert(fc.property(fileIndex, fc.nat(), fc.constantFrom(0, 4, 8, 12, 13, 14, 15, 16), hostile, fc.boolean(), (i, which, field, value, inPrologue) => {
-    const bytes = originals[i]!.slice();
+    const bytes = scratch[i]!;
+    bytes.set(originals[i]!);
     const view = new DataView(bytes.buffer);
     const entries = layouts[i]!;
     if (inPrologue) {
@@ -76,6 +94,35 @@ test('fuzz: random bytes, bare and behind a valid prologue', () => {
   }), { numRuns: 2000 });
 });
 
+test('fuzz: PerfDataReader after a good read, on a damaged copy, agrees with a full walk (cached constant strings aside)', () => {
+  fc.assert(fc.property(fileIndex, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(), (i, edits, cut) => {
+    const reader = new PerfDataReader({ cacheConstantStrings: true });
+    reader.read(originals[i]!);
+    const damaged = originals[i]!.slice(0, originals[i]!.length - (cut % 2 === 0 ? 0 : cut % 4096));
+    for (const [pos, value] of edits) damaged[pos % damaged.length] = value;
+    let expected: CounterInfo[] | string;
+    let actual: CounterInfo[] | string;
+    try {
+      expected = parseWithoutCache(damaged).counters;
+    } catch (err) {
+      assert.ok(err instanceof PerfDataError, String(err));
+      expected = err.code;
+    }
+    try {
+      actual = reader.read(damaged).counters;
+    } catch (err) {
+      assert.ok(err instanceof PerfDataError, String(err));
+      actual = err.code;
+    }
+    if (typeof expected === 'string' || typeof actual === 'string') {
+      assert.equal(actual, expected);
+      return;
+    }
+    const constantAside = (cs: CounterInfo[]): unknown[] => cs.map((c) => (c.type === 'string' && c.variability === 'constant' ? { ...c, value: '' } : c));
+    assert.deepEqual(constantAside(actual), constantAside(expected));
+  }), { numRuns: 1000 });
+});
+
 function region(): { buf: ArrayBuffer; view: DataView; first: number } {
   const buf = new ArrayBuffer(1024);
   const w = new PerfDataWriter(buf);
@@ -95,6 +142,7 @@ function throwsCode(bytes: ArrayBuffer | Uint8Array, code: string, offset: numbe
 }
 
 test('each kind of damage has its own code, message and offset', () => {
+  assert.throws(() => parsePerfData('not bytes' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   throwsCode(new Uint8Array(10), 'ERR_PERFDATA_MAGIC', 0, /too short/);
   let r = region();
   r.view.setUint8(1, 0);
@@ -166,6 +214,23 @@ test('what jvmstat tolerates is read the same way', () => {
   new Uint8Array(p.buffer)[32 + 20 + 'sun.perfdata.siz'.length] = 0x65; // e
   const withPseudo = parsePerfData(p.buffer).counters.filter((c) => c.name === 'sun.perfdata.size');
   assert.deepEqual(withPseudo.map((c) => [c.value, c.supported]), [[5, true]]);
+});
+
+test('long names and strings are found up to their NUL, and only within their field', () => {
+  const w = new PerfDataWriter(new ArrayBuffer(16384));
+  const longName = Array.from({ length: 15 }, (_, i) => `segment${i}x`).join('.');
+  w.long(longName, { value: 9 });
+  w.string('l.s', 'é'.repeat(1500), { maxLength: 4000 });
+  const bytes = new Uint8Array(w.buffer);
+  const parsed = parsePerfData(bytes, { pseudoCounters: false }).counters;
+  assert.deepEqual(parsed.map((c) => [c.name, c.type === 'string' ? c.value.length : c.value]), [[longName, 9], ['l.s', 1500]]);
+  // Without its NUL, a string field ends at vector_length even when the next bytes are not zero.
+  const entries = locateEntries(bytes);
+  const s = entries[1]!;
+  bytes.fill(0x41, s.dataOffset, s.dataOffset + s.vectorLength);
+  bytes.fill(0x42, s.dataOffset + s.vectorLength, s.offset + s.length);
+  const value = parsePerfData(bytes, { pseudoCounters: false }).counters[1]!.value as string;
+  assert.equal(value, 'A'.repeat(4000));
 });
 
 test('big-endian regions (as SPARC or AIX JVMs write them) parse to the same counters', () => {

@@ -6,23 +6,12 @@ import {
   type CounterInfo, type OverflowInfo,
 } from '../../src/perfdata/index.js';
 import { fixtureFiles } from './jdk.js';
+import { reencode } from './reencode.js';
 
 function counterOf(parsedCounters: CounterInfo[], name: string): CounterInfo {
   const c = parsedCounters.find((x) => x.name === name);
   assert.ok(c, `${name} is in the region`);
   return c;
-}
-
-/** Re-creates a parsed region's counters, in order, with the writer. */
-function reencode(bytes: Uint8Array): Uint8Array {
-  const parsed = parsePerfData(bytes, { pseudoCounters: false });
-  const out = new ArrayBuffer(bytes.length);
-  const w = new PerfDataWriter(out, { clock: () => parsed.header.modTimeStamp });
-  for (const c of parsed.counters) {
-    if (c.type === 'long') w.long(c.name, { units: c.units, variability: c.variability, value: c.value, supported: c.supported });
-    else w.string(c.name, c.value, { variability: c.variability === 'variable' ? 'variable' : 'constant', maxLength: c.maxLength, supported: c.supported });
-  }
-  return new Uint8Array(out);
 }
 
 for (const file of fixtureFiles()) {

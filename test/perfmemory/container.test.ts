@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { attach, listProcesses } from '../../src/index.js';
 import { FIXTURES, stop } from './helpers.js';
 
@@ -45,4 +45,23 @@ test('a region in a container is listed and attached under its host pid', async 
   t.after(() => view.detach());
   assert.equal(view.get('app.requests')?.value, 42);
   assert.equal(view.path, `/proc/${hostPid}/root/tmp/hsperfdata_root/1`);
+});
+
+test('a process with a /tmp of its own (mount namespace only, like PrivateTmp) is found through /proc/<pid>/root/tmp', async (t) => {
+  if (process.geteuid?.() !== 0 || !canUnshare()) return t.skip('needs root and unshare(1) for namespaces');
+  const env = { ...process.env };
+  delete env.PERFMEM_DIR;
+  const child = spawn('unshare', ['--mount', 'sh', '-c', `mount -t tmpfs tmpfs /tmp && exec "${process.execPath}" "${FIXTURES}region-child.js" wait`],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => stop(child));
+  const [line] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
+  // unshare execs sh, which execs node: the same pid throughout, in our pid namespace.
+  assert.equal(line, `ready /tmp/hsperfdata_root/${child.pid}\n`);
+  assert.equal(existsSync(`/tmp/hsperfdata_root/${child.pid}`), false, 'not in our /tmp');
+  const view = attach(child.pid!);
+  t.after(() => view.detach());
+  assert.equal(view.path, `/proc/${child.pid}/root/tmp/hsperfdata_root/${child.pid}`);
+  assert.equal(view.get('app.requests')?.value, 42);
+  const listed = listProcesses().find((p) => p.pid === child.pid);
+  assert.deepEqual([listed?.kind, listed?.state], ['node', 'alive']);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { listProcesses } from '../../src/perfmemory/index.js';
 import { FIXTURE_DIR } from '../perfdata/jdk.js';
-import { deadPid, sleeper, stop, tempBase } from './helpers.js';
+import { deadPid, runFixture, sleeper, stop, tempBase } from './helpers.js';
 
 test('listProcesses reports kind, command and state, and tells a reused pid by its start time', async (t) => {
   const { base, remove } = tempBase('list');
@@ -34,4 +34,19 @@ test('listProcesses reports kind, command and state, and tells a reused pid by i
   assert.equal(tomcat.startTime, 1522741576712);
   assert.equal(tomcat.path, `${dir}/${child.pid}`);
   assert.match(tomcat.vmArgs, /-Djava.util.logging.config.file=/);
+});
+
+test('a Node region named after a pid now held by an older process is stale (exact start ticks)', async (t) => {
+  const { base, remove } = tempBase('reuse');
+  const older = sleeper(); // started before the region's writer: a wall-clock rule would call it alive
+  t.after(async () => { await stop(older); remove(); });
+  await new Promise((r) => setTimeout(r, 50));
+  const saved = await runFixture('region-child.js', ['drain'], { env: { PERFMEM_DIR: base, PERFMEM_SAVE_FILE: `${base}/saved` } });
+  assert.equal(saved.code, 0, saved.stderr);
+  const dir = `${base}/hsperfdata_bob`;
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  copyFileSync(`${base}/saved`, `${dir}/${older.pid}`);
+  const [entry] = listProcesses({ dirs: [base], containers: false }).filter((p) => p.user === 'bob');
+  assert.deepEqual([entry?.pid, entry?.kind, entry?.state], [older.pid, 'node', 'stale']);
 });

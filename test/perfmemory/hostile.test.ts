@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parsePerfData } from '../../src/perfdata/index.js';
 import { attach, attachFile } from '../../src/perfmemory/index.js';
@@ -64,6 +64,15 @@ test('a huge num_entries or entry_offset does not hang or overrun', (t) => {
   }
 });
 
+test('a huge sparse file is refused before anything is allocated', (t) => {
+  const { base, remove } = tempBase('sparse');
+  t.after(remove);
+  const path = `${base}/huge`;
+  writeFileSync(path, REAL);
+  truncateSync(path, 257 * 1024 * 1024);
+  assert.throws(() => attachFile(path), { code: 'ERR_PERFDATA_SIZE', message: /more than/ });
+});
+
 test('a file that shrinks and grows while being read gives results or coded errors, never a crash', async (t) => {
   const { base, remove } = tempBase('shrink');
   t.after(remove);
@@ -95,10 +104,15 @@ test('a file that shrinks and grows while being read gives results or coded erro
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
   }
   for (const code of outcomes.keys()) assert.match(code, /^(ok|ERR_PERFDATA_[A-Z]+)$/, code);
-  // Once the file holds still again, the same view reads it whole.
+  // Once the file holds still again, the same view goes on reading it (like jvmstat it may keep
+  // a constant string it decoded mid-rewrite), and a new view reads it exactly.
   const steady = once(child.stdout!, 'data');
   writeFileSync(`${base}/stop`, '');
   assert.match(String((await steady)[0]), /steady/);
-  assert.deepEqual(view.snapshot().counters, parsePerfData(REAL).counters);
+  const expected = parsePerfData(REAL).counters;
+  assert.deepEqual(view.snapshot().counters.map((c) => c.name), expected.map((c) => c.name));
+  const fresh = attach(child.pid!, { dir: base });
+  t.after(() => fresh.detach());
+  assert.deepEqual(fresh.snapshot().counters, expected);
 });
 

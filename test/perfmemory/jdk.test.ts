@@ -108,3 +108,17 @@ test('listProcesses shows a live Node process as node/alive with its command lin
   assert.ok(Math.abs(found.startTime! - Date.now()) < 60_000);
   assert.ok(existsSync(found.path));
 });
+
+test('a starting JVM\'s stale cleanup removes a SIGKILLed Node process\'s region and keeps a live one', async (t) => {
+  if (!haveJdk()) return t.skip('java not found');
+  const killed = await nodeChild(t, [], []);
+  const live = await nodeChild(t, [], []);
+  const user = (await run('id', ['-un'])).stdout.trim();
+  const killedPath = `/tmp/hsperfdata_${user}/${killed.pid}`;
+  const livePath = `/tmp/hsperfdata_${user}/${live.pid}`;
+  await stop(killed); // SIGKILL: the file stays behind
+  assert.ok(existsSync(killedPath));
+  await run('java', ['-Xshare:auto', '-XX:TieredStopAtLevel=1', '-version']);
+  assert.equal(existsSync(killedPath), false, 'the JVM removed the dead process\'s file');
+  assert.ok(existsSync(livePath), 'the JVM left the live process\'s file alone');
+});

@@ -6,7 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { parsePerfData } from '../../src/perfdata/index.js';
 import { attach, attachFile, createRegion, currentRegion, type PerfmemWarning } from '../../src/index.js';
-import { resolveOptions, DEFAULT_SIZE } from '../../src/perfmemory/options.js';
+import { resolveOptions, parseSize, DEFAULT_SIZE, MAX_SIZE } from '../../src/perfmemory/options.js';
+import fc from 'fast-check';
 import { pageSize } from '../../src/sys/index.js';
 import { FIXTURES, stop, tempBase } from './helpers.js';
 
@@ -68,7 +69,10 @@ test('close() saves, removes the file, and handles keep working in private memor
   const region = createRegion({ dir: base, saveFile });
   const path = region.path!;
   const c = region.long('test.closing', { value: 1 });
+  const own = attach(process.pid);
+  t.after(() => own.detach());
   region.close();
+  assert.equal(own.get('test.closing')?.value, 1, 'a view of our own region still reads its final bytes');
   assert.equal(existsSync(path), false);
   assert.equal(region.closed, true);
   assert.equal(region.shared, false);
@@ -192,8 +196,21 @@ test('a worker thread gets a private region while the main thread holds the proc
       r.long('worker.count').inc();
       parentPort.postMessage({ path: r.path ?? null, shared: r.shared, warnings });
     });`, { eval: true });
+  // once() rejects on the worker's 'error' event, so a failing worker fails the test instead of hanging it.
   const [msg] = (await once(worker, 'message')) as [{ path: string | null; shared: boolean; warnings: string[] }];
   await once(worker, 'exit');
   assert.deepEqual(msg, { path: null, shared: false, warnings: ['PERFMEM_PRIVATE_FALLBACK'] });
   assert.ok(existsSync(region.path!), 'the main thread\'s file survives the worker');
+});
+
+test('parseSize and the environment: any value gives a valid size or one warning and the default', () => {
+  fc.assert(fc.property(fc.nat({ max: 2 ** 40 }), (n) => parseSize(String(n)) === n && parseSize(`${n}k`) === n * 1024 && parseSize(`${n}M`) === n * 1024 * 1024));
+  fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (size, shm, dir) => {
+    const warnings: string[] = [];
+    const r = resolveOptions({ onWarning: (w) => warnings.push(w.code) }, { PERFMEM_SIZE: size, PERFMEM_SHM: shm, PERFMEM_DIR: dir });
+    assert.ok(r.size > 0 && r.size % pageSize === 0 && r.size <= MAX_SIZE + pageSize);
+    assert.equal(typeof r.shm, 'boolean');
+    assert.ok(r.base === undefined || r.base.startsWith('/'));
+    assert.ok(warnings.length <= 3 && warnings.every((c) => c === 'PERFMEM_BAD_ENV'));
+  }));
 });
