@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { attach, attachFile } from '../perfmemory/index.js';
 import type { ParsedPerfData } from '../perfdata/types.js';
 import { UsageError } from './errors.js';
-import { readProcStat } from './proc-stat.js';
+import { readProcStat } from '../perfmemory/index.js';
 import type { Sample } from './columns.js';
 
 export type ProcessKind = 'node' | 'jvm' | 'other';

@@ -6,7 +6,7 @@
 import type { CounterInfo } from '../perfdata/types.js';
 import { loopStatus } from '../runtime/loop-status.js';
 import type { Sample } from './columns.js';
-import type { ProcStat } from './proc-stat.js';
+import type { ProcStat } from '../perfmemory/index.js';
 import { num } from './sample.js';
 import type { ProcessKind } from './target.js';
 

@@ -9,7 +9,7 @@ import { listProcesses, attach, type RegionView } from '../perfmemory/index.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { writeOut } from './output.js';
-import { readProcStat, uptimeSeconds } from './proc-stat.js';
+import { readProcStat, uptimeSeconds } from '../perfmemory/index.js';
 import { shortName } from './ps.js';
 import { toSample } from './sample.js';
 import { parseInterval } from './stat-args.js';

@@ -9,3 +9,5 @@ export type { ProcessInfo, ProcessKind, ListOptions } from './discover.js';
 export { PerfMemoryError } from './errors.js';
 export type { PerfMemoryErrorCode } from './errors.js';
 export { elapsedTicks, HRT_FREQUENCY, KIND_COUNTER } from './identity.js';
+export { readProcStat, uptimeSeconds } from './proc.js';
+export type { ProcStat } from './proc.js';

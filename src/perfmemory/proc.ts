@@ -4,7 +4,7 @@
  * reported as gone rather than throwing.
  */
 import { readFileSync } from 'node:fs';
-import { clockTicks } from '../sys/index.js';
+import { clockTicks, pageSize } from '../sys/index.js';
 
 export type Liveness = 'alive' | 'gone' | 'denied';
 
@@ -24,18 +24,54 @@ export function bootTimeMs(): number {
   return Date.now() - uptime * 1000;
 }
 
-/** Clock ticks after boot at which `pid` started (/proc/<pid>/stat field 22), or undefined if gone. */
-export function startTicks(pid: number, procRoot = '/proc'): number | undefined {
-  let stat: string;
+/** What /proc/<pid>/stat says of a process's CPU, memory and start. */
+export interface ProcStat {
+  /** User + system CPU time, in seconds. */
+  cpuSeconds: number;
+  rssBytes: number;
+  /** Clock ticks after boot at which the process started (field 22). */
+  startTicks: number;
+  /** The same in seconds after boot (compare with uptimeSeconds()). */
+  startSeconds: number;
+}
+
+/** /proc/<pid>/stat of `pid`, or undefined when the process is gone or the line is unreadable. */
+export function readProcStat(pid: number, procRoot = '/proc'): ProcStat | undefined {
+  let text: string;
   try {
-    stat = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
+    text = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
   } catch {
     return undefined;
   }
-  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(rest[19]);
-  return Number.isSafeInteger(ticks) ? ticks : undefined;
+  return parseProcStat(text);
+}
+
+/** Parses a stat line; the command (field 2) may hold spaces and ')' so fields resume after the last ')'. */
+export function parseProcStat(text: string): ProcStat | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = text.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state): utime is field 14, stime 15, starttime 22, rss 24.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const start = Number(fields[19]);
+  const rss = Number(fields[21]);
+  if (![utime, stime, start, rss].every(Number.isSafeInteger)) return undefined;
+  return { cpuSeconds: (utime + stime) / clockTicks, rssBytes: rss * pageSize, startTicks: start, startSeconds: start / clockTicks };
+}
+
+/** Seconds since boot, now (NaN without /proc). */
+export function uptimeSeconds(): number {
+  try {
+    return Number.parseFloat(readFileSync('/proc/uptime', 'latin1'));
+  } catch {
+    return NaN;
+  }
+}
+
+/** Clock ticks after boot at which `pid` started (/proc/<pid>/stat field 22), or undefined if gone. */
+export function startTicks(pid: number, procRoot = '/proc'): number | undefined {
+  return readProcStat(pid, procRoot)?.startTicks;
 }
 
 /** Start time of `pid` in ms since the epoch, or undefined when the process is gone. */
