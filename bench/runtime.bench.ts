@@ -52,11 +52,12 @@ await benchMain([
     description: `CPU time (user + system) of an otherwise idle process, least of ${WINDOWS} windows of ${WINDOW_MS / 1000} s, with perfmem/register's sampling as configured.`,
     variants: {
       'no perfmem': { baseline: true, run: () => idleCpuPercent(() => { const t = setInterval(() => {}, 1000); return () => clearInterval(t); }) },
-      'perfmem/register defaults (1 s period, delay probe every 50 ms)': { run: () => idleCpuPercent(started({})) },
+      'perfmem/register defaults (1 s period, delay probe every 100 ms)': { run: () => idleCpuPercent(started({})) },
       'defaults + watchdog thread': { run: () => idleCpuPercent(started({ watchdog: true })) },
       '1 s period, delay probe every 10 ms': { run: () => idleCpuPercent(started({ delayResolutionMs: 10 })) },
+      '1 s period, delay probe every 50 ms': { run: () => idleCpuPercent(started({ delayResolutionMs: 50 })) },
       '1 s period, delay probe every 1000 ms': { run: () => idleCpuPercent(started({ delayResolutionMs: 1000 })) },
-      '100 ms period, delay probe every 50 ms': { run: () => idleCpuPercent(started({ periodMs: 100 })) },
+      '100 ms period, delay probe every 100 ms': { run: () => idleCpuPercent(started({ periodMs: 100 })) },
     },
   },
   {

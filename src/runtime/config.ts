@@ -56,7 +56,7 @@ export const DEFAULT_PERIOD_MS = 1000;
 export const MIN_PERIOD_MS = 10;
 export const MAX_PERIOD_MS = 3_600_000;
 export const MAX_SIZE = 256 * 1024 * 1024;
-export const DEFAULT_DELAY_RESOLUTION_MS = 50;
+export const DEFAULT_DELAY_RESOLUTION_MS = 100;
 export const MAX_DELAY_RESOLUTION_MS = 10_000;
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -5,7 +5,7 @@ import { resolveConfig, DEFAULT_PERIOD_MS, MIN_PERIOD_MS, MAX_PERIOD_MS, MAX_SIZ
 
 test('defaults with an empty environment: enabled, 1 s, no warnings', () => {
   assert.deepEqual(resolveConfig({}), {
-    config: { disabled: false, periodMs: 1000, debug: false, watchdog: false, delayResolutionMs: 50, region: {} },
+    config: { disabled: false, periodMs: 1000, debug: false, watchdog: false, delayResolutionMs: 100, region: {} },
     warnings: [],
   });
 });
@@ -24,7 +24,7 @@ test('options win over variables; valid region options pass through', () => {
     { periodMs: 50, debug: false, dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true });
   assert.deepEqual(warnings, []);
   assert.deepEqual(config, {
-    disabled: false, periodMs: 50, debug: false, watchdog: false, delayResolutionMs: 50,
+    disabled: false, periodMs: 50, debug: false, watchdog: false, delayResolutionMs: 100,
     region: { dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true },
   });
 });

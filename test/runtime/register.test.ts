@@ -85,7 +85,7 @@ test('start(options): bad options warn once each and fall back; a second call re
       path: string; countAfterStop: number; countLater: number };
     assert.equal(out.started, true);
     assert.equal(out.same, true);
-    assert.deepEqual(out.config, { disabled: false, periodMs: 1000, debug: false, watchdog: false, delayResolutionMs: 50, region: { dir: base.dir } });
+    assert.deepEqual(out.config, { disabled: false, periodMs: 1000, debug: false, watchdog: false, delayResolutionMs: 100, region: { dir: base.dir } });
     assert.equal(out.path, base.regionPath(r.pid!));
     assert.equal(out.countLater, out.countAfterStop);
     const warnings = r.stderr.split('\n').filter((l) => l.includes('PERFMEM_BAD_CONFIG'));
