@@ -1,9 +1,13 @@
 /**
  * The one module that talks to libc through koffi. It holds only what Node itself lacks:
- * mmap/munmap, memfd_create, fcntl seals, renameat2, flock, sysconf. Every call captures
+ * mmap/munmap, memfd_create, fcntl seals, renameat2, flock, fallocate. Every call captures
  * errno at once and turns a failure into a Node-shaped SystemError.
+ *
+ * koffi is loaded on the first libc call, not at import: readers (`perfmem ps`, `snap`,
+ * `stat`, attach) never need it, and loading it costs tens of milliseconds of start-up.
  */
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { systemError } from './errors.js';
 
@@ -14,17 +18,41 @@ if (process.platform !== 'linux') {
   throw new Error(`perfmem supports Linux only (this is ${process.platform})`);
 }
 
-const libc = koffi.load('libc.so.6');
+type Koffi = typeof import('koffi');
+type CFunction = (...args: unknown[]) => unknown;
 
-// Addresses travel as plain numbers: user-space addresses on x86-64 and arm64 fit in 2^53.
-const c_mmap = libc.func('intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)');
-const c_munmap = libc.func('int munmap(intptr_t addr, size_t length)');
-const c_memfd_create = libc.func('int memfd_create(const char *name, unsigned int flags)');
-const c_fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
-const c_renameat2 = libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
-const c_flock = libc.func('int flock(int fd, int operation)');
-const c_sysconf = libc.func('long sysconf(int name)');
-const c_fallocate = libc.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)');
+interface Libc {
+  koffi: Koffi;
+  mmap: CFunction;
+  munmap: CFunction;
+  memfd_create: CFunction;
+  fcntl: CFunction;
+  renameat2: CFunction;
+  flock: CFunction;
+  sysconf: CFunction;
+  fallocate: CFunction;
+}
+
+let loaded: Libc | undefined;
+
+function libc(): Libc {
+  if (loaded !== undefined) return loaded;
+  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const lib = koffi.load('libc.so.6');
+  // Addresses travel as plain numbers: user-space addresses on x86-64 and arm64 fit in 2^53.
+  loaded = {
+    koffi,
+    mmap: lib.func('intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
+    munmap: lib.func('int munmap(intptr_t addr, size_t length)'),
+    memfd_create: lib.func('int memfd_create(const char *name, unsigned int flags)'),
+    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
+    renameat2: lib.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'),
+    flock: lib.func('int flock(int fd, int operation)'),
+    sysconf: lib.func('long sysconf(int name)'),
+    fallocate: lib.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)'),
+  };
+  return loaded;
+}
 
 /** Linux values (identical on x86-64 and arm64). */
 export const PROT_NONE = 0;
@@ -65,21 +93,42 @@ export const LOCK_NB = 4;
 export const LOCK_UN = 8;
 
 const _SC_CLK_TCK = 2;
+const AT_PAGESZ = 6;
+const AT_CLKTCK = 17;
+
+/**
+ * A value of this process's auxiliary vector (what the kernel told it at exec: the page size,
+ * the clock tick rate), read from /proc/self/auxv without loading koffi; undefined if absent.
+ */
+function auxv(type: number): number | undefined {
+  try {
+    const bytes = readFileSync('/proc/self/auxv');
+    // Pairs of native-endian unsigned longs (8 bytes on the 64-bit platforms perfmem runs on).
+    for (let at = 0; at + 16 <= bytes.length; at += 16) {
+      const key = bytes.readBigUInt64LE(at);
+      if (key === 0n) break;
+      if (key === BigInt(type)) return Number(bytes.readBigUInt64LE(at + 8));
+    }
+  } catch {
+    // No /proc: sysconf through koffi answers instead.
+  }
+  return undefined;
+}
 const _SC_PAGESIZE = 30;
 
 function check(result: number, syscall: string, path?: string, dest?: string): number {
-  if (result === -1) throw systemError(koffi.errno(), syscall, path, dest);
+  if (result === -1) throw systemError(libc().koffi.errno(), syscall, path, dest);
   return result;
 }
 
 /** mmap(2). Returns the address; throws a SystemError (syscall 'mmap') on failure. */
 export function mmap(addr: number, length: number, prot: number, flags: number, fd: number, offset: number, path?: string): number {
-  return check(c_mmap(addr, length, prot, flags, fd, offset) as number, 'mmap', path);
+  return check(libc().mmap(addr, length, prot, flags, fd, offset) as number, 'mmap', path);
 }
 
 /** munmap(2). */
 export function munmap(addr: number, length: number): void {
-  check(c_munmap(addr, length) as number, 'munmap');
+  check(libc().munmap(addr, length) as number, 'munmap');
 }
 
 /**
@@ -92,42 +141,42 @@ export function mmapAnonymousOver(addr: number, length: number): void {
 
 /** An ArrayBuffer over `length` bytes of mapped memory at `addr` (no copy). */
 export function view(addr: number, length: number): ArrayBuffer {
-  return koffi.view(addr, length);
+  return libc().koffi.view(addr, length);
 }
 
 /** memfd_create(2). */
 export function memfdCreate(name: string, flags: number): number {
-  return check(c_memfd_create(name, flags) as number, 'memfd_create', name);
+  return check(libc().memfd_create(name, flags) as number, 'memfd_create', name);
 }
 
 /** fcntl(fd, F_GET_SEALS). */
 export function getSeals(fd: number): number {
-  return check(c_fcntl(fd, F_GET_SEALS, 0) as number, 'fcntl');
+  return check(libc().fcntl(fd, F_GET_SEALS, 0) as number, 'fcntl');
 }
 
 /** fcntl(fd, F_ADD_SEALS, seals). */
 export function addSeals(fd: number, seals: number): void {
-  check(c_fcntl(fd, F_ADD_SEALS, seals) as number, 'fcntl');
+  check(libc().fcntl(fd, F_ADD_SEALS, seals) as number, 'fcntl');
 }
 
 /** fcntl(fd, F_GETFL): the open file description's status flags (O_NONBLOCK, O_APPEND, ...). */
 export function getStatusFlags(fd: number): number {
-  return check(c_fcntl(fd, F_GETFL, 0) as number, 'fcntl');
+  return check(libc().fcntl(fd, F_GETFL, 0) as number, 'fcntl');
 }
 
 /** fcntl(fd, F_SETFL, flags): only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK change. */
 export function setStatusFlags(fd: number, flags: number): void {
-  check(c_fcntl(fd, F_SETFL, flags) as number, 'fcntl');
+  check(libc().fcntl(fd, F_SETFL, flags) as number, 'fcntl');
 }
 
 /** fallocate(2) with mode 0: allocates [offset, offset+len) now (hugetlbfs: the huge pages). */
 export function fallocate(fd: number, offset: number, len: number, path?: string): void {
-  check(c_fallocate(fd, 0, offset, len) as number, 'fallocate', path);
+  check(libc().fallocate(fd, 0, offset, len) as number, 'fallocate', path);
 }
 
 /** renameat2(2) relative to the current directory; `label*` name the paths in errors. */
 export function renameat2(from: string, to: string, flags: number, labelFrom = from, labelTo = to, syscall = 'rename'): void {
-  check(c_renameat2(AT_FDCWD, from, AT_FDCWD, to, flags) as number, syscall, labelFrom, labelTo);
+  check(libc().renameat2(AT_FDCWD, from, AT_FDCWD, to, flags) as number, syscall, labelFrom, labelTo);
 }
 
 /**
@@ -135,15 +184,15 @@ export function renameat2(from: string, to: string, flags: number, labelFrom = f
  * conflicting lock; other failures throw.
  */
 export function flock(fd: number, operation: number): boolean {
-  const r = c_flock(fd, operation) as number;
+  const r = libc().flock(fd, operation) as number;
   if (r === 0) return true;
-  const errno = koffi.errno();
+  const errno = libc().koffi.errno();
   if (errno === constants.errno.EWOULDBLOCK) return false;
   throw systemError(errno, 'flock');
 }
 
 /** The base page size of this machine. */
-export const pageSize: number = Number(c_sysconf(_SC_PAGESIZE));
+export const pageSize: number = auxv(AT_PAGESZ) ?? Number(libc().sysconf(_SC_PAGESIZE));
 
 /** Clock ticks per second, the unit of times in /proc/<pid>/stat. */
-export const clockTicks: number = Number(c_sysconf(_SC_CLK_TCK));
+export const clockTicks: number = auxv(AT_CLKTCK) ?? Number(libc().sysconf(_SC_CLK_TCK));

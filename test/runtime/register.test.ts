@@ -254,8 +254,12 @@ test('a child process gets its own region carrying its parent pid (NODE_OPTIONS 
   try {
     const [, childPid] = await app.request('spawn', /^child (\d+)$/);
     const child = Number(childPid);
-    const c = await eventually(() => read(child, base.dir));
-    assert.equal(num(c, 'node.pid'), child);
+    // The region appears before the runtime's counters are in it: wait for those.
+    const c = await eventually(() => {
+      const counters = read(child, base.dir);
+      assert.equal(num(counters, 'node.pid'), child);
+      return counters;
+    });
     assert.equal(num(c, 'node.ppid'), app.pid);
     assert.equal(num(read(app.pid, base.dir), 'node.pid'), app.pid);
   } finally {
