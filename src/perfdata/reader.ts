@@ -130,12 +130,26 @@ const MAX_DECODED_BYTES = (1 << 29) - 24;
 const SHORT_SCAN = 64;
 
 /**
+ * The whole region decoded once as latin1 (one char per byte), so that each ASCII name is a
+ * cheap slice of it: one native decode of 32 KiB costs less than a few dozen small ones.
+ * @internal
+ */
+export class Latin1Text {
+  private text: string | undefined;
+  constructor(private readonly bytes: Buffer) {}
+  slice(start: number, end: number): string {
+    this.text ??= this.bytes.toString('latin1');
+    return this.text.slice(start, end);
+  }
+}
+
+/**
  * Decodes the bytes in [start, end) up to the first NUL as Java does (UTF-8, malformed runs
  * replaced by U+FFFD with Java's rules). The NUL search never leaves [start, end), so a
  * hostile region without NULs costs linear time, not quadratic.
  * @internal
  */
-export function decodeString(bytes: Buffer, start: number, end: number): string {
+export function decodeString(bytes: Buffer, start: number, end: number, latin1?: Latin1Text): string {
   const short = Math.min(end, start + SHORT_SCAN);
   let stop = start;
   let high = 0;
@@ -152,7 +166,7 @@ export function decodeString(bytes: Buffer, start: number, end: number): string 
   if (stop - start > MAX_DECODED_BYTES) {
     throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: a string of ${stop - start} bytes is longer than JavaScript strings can be`, start);
   }
-  if (high < 0x80) return bytes.toString('latin1', start, stop);
+  if (high < 0x80) return latin1 === undefined ? bytes.toString('latin1', start, stop) : latin1.slice(start, stop);
   if (isUtf8(bytes.subarray(start, stop))) return bytes.toString('utf8', start, stop);
   return decodeUtf8AsJava(bytes, start, stop);
 }
@@ -162,8 +176,8 @@ export function decodeString(bytes: Buffer, start: number, end: number): string 
  * a field of one byte (or none) is always the empty string.
  * @internal
  */
-export function decodeStringValue(bytes: Buffer, dataOffset: number, vectorLength: number): string {
-  return vectorLength <= 1 ? '' : decodeString(bytes, dataOffset, dataOffset + vectorLength);
+export function decodeStringValue(bytes: Buffer, dataOffset: number, vectorLength: number, latin1?: Latin1Text): string {
+  return vectorLength <= 1 ? '' : decodeString(bytes, dataOffset, dataOffset + vectorLength, latin1);
 }
 
 /**
@@ -184,6 +198,7 @@ export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = rea
  */
 export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: number, entries: EntryLocation[]): number {
   const limit = view.byteLength;
+  const latin1 = new Latin1Text(u8);
   while (at < limit) {
     if (at % 4 !== 0) throw corrupt(`perfdata: misaligned entry`, at);
     if (at + 4 > limit) throw corrupt(`perfdata: entry header extends beyond the region end ${limit}`, at);
@@ -218,7 +233,7 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
 
     // The name runs to its NUL or, with none, to the data (jvmstat takes the whole field).
     const nameStart = at + nameOffset;
-    const name = decodeString(u8, nameStart, at + dataOffset);
+    const name = decodeString(u8, nameStart, at + dataOffset, latin1);
     const typeChar = String.fromCharCode(typeCode);
     let type: 'long' | 'string';
     if (vectorLength === 0) {
@@ -298,6 +313,7 @@ export function parseWithoutCache(bytes: PerfDataBytes, options: ParseOptions = 
   const entries = locateEntries(view, header);
   const little = header.byteOrder === 'little';
   const u8 = bufferOf(view);
+  const latin1 = new Latin1Text(u8);
   const counters: CounterInfo[] = [];
   const index = new Map<string, number>();
   for (const e of entries) {
@@ -308,7 +324,7 @@ export function parseWithoutCache(bytes: PerfDataBytes, options: ParseOptions = 
       }
       : {
         name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported,
-        value: decodeStringValue(u8, e.dataOffset, e.vectorLength), maxLength: e.vectorLength,
+        value: decodeStringValue(u8, e.dataOffset, e.vectorLength, latin1), maxLength: e.vectorLength,
       };
     const i = index.get(c.name);
     if (i === undefined) {
