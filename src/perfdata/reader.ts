@@ -273,6 +273,17 @@ export function readEntryValue(bytes: PerfDataBytes, entry: EntryLocation, byteO
   return decodeStringValue(bufferOf(view), entry.dataOffset, entry.vectorLength);
 }
 
+/**
+ * True when two copies of a prologue agree on everything a writer changes as it adds entries or
+ * updates the region (accessible, used, overflow, mod_time_stamp, entry_offset, num_entries):
+ * a copy of the whole region taken between two equal prologues saw no structural change.
+ */
+export function samePrologueState(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength < PROLOGUE_SIZE || b.byteLength < PROLOGUE_SIZE) return false;
+  for (let i = P_ACCESSIBLE; i < PROLOGUE_SIZE; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Names of the counters jvmstat derives from the prologue rather than from entries. */
 export const PSEUDO_COUNTER_NAMES = [
   'sun.perfdata.majorVersion', 'sun.perfdata.minorVersion', 'sun.perfdata.size',

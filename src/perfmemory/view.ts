@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import {
-  locateEntries, PerfDataReader, pseudoCounters, readEntryValue, readHeader, PROLOGUE_SIZE,
+  locateEntries, PerfDataReader, pseudoCounters, readEntryValue, readHeader, samePrologueState, PROLOGUE_SIZE,
   type CounterInfo, type EntryLocation, type ParsedPerfData, type PerfDataHeader,
 } from '../perfdata/index.js';
 import { pageSize } from '../sys/index.js';
@@ -122,12 +122,6 @@ export class MemorySource implements ByteSource {
     return n;
   }
   close(): void {}
-}
-
-function sameLayout(a: Uint8Array, b: Uint8Array): boolean {
-  // Bytes 7..31 of the prologue: accessible, used, overflow, mod_time_stamp, entry_offset, num_entries.
-  for (let i = 7; i < PROLOGUE_SIZE; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -251,7 +245,7 @@ export class RegionView {
         continue;
       }
       if (source.read(this.#prologue, PROLOGUE_SIZE, 0) !== PROLOGUE_SIZE) continue;
-      if (!sameLayout(this.#bytes, this.#prologue)) {
+      if (!samePrologueState(this.#bytes, this.#prologue)) {
         lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `${this.path} kept changing while being read`, this.path);
         continue;
       }
@@ -290,7 +284,7 @@ export class RegionView {
   get(name: string): CounterInfo | undefined {
     const source = this.source();
     const known = this.#index;
-    if (known !== undefined && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && sameLayout(known.key, this.#prologue)) {
+    if (known !== undefined && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && samePrologueState(known.key, this.#prologue)) {
       const entry = known.entries.get(name);
       if (entry === undefined) return pseudoCounters(known.header).find((c) => c.name === name);
       const length = entry.type === 'long' ? 8 : entry.vectorLength;
