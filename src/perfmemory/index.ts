@@ -11,3 +11,5 @@ export type { PerfMemoryErrorCode } from './errors.js';
 export { elapsedTicks, HRT_FREQUENCY, KIND_COUNTER } from './identity.js';
 export { readProcStat, uptimeSeconds } from './proc.js';
 export type { ProcStat } from './proc.js';
+export { openRegionCounters } from './thread-counters.js';
+export type { RegionCounters } from './thread-counters.js';
