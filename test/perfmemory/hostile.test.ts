@@ -83,7 +83,8 @@ test('a file that shrinks and grows while being read gives results or coded erro
   assert.match(line, /^ready \d+/);
   // While the file is momentarily empty it is, rightly, not found: try until it is not.
   let view: ReturnType<typeof attach> | undefined;
-  for (let i = 0; i < 1000 && view === undefined; i++) {
+  // Time-bound, not count-bound: on a loaded machine the child may be slow to write.
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && view === undefined;) {
     try {
       view = attach(child.pid!, { dir: base });
     } catch (err) {
