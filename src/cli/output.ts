@@ -3,6 +3,7 @@
  * process quietly when the reader goes away (`perfmem stat ... | head`), as Unix tools do.
  */
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let guarded = false;
 
@@ -18,4 +19,14 @@ function guardBrokenPipe(): void {
 export async function writeOut(text: string): Promise<void> {
   guardBrokenPipe();
   if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+/** Sleeps in short steps so that Ctrl-C ends the output between rows, never inside one. */
+export async function interruptibleSleep(ms: number, stopped: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (!stopped()) {
+    const left = end - Date.now();
+    if (left <= 0) return;
+    await sleep(Math.min(left, 50));
+  }
 }

@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
+import { writeOut } from './output.js';
 import {
   shmOpen, shmUnlink, shmCreateLargepage, listObjects, getPageSizes, SHM_LARGEPAGE_ALLOC_DEFAULT,
   type ShmObject, type ShmObjectInfo,
@@ -144,11 +145,6 @@ function withObject<T>(name: string, flags: number, fn: (o: ShmObject) => T): T 
   }
 }
 
-/** Writes, waiting for the pipe to drain when it is full (a big dump into `less`). */
-async function out(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
-}
-
 function jsonInfo(e: ShmObjectInfo, user: (id: number) => string, group: (id: number) => string): Record<string, unknown> {
   return { name: e.name, size: e.size, mode: `0${e.mode.toString(8)}`, uid: e.uid, gid: e.gid, owner: user(e.uid), group: group(e.gid), mtime: e.mtime.toISOString() };
 }
@@ -160,15 +156,15 @@ async function ls(argv: string[]): Promise<number> {
   const user = idNames('/etc/passwd');
   const group = idNames('/etc/group');
   if (values.json) {
-    await out(JSON.stringify(objects.map((e) => jsonInfo(e, user, group)), null, 2) + '\n');
+    await writeOut(JSON.stringify(objects.map((e) => jsonInfo(e, user, group)), null, 2) + '\n');
   } else if (values.long) {
     const rows = objects.map((e) => [modeString(e.mode), user(e.uid), group(e.gid), String(e.size), isoMinute(e.mtime), e.name]);
     const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
     for (const r of rows) {
-      await out(`${r[0]} ${r[1]!.padEnd(widths[1]!)} ${r[2]!.padEnd(widths[2]!)} ${r[3]!.padStart(widths[3]!)} ${r[4]} ${r[5]}\n`);
+      await writeOut(`${r[0]} ${r[1]!.padEnd(widths[1]!)} ${r[2]!.padEnd(widths[2]!)} ${r[3]!.padStart(widths[3]!)} ${r[4]} ${r[5]}\n`);
     }
   } else {
-    for (const e of objects) await out(e.name + '\n');
+    for (const e of objects) await writeOut(e.name + '\n');
   }
   return 0;
 }
@@ -230,13 +226,13 @@ async function stat(argv: string[]): Promise<number> {
         ino: s.ino, nlink: s.nlink, atime: s.atime.toISOString(), mtime: s.mtime.toISOString(), ctime: s.ctime.toISOString() });
       return;
     }
-    await out([
+    await writeOut([
       `path\t${name}`, `inode\t${s.ino}`, `mode\t${modeString(s.mode)} (0${s.mode.toString(8)})`, `nlink\t${s.nlink}`,
       `owner\t${user(s.uid)}`, `group\t${group(s.gid)}`, `size\t${s.size}`,
       `atime\t${s.atime.toISOString()}`, `mtime\t${s.mtime.toISOString()}`, `ctime\t${s.ctime.toISOString()}`, '',
     ].join('\n'));
   });
-  if (values.json) await out(JSON.stringify(results, null, 2) + '\n');
+  if (values.json) await writeOut(JSON.stringify(results, null, 2) + '\n');
   return status;
 }
 
@@ -254,10 +250,10 @@ async function dump(argv: string[]): Promise<number> {
         const n = o.read(chunk, offset);
         if (n === 0) break;
         const lines = hexdumpLines(chunk.subarray(0, n), offset, state);
-        if (lines.length > 0) await out(lines.join('\n') + '\n');
+        if (lines.length > 0) await writeOut(lines.join('\n') + '\n');
         offset += n;
       }
-      if (offset > 0) await out(offset.toString(16).padStart(8, '0') + '\n');
+      if (offset > 0) await writeOut(offset.toString(16).padStart(8, '0') + '\n');
     } finally {
       o.close();
     }

@@ -6,15 +6,15 @@
  * runtime mirrors (so -gcutil agrees with jstat's on Node too). A target that exits ends the
  * output after its last complete row, with exit code 0.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Column, type StatOption, type Sample, headerLine, rowLine } from './columns.js';
 import { UsageError } from './errors.js';
 import { jvmOptions, timestampColumn } from './jvm-options.js';
 import { handlesColumns, nodeOptions } from './node-options.js';
 import { toSample } from './sample.js';
 import { parseStatArgs, statUsage } from './stat-args.js';
-import { type ProcessKind, kindOf, openTarget } from './target.js';
-import { writeOut } from './output.js';
+import type { ProcessKind } from '../perfmemory/index.js';
+import { kindOf, openTarget } from './target.js';
+import { interruptibleSleep, writeOut } from './output.js';
 
 /** The option set for a process kind: Node options first, the JVM ones for the rest. */
 export function findOption(name: string, kind: ProcessKind): StatOption | undefined {
@@ -99,15 +99,5 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     target.close();
-  }
-}
-
-/** Sleeps in short steps so that Ctrl-C ends the output between rows, never inside one. */
-async function interruptibleSleep(ms: number, stopped: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (!stopped()) {
-    const left = end - Date.now();
-    if (left <= 0) return;
-    await sleep(Math.min(left, 100));
   }
 }

@@ -3,13 +3,10 @@
  * Turns perfmem's coded errors into the one-line messages a person at a terminal expects.
  */
 import { existsSync } from 'node:fs';
-import { attach, attachFile } from '../perfmemory/index.js';
+import { attach, attachFile, KIND_COUNTER, liveness, readProcStat, type ProcessKind } from '../perfmemory/index.js';
 import type { ParsedPerfData } from '../perfdata/types.js';
 import { UsageError } from './errors.js';
-import { readProcStat } from '../perfmemory/index.js';
 import type { Sample } from './columns.js';
-
-export type ProcessKind = 'node' | 'jvm' | 'other';
 
 export interface Target {
   /** The process, for a live target. */
@@ -21,7 +18,7 @@ export interface Target {
   close(): void;
 }
 
-const PID = /^[1-9]\d{0,9}$/;
+export const PID = /^[1-9]\d{0,9}$/;
 
 /** `spec` is a pid, or the path of a region file (`file://` accepted, as jstat takes it). */
 export function openTarget(spec: string): Target {
@@ -62,12 +59,7 @@ function openPid(pid: number): Target {
 
 /** kill(pid, 0): alive, or alive but someone else's (EPERM). */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
+  return liveness(pid) !== 'gone';
 }
 
 export function notFound(pid: number | string): UsageError {
@@ -75,7 +67,7 @@ export function notFound(pid: number | string): UsageError {
 }
 
 /** Runs `fn`, rewording permission and format errors as one line naming the target. */
-function userFacing<T>(fn: () => T, label: string): T {
+export function userFacing<T>(fn: () => T, label: string): T {
   try {
     return fn();
   } catch (err) {
@@ -89,8 +81,8 @@ function userFacing<T>(fn: () => T, label: string): T {
   }
 }
 
-/** Node (a region written by perfmem's runtime), a JVM, or another writer of the format. */
+/** Node (a region written by perfmem), a JVM, or another writer of the format: as listProcesses() says. */
 export function kindOf(sample: Sample): ProcessKind {
-  if (sample.has('node.pid') || sample.get('java.property.java.vm.name') === 'Node.js') return 'node';
+  if (sample.get(KIND_COUNTER) === 'node' || sample.get('java.property.java.vm.name') === 'Node.js') return 'node';
   return sample.has('java.property.java.vm.name') || sample.has('sun.rt.javaCommand') ? 'jvm' : 'other';
 }

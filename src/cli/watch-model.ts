@@ -8,7 +8,7 @@ import { loopStatus } from '../runtime/loop-status.js';
 import type { Sample } from './columns.js';
 import type { ProcStat } from '../perfmemory/index.js';
 import { num } from './sample.js';
-import type { ProcessKind } from './target.js';
+import type { ProcessKind } from '../perfmemory/index.js';
 
 export const METRICS = ['cpu', 'rss', 'heap', 'gc', 'p99', 'elu'] as const;
 export type MetricKey = (typeof METRICS)[number];

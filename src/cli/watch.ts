@@ -5,15 +5,15 @@
  * and open a process's counters. When stdout is not a terminal it prints a plain table every
  * interval instead.
  */
-import { listProcesses, attach, type RegionView } from '../perfmemory/index.js';
+import { listProcesses, attach, attachFile, type ProcessKind, type RegionView } from '../perfmemory/index.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
-import { writeOut } from './output.js';
+import { interruptibleSleep, writeOut } from './output.js';
 import { readProcStat, uptimeSeconds } from '../perfmemory/index.js';
 import { shortName } from './ps.js';
 import { toSample } from './sample.js';
 import { parseInterval } from './stat-args.js';
-import { isAlive, kindOf, notFound, type ProcessKind } from './target.js';
+import { isAlive, kindOf, userFacing } from './target.js';
 import { type Row, type SortKey, newRow, sortRows, update } from './watch-model.js';
 import { type ViewState, SORT_KEYS, render, renderPlain } from './watch-render.js';
 
@@ -32,28 +32,25 @@ export class Watcher {
   /** Opens the given pids (each must exist), or discovers every live process. */
   discover(): void {
     if (this.pids !== undefined) {
-      for (const pid of this.pids) if (!this.tracked.has(pid)) this.open(pid, true);
+      for (const pid of this.pids) if (!this.tracked.has(pid)) this.open(pid);
       return;
     }
+    // The listing has found, checked and identified each region: open its file directly.
     for (const p of listProcesses()) {
       if (p.state !== 'alive' || p.pid === process.pid || this.tracked.has(p.pid) || p.error !== undefined) continue;
-      this.open(p.pid, false);
+      let view: RegionView;
+      try {
+        view = attachFile(p.path);
+      } catch {
+        continue; // gone since the listing
+      }
+      this.tracked.set(p.pid, { view, row: newRow(p.pid, p.kind, shortName(p.kind, p.command, false) || String(p.pid)) });
     }
   }
 
-  private open(pid: number, strict: boolean): void {
-    let view: RegionView;
-    try {
-      view = attach(pid);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (!strict) return;
-      if (code === 'ERR_PROCESS_NOT_FOUND') throw notFound(pid);
-      if (code === 'ERR_PERFDATA_ACCESS' || code === 'EACCES') {
-        throw new UsageError(`permission denied: cannot read the counters of ${pid} (run as its owner or as root)`, 1);
-      }
-      throw err;
-    }
+  /** A pid named on the command line: it must exist and be readable. */
+  private open(pid: number): void {
+    const view = userFacing(() => attach(pid), String(pid));
     let kind: ProcessKind = 'other';
     let name = '';
     try {
@@ -69,6 +66,7 @@ export class Watcher {
 
   /** One reading of every tracked process. */
   tick(nowMs = Date.now()): void {
+    const uptime = uptimeSeconds();
     for (const [pid, t] of this.tracked) {
       const alive = t.diedAt === undefined && isAlive(pid);
       let counters;
@@ -81,7 +79,7 @@ export class Watcher {
       }
       const reading = {
         counters, sample: counters && toSample(counters), proc: alive ? readProcStat(pid) : undefined,
-        uptimeSeconds: uptimeSeconds(), atMs: nowMs, monoNs: process.hrtime.bigint(), alive,
+        uptimeSeconds: uptime, atMs: nowMs, monoNs: process.hrtime.bigint(), alive,
       };
       t.row = update(t.row, reading);
       if (!alive && t.diedAt === undefined) {
@@ -178,7 +176,7 @@ async function plain(watcher: Watcher, intervalMs: number, count: number): Promi
   try {
     watcher.tick();
     for (let n = 0; !stopped && (count === 0 || n < count); n++) {
-      await sleepUnless(intervalMs, () => stopped);
+      await interruptibleSleep(intervalMs, () => stopped);
       if (stopped) break;
       watcher.discover();
       watcher.tick();
@@ -189,11 +187,6 @@ async function plain(watcher: Watcher, intervalMs: number, count: number): Promi
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-}
-
-async function sleepUnless(ms: number, stopped: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (!stopped() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(50, end - Date.now())));
 }
 
 const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
