@@ -21,8 +21,6 @@ export interface BenchGroup {
   name: string;
   /** What one measurement means, e.g. 'ns/op', 'µs/op', '% of one core'. */
   unit: string;
-  /** Lower is better unless said otherwise (for throughputs). */
-  higherIsBetter?: boolean;
   description?: string;
   variants: Record<string, Variant>;
 }
@@ -33,7 +31,6 @@ export interface BenchResult {
   value: number;
   unit: string;
   baseline: boolean;
-  higherIsBetter: boolean;
   description?: string;
   note?: string;
 }
@@ -107,7 +104,6 @@ export async function benchMain(groups: BenchGroup[]): Promise<void> {
     value,
     unit: group.unit,
     baseline: variant.baseline === true,
-    higherIsBetter: group.higherIsBetter === true,
     ...(group.description ? { description: group.description } : {}),
     ...(variant.note ? { note: variant.note } : {}),
   };

@@ -65,4 +65,3 @@ switch (mode) {
 
 // Leave with the parent: the IPC channel closes when the demo exits, however it exits.
 process.on('disconnect', () => process.exit(0));
-if (process.send !== undefined) process.send({ ready: process.pid });

@@ -36,17 +36,22 @@ function byName(a: CounterInfo, b: CounterInfo): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** One line per counter, without line terminators. */
-export function formatSnapLines(counters: readonly CounterInfo[], options: SnapFormatOptions = {}): string[] {
+/** The counters jstat -snap would print, in its order: sorted by name, filtered as -name does. */
+export function selectCounters(counters: readonly CounterInfo[], options: Pick<SnapFormatOptions, 'filter' | 'showUnsupported'> = {}): CounterInfo[] {
   const pattern = options.filter === undefined ? undefined : anchoredAtStart(options.filter);
   const showUnsupported = options.showUnsupported ?? true;
+  return [...counters].sort(byName).filter((c) => {
+    if (!c.supported && !showUnsupported) return false;
+    if (pattern === undefined) return true;
+    pattern.lastIndex = 0;
+    return pattern.test(c.name);
+  });
+}
+
+/** One line per counter, without line terminators. */
+export function formatSnapLines(counters: readonly CounterInfo[], options: SnapFormatOptions = {}): string[] {
   const lines: string[] = [];
-  for (const c of [...counters].sort(byName)) {
-    if (!c.supported && !showUnsupported) continue;
-    if (pattern !== undefined) {
-      pattern.lastIndex = 0;
-      if (!pattern.test(c.name)) continue;
-    }
+  for (const c of selectCounters(counters, options)) {
     let line = c.type === 'string' ? `${c.name}="${c.value}"` : `${c.name}=${c.value}`;
     if (options.verbose) {
       line += ` ${UNITS_WORD[c.units]} ${VARIABILITY_WORD[c.variability]} ${c.supported ? 'Supported' : 'Unsupported'}`;

@@ -5,7 +5,7 @@
 import type { CounterInfo } from '../perfdata/types.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
-import { formatSnap } from './snap-format.js';
+import { formatSnap, selectCounters } from './snap-format.js';
 import { openTarget } from './target.js';
 
 const usage = 'usage: perfmem snap <pid|file> [--json] [--filter <regex>] [-v]';
@@ -21,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
   let filter: RegExp | undefined;
   if (filterText !== undefined) {
     try {
-      filter = new RegExp(filterText, 'y');
+      filter = new RegExp(filterText);
     } catch (err) {
       throw new UsageError(`snap: bad --filter: ${(err as Error).message}`);
     }
@@ -43,12 +43,6 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Counters sorted by name as plain JSON objects; 64-bit values beyond 2^53 become strings. */
 function toJson(counters: readonly CounterInfo[], filter: RegExp | undefined): unknown[] {
-  return [...counters]
-    .filter((c) => {
-      if (filter === undefined) return true;
-      filter.lastIndex = 0;
-      return filter.test(c.name);
-    })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return selectCounters(counters, { filter })
     .map((c) => ({ ...c, value: typeof c.value === 'bigint' ? c.value.toString() : c.value }));
 }

@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     await writeOut(optionsListing(args.verbose));
     return 0;
   }
-  const known = findOption(args.option, 'node') ?? findOption(args.option, 'jvm');
+  const known = findOption(args.option, 'node'); // every option of either kind
   if (known === undefined) throw new UsageError(`stat: unknown option -${args.option} (perfmem stat -options lists them)`);
 
   const target = openTarget(args.target);
