@@ -9,9 +9,14 @@ import type { LongValue } from './types.js';
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const LO = HOST_LITTLE_ENDIAN ? 0 : 1;
 const HI = HOST_LITTLE_ENDIAN ? 1 : 0;
-const TWO_32 = 4294967296;
+export const TWO_32 = 4294967296;
 const INT64_MAX = 0x7fffffffffffffffn;
 const INT64_MIN = -0x8000000000000000n;
+
+/** A 64-bit value as perfmem hands it out: a number while it is a safe integer, else the bigint. */
+export function longValueOf(v: bigint): LongValue {
+  return v >= -0x1fffffffffffffn && v <= 0x1fffffffffffffn ? Number(v) : v;
+}
 
 /** A number as a signed 64-bit bigint: truncated toward zero, NaN as 0, clamped to the range. */
 export function int64FromNumber(n: number): bigint {
@@ -115,8 +120,7 @@ export class LongCounter {
   }
 
   private getSlow(): LongValue {
-    const v = Atomics.load(this.b64, this.q);
-    return v >= -0x1fffffffffffffn && v <= 0x1fffffffffffffn ? Number(v) : v;
+    return longValueOf(Atomics.load(this.b64, this.q));
   }
 
   /** The value as a bigint, always. */

@@ -3,7 +3,7 @@ export type * from './types.js';
 export { PerfDataError, isPerfDataError } from './errors.js';
 export type { PerfDataErrorCode } from './errors.js';
 export {
-  readHeader, locateEntries, readEntryValue, readLongAt, pseudoCounters, PSEUDO_COUNTER_NAMES, samePrologueState,
+  readHeader, locateEntries, entriesByName, readEntryValue, readLongAt, pseudoCounters, PSEUDO_COUNTER_NAMES, samePrologueState,
 } from './reader.js';
 export type { PerfDataBytes, EntryLocation, ParseOptions } from './reader.js';
 export { PROLOGUE_SIZE, ENTRY_HEADER_SIZE, entryGeometry } from './layout.js';

@@ -9,6 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import { PerfDataError } from './errors.js';
 import { decodeUtf8AsJava } from './java-utf8.js';
+import { longValueOf, TWO_32 } from './handles.js';
 import {
   BYTE_ORDER_BIG, E_DATA_OFFSET, E_DATA_TYPE, E_DATA_UNITS, E_DATA_VARIABILITY, E_FLAGS,
   E_NAME_OFFSET, E_VECTOR_LENGTH, ENTRY_HEADER_SIZE, FLAG_SUPPORTED, KNOWN_TYPE_CODES, MAGIC,
@@ -46,7 +47,6 @@ export interface ParseOptions {
   pseudoCounters?: boolean;
 }
 
-const TWO_32 = 4294967296;
 
 /** @internal */
 export function dataViewOf(bytes: PerfDataBytes): DataView {
@@ -191,6 +191,13 @@ export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = rea
   return entries;
 }
 
+/** The entries by name; where a name repeats, the last entry wins (as a full parse reports it). */
+export function entriesByName(bytes: PerfDataBytes, header: PerfDataHeader = readHeader(bytes)): Map<string, EntryLocation> {
+  const byName = new Map<string, EntryLocation>();
+  for (const e of locateEntries(bytes, header)) byName.set(e.name, e);
+  return byName;
+}
+
 /**
  * The walk behind locateEntries, from offset `at` (an entry's start), appending to
  * `entries`; returns the offset where it stopped (a zero entry_length or the end).
@@ -292,10 +299,6 @@ export const PSEUDO_COUNTER_NAMES = [
 
 function pseudo(name: string, units: Units, variability: Variability, value: LongValue): LongCounterInfo {
   return { name, type: 'long', units, variability, supported: false, value };
-}
-
-function longValueOf(v: bigint): LongValue {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
 /**

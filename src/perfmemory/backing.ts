@@ -15,11 +15,17 @@ import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, un
 import { flock, LOCK_EX, LOCK_NB } from '../sys/index.js';
 import { mapFd, type Mapping } from '../shm/index.js';
 import { cleanupStaleFiles } from './cleanup.js';
-import { makeUserDirectory, SecureDirectory } from './directory.js';
+import { fileInsecurity, insecureFile, makeUserDirectory, SecureDirectory } from './directory.js';
 import { PerfMemoryError } from './errors.js';
 import { userDirectory } from './paths.js';
 
-const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK, S_IFMT, S_IFREG } = constants;
+const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = constants;
+
+/** Unlinks `name` only while it still refers to the file (dev, ino) we created: never a successor's. */
+function unlinkIfSame(dir: SecureDirectory, name: string, dev: number, ino: number): void {
+  const now = lstatSync(dir.at(name), { throwIfNoEntry: false });
+  if (now !== undefined && now.ino === ino && now.dev === dev) unlinkSync(dir.at(name));
+}
 
 export class RegionFile {
   #closed = false;
@@ -50,14 +56,13 @@ export class RegionFile {
         fd = openSync(dir.at(name), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
       } catch (err) {
         if ((err as { code?: string }).code === 'ELOOP') {
-          throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is a symbolic link`, path);
+          throw insecureFile(path, 'is a symbolic link');
         }
         throw err;
       }
       const st = fstatSync(fd);
-      if ((st.mode & S_IFMT) !== S_IFREG) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is not a regular file`, path);
-      if (st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
-      if (euid !== 0 && st.uid !== euid) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is owned by uid ${st.uid}`, path);
+      const why = fileInsecurity(st) ?? (euid !== 0 && st.uid !== euid ? `is owned by uid ${st.uid}` : undefined);
+      if (why !== undefined) throw insecureFile(path, why);
       if (!flock(fd, LOCK_EX | LOCK_NB)) {
         throw new PerfMemoryError('ERR_REGION_IN_USE', `Region in use: another process (or this process's main thread) holds the lock on ${path}`, path);
       }
@@ -75,8 +80,7 @@ export class RegionFile {
         if (locked) {
           try {
             const st = fstatSync(fd);
-            const now = lstatSync(dir.at(name), { throwIfNoEntry: false });
-            if (now !== undefined && now.ino === st.ino && now.dev === st.dev && st.nlink === 1) unlinkSync(dir.at(name));
+            if (st.nlink === 1) unlinkIfSame(dir, name, st.dev, st.ino);
           } catch {
             // best effort
           }
@@ -100,8 +104,7 @@ export class RegionFile {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      const now = lstatSync(this.dir.at(this.name), { throwIfNoEntry: false });
-      if (now !== undefined && now.ino === this.ino && now.dev === this.dev) unlinkSync(this.dir.at(this.name));
+      unlinkIfSame(this.dir, this.name, this.dev, this.ino);
     } catch {
       // already gone
     }

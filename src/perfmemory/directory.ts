@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, type Stats } from 'node:fs';
 import { PerfMemoryError } from './errors.js';
 
-const { O_RDONLY, O_NOFOLLOW, O_DIRECTORY, S_IFMT, S_IFDIR, S_IWGRP, S_IWOTH } = constants;
+const { O_RDONLY, O_NOFOLLOW, O_DIRECTORY, S_IFMT, S_IFDIR, S_IFREG, S_IWGRP, S_IWOTH } = constants;
 
 /** Why a directory is not safe for region files, or undefined when it is. */
 export function insecurity(st: Stats, euid: number): string | undefined {
@@ -16,6 +16,21 @@ export function insecurity(st: Stats, euid: number): string | undefined {
   if ((st.mode & (S_IWGRP | S_IWOTH)) !== 0) return `is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`;
   if (euid !== 0 && st.uid !== euid) return `is owned by uid ${st.uid}, not ${euid}`;
   return undefined;
+}
+
+/**
+ * Why a region file is not safe to use, or undefined when it is: HotSpot's rules (a regular
+ * file, never a symlink; with `singleLink`, one hard link). `st` is from lstat or fstat.
+ */
+export function fileInsecurity(st: Stats, singleLink = true): string | undefined {
+  if ((st.mode & S_IFMT) !== S_IFREG) return st.isSymbolicLink() ? 'is a symbolic link' : 'is not a regular file';
+  if (singleLink && st.nlink > 1) return `has ${st.nlink} hard links`;
+  return undefined;
+}
+
+/** ERR_INSECURE_FILE naming the file and what is wrong with it. */
+export function insecureFile(path: string, why: string): PerfMemoryError {
+  return new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} ${why}`, path);
 }
 
 function insecure(path: string, why: string): PerfMemoryError {

@@ -5,12 +5,12 @@
  * namespace other than ours), mapping a container's pids to host pids through NSpid. Each file is
  * read with pread (never mapped), and only the few identity counters are decoded.
  */
-import { constants, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { constants, lstatSync, readlinkSync } from 'node:fs';
 import { locateEntries, readEntryValue, readHeader, type LongValue } from '../perfdata/index.js';
 import { SecureDirectory } from './directory.js';
 import { PerfMemoryError } from './errors.js';
 import { localBases } from './locate.js';
-import { PERFDATA_DIR_PREFIX, pidFromFileName } from './paths.js';
+import { listOrEmpty, pidFromFileName, userDirectory, userDirectoryNames } from './paths.js';
 import { bootTimeMs, liveness, namespacePids, startTicks, startTimeMs } from './proc.js';
 import { FileSource } from './view.js';
 import { KIND_COUNTER, START_TICKS_COUNTER } from './identity.js';
@@ -59,14 +59,6 @@ interface Place {
   hostPid?: Map<number, number>;
 }
 
-function listOrEmpty(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
-}
-
 /** One place per mount namespace other than ours: its /tmp, and its inner-to-host pid map. */
 function containerPlaces(): Place[] {
   let ours: string;
@@ -92,7 +84,7 @@ function containerPlaces(): Place[] {
   }
   const places: Place[] = [];
   for (const pids of byNamespace.values()) {
-    const root = pids.find((p) => listOrEmpty(`/proc/${p}/root/tmp`).some((n) => n.startsWith(PERFDATA_DIR_PREFIX)));
+    const root = pids.find((p) => userDirectoryNames(`/proc/${p}/root/tmp`).length > 0);
     if (root === undefined) continue;
     const hostPid = new Map<number, number>();
     for (const pid of pids) {
@@ -158,10 +150,8 @@ export function listProcesses(options: ListOptions = {}): ProcessInfo[] {
   const seen = new Set<string>();
   const out: ProcessInfo[] = [];
   for (const place of places) {
-    for (const dirName of listOrEmpty(place.base)) {
-      if (!dirName.startsWith(PERFDATA_DIR_PREFIX)) continue;
-      const user = dirName.slice(PERFDATA_DIR_PREFIX.length);
-      const dirPath = `${place.base}/${dirName}`;
+    for (const user of userDirectoryNames(place.base)) {
+      const dirPath = userDirectory(place.base, user);
       let dir: SecureDirectory;
       try {
         // Listing spans every user: a safe directory is a real one nobody else can write into.

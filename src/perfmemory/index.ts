@@ -1,6 +1,7 @@
 /** perfmemory: a process's PerfData region through its life, attach to others, discovery. */
 export { createRegion, currentRegion, Region } from './region.js';
 export type { RegionOptions, PerfmemWarning } from './options.js';
+export { MAX_SIZE, parseFlag } from './options.js';
 export { attach, attachFile } from './attach.js';
 export type { AttachOptions } from './attach.js';
 export { RegionView } from './view.js';

@@ -5,10 +5,10 @@
  * other bases, and inside a container's /tmp (`/proc/<pid>/root/tmp`, where the file is named
  * after the process's pid in its own namespace).
  */
-import { constants, lstatSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { PerfMemoryError } from './errors.js';
-import { SecureDirectory } from './directory.js';
-import { DEFAULT_BASE, PERFDATA_DIR_PREFIX, SHM_BASE, userDirectory } from './paths.js';
+import { fileInsecurity, insecureFile, SecureDirectory } from './directory.js';
+import { DEFAULT_BASE, SHM_BASE, userDirectory, userDirectoryNames } from './paths.js';
 import { liveness, namespacePids } from './proc.js';
 
 /** A base directory to search, and the name the region file has there. */
@@ -23,12 +23,8 @@ export interface SearchPlace {
 export interface FoundRegion {
   /** The user directory, still open: the file is opened through it (then close it). */
   handle: SecureDirectory;
-  pid: number;
-  user: string;
-  base: string;
+  /** The file's name: the pid, or its pid inside a container's namespace. */
   filePid: number;
-  /** The user directory, `<base>/hsperfdata_<user>`. */
-  dir: string;
   path: string;
 }
 
@@ -68,15 +64,6 @@ export function searchPlaces(pid: number, dir?: string): SearchPlace[] {
   return places;
 }
 
-/** ENOENT/ENOTDIR/EACCES on a directory mean "nothing here for us". */
-function listOrEmpty(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Finds the region file of `pid`. With `user`, only that user's directories are considered.
  * Throws ERR_PROCESS_NOT_FOUND when the process is gone or has no file, ERR_PERFDATA_ACCESS when
@@ -96,7 +83,7 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
     if (fallback === true && best !== undefined) continue;
     const users = options.user !== undefined
       ? [options.user]
-      : listOrEmpty(base).filter((n) => n.startsWith(PERFDATA_DIR_PREFIX)).map((n) => n.slice(PERFDATA_DIR_PREFIX.length));
+      : userDirectoryNames(base);
     for (const user of users) {
       const dir = userDirectory(base, user);
       let secure: SecureDirectory;
@@ -111,16 +98,16 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
         const st = lstatSync(secure.at(String(filePid)), { throwIfNoEntry: false });
         if (st === undefined) continue;
         const path = `${dir}/${filePid}`;
-        if ((st.mode & constants.S_IFMT) !== constants.S_IFREG || st.nlink > 1) {
+        const why = fileInsecurity(st);
+        if (why !== undefined) {
           // Skipped as HotSpot skips it; remembered to explain an empty result.
-          insecure ??= new PerfMemoryError('ERR_INSECURE_FILE',
-            `Insecure file: ${path} ${st.isSymbolicLink() ? 'is a symbolic link' : st.nlink > 1 ? `has ${st.nlink} hard links` : 'is not a regular file'}`, path);
+          insecure ??= insecureFile(path, why);
           continue;
         }
         if (st.size <= 0) continue;
         if (best === undefined || st.ctimeMs > best.ctimeMs) {
           best?.handle.close();
-          best = { handle: secure, pid, user, base, filePid, dir, path, ctimeMs: st.ctimeMs };
+          best = { handle: secure, filePid, path, ctimeMs: st.ctimeMs };
           keep = true;
         }
       } finally {
@@ -134,7 +121,7 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
     return found;
   }
   if (insecure !== undefined) throw insecure;
-  const where = places.filter((p) => p.fallback !== true).map((p) => `${p.base}/${PERFDATA_DIR_PREFIX}${options.user ?? '*'}/${p.filePid}`).join(', ');
+  const where = places.filter((p) => p.fallback !== true).map((p) => `${userDirectory(p.base, options.user ?? '*')}/${p.filePid}`).join(', ');
   throw new PerfMemoryError('ERR_PROCESS_NOT_FOUND', `Process not found: could not map vmid ${pid} to a user name (no file ${where})`);
 }
 

@@ -54,7 +54,8 @@ export function parseSize(text: string): number {
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
 }
 
-function parseFlag(text: string): boolean | undefined {
+/** Reads a boolean setting: 1/0, true/false, yes/no, on/off (empty is false); undefined otherwise. */
+export function parseFlag(text: string): boolean | undefined {
   const t = text.trim().toLowerCase();
   if (t === '1' || t === 'true' || t === 'yes' || t === 'on') return true;
   if (t === '0' || t === 'false' || t === 'no' || t === 'off' || t === '') return false;

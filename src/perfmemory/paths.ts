@@ -3,14 +3,30 @@
  * hard-codes the base `/tmp` (not $TMPDIR); perfmem also offers `/dev/shm` (tmpfs, never
  * written back to disk) and any base the user names.
  */
+import { readdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { SHM_DIR } from '../shm/index.js';
 
 /** The prefix of every per-user directory (HotSpot's PERFDATA_NAME). */
 export const PERFDATA_DIR_PREFIX = 'hsperfdata_';
 /** The base the JDK and its tools use. */
 export const DEFAULT_BASE = '/tmp';
 /** The base for regions in POSIX shared memory (tmpfs): `/dev/shm/hsperfdata_<user>/<pid>`. */
-export const SHM_BASE = '/dev/shm';
+export const SHM_BASE = SHM_DIR;
+
+/** The names in a directory; ENOENT/ENOTDIR/EACCES mean "nothing here for us". */
+export function listOrEmpty(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/** The users with an `hsperfdata_<user>` directory under `base`. */
+export function userDirectoryNames(base: string): string[] {
+  return listOrEmpty(base).filter((n) => n.startsWith(PERFDATA_DIR_PREFIX)).map((n) => n.slice(PERFDATA_DIR_PREFIX.length));
+}
 
 /** `<base>/hsperfdata_<user>` */
 export function userDirectory(base: string, user: string): string {

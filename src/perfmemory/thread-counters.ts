@@ -6,7 +6,7 @@
  */
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { mapFd } from '../shm/index.js';
-import { attachLongCounter, HOST_LITTLE_ENDIAN, locateEntries, readHeader, type EntryLocation, type LongCounter } from '../perfdata/index.js';
+import { attachLongCounter, entriesByName, HOST_LITTLE_ENDIAN, readHeader, type LongCounter } from '../perfdata/index.js';
 
 export interface RegionCounters {
   /** The handle of an existing long counter; throws when the region has none by that name. */
@@ -25,7 +25,7 @@ export function openRegionCounters(path: string): RegionCounters {
   if (header.byteOrder !== (HOST_LITTLE_ENDIAN ? 'little' : 'big')) {
     throw new Error(`perfmem: region ${path} is not in this host's byte order`);
   }
-  const entries = new Map<string, EntryLocation>(locateEntries(buffer, header).map((e) => [e.name, e]));
+  const entries = entriesByName(buffer, header);
   return {
     long(name: string): LongCounter {
       const e = entries.get(name);

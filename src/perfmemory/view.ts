@@ -7,14 +7,15 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import {
-  locateEntries, PerfDataReader, pseudoCounters, readEntryValue, readHeader, samePrologueState, PROLOGUE_SIZE,
+  entriesByName, PerfDataReader, pseudoCounters, readEntryValue, readHeader, samePrologueState, PROLOGUE_SIZE,
   type CounterInfo, type EntryLocation, type ParsedPerfData, type PerfDataHeader,
 } from '../perfdata/index.js';
 import { pageSize } from '../sys/index.js';
+import { fileInsecurity, insecureFile } from './directory.js';
 import { PerfMemoryError } from './errors.js';
 import { MAX_SIZE } from './options.js';
 
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, S_IFMT, S_IFREG } = constants;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /** How often a copy is retaken when the writer changed the region's layout meanwhile. */
 const MAX_ATTEMPTS = 8;
@@ -67,13 +68,13 @@ export class FileSource implements ByteSource {
       const code = (err as { code?: string }).code;
       if (code === 'ENOENT') throw new PerfMemoryError('ERR_PROCESS_NOT_FOUND', `Process not found: ${path} does not exist`, path);
       if (code === 'EACCES' || code === 'EPERM') throw new PerfMemoryError('ERR_PERFDATA_ACCESS', `Permission denied: ${path}`, path);
-      if (code === 'ELOOP') throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is a symbolic link`, path);
+      if (code === 'ELOOP') throw insecureFile(path, 'is a symbolic link');
       throw err;
     }
     try {
       const st = fstatSync(fd);
-      if ((st.mode & S_IFMT) !== S_IFREG) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} is not a regular file`, path);
-      if (strict && st.nlink > 1) throw new PerfMemoryError('ERR_INSECURE_FILE', `Insecure file: ${path} has ${st.nlink} hard links`, path);
+      const why = fileInsecurity(st, strict);
+      if (why !== undefined) throw insecureFile(path, why);
       checkRegionSize(st.size, path, pageMultiple);
       // mtime is part of the identity: a file rewritten with write() gets fresh readers, while a
       // mapped writer's stores (HotSpot's, perfmem's) leave it alone.
@@ -294,8 +295,7 @@ export class RegionView {
     }
     const bytes = this.copy();
     const header = readHeader(bytes);
-    const entries = new Map<string, EntryLocation>();
-    for (const e of locateEntries(bytes, header)) entries.set(e.name, e);
+    const entries = entriesByName(bytes, header);
     this.#index = { key: bytes.slice(0, PROLOGUE_SIZE), header, entries };
     this.#header = header;
     const entry = entries.get(name);

@@ -3,7 +3,6 @@
  * publishes sun.os.hrt.frequency = 1e9). CLOCK_MONOTONIC is system-wide, so a reader in
  * another process on the same host can compare a published tick count with its own clock.
  */
-export const TICKS_PER_SECOND = 1_000_000_000;
 export const TICKS_PER_MS = 1_000_000;
 
 /** Now, in ticks. */

@@ -7,6 +7,7 @@
  * read, and warned about, by createRegion itself; here only the same settings given as
  * options are checked, so that a bad one is dropped with a warning instead of throwing.
  */
+import { MAX_SIZE, parseFlag } from '../perfmemory/index.js';
 
 export interface RuntimeOptions {
   /** Publish nothing (env PERFMEM_DISABLE=1). */
@@ -25,7 +26,7 @@ export interface RuntimeOptions {
   debug?: boolean;
   /** Start the watchdog thread (env PERFMEM_WATCHDOG=1). */
   watchdog?: boolean;
-  /** How often the event-loop delay is probed, in ms, 1 to 10000 (env PERFMEM_DELAY_RESOLUTION_MS, default 50). */
+  /** How often the event-loop delay is probed, in ms, 1 to 10000 (env PERFMEM_DELAY_RESOLUTION_MS, default 100). */
   delayResolutionMs?: number;
 }
 
@@ -55,14 +56,11 @@ export interface ResolvedConfig {
 export const DEFAULT_PERIOD_MS = 1000;
 export const MIN_PERIOD_MS = 10;
 export const MAX_PERIOD_MS = 3_600_000;
-export const MAX_SIZE = 256 * 1024 * 1024;
 export const DEFAULT_DELAY_RESOLUTION_MS = 100;
 export const MAX_DELAY_RESOLUTION_MS = 10_000;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
-const FALSE_WORDS = new Set(['0', 'false', 'no', 'off', '']);
 
 /** Reads `env` and `options` into a complete configuration plus the warnings to give. */
 export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedConfig {
@@ -80,9 +78,8 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
     }
     const e = env[variable];
     if (e === undefined) return false;
-    const word = e.trim().toLowerCase();
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
+    const value = parseFlag(e);
+    if (value !== undefined) return value;
     warn(variable, e, 'is not one of 1/0, true/false, yes/no, on/off', 'false');
     return false;
   };

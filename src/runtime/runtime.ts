@@ -15,7 +15,7 @@ import { workersCollector } from './collectors/workers.js';
 
 export interface RuntimeCountersOptions {
   periodMs: number;
-  /** Resolution of the event-loop delay histogram in ms (default 10). */
+  /** How often the event-loop delay is probed, in ms (default DEFAULT_DELAY_RESOLUTION_MS). */
   delayResolutionMs?: number;
   onError?: (error: unknown) => void;
 }

@@ -31,3 +31,11 @@ export function invalidType(name: string, expected: string, value: unknown): Typ
   err.code = 'ERR_INVALID_ARG_TYPE';
   return err;
 }
+
+/** Validates a byte count or offset: a safe integer >= min (ERR_OUT_OF_RANGE otherwise). */
+export function checkByteCount(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw outOfRange(name, `an integer >= ${min}`, value);
+  }
+  return value;
+}

@@ -5,7 +5,7 @@
 import { constants, openSync } from 'node:fs';
 import { memfdCreate as sysMemfdCreate, relabel, MFD_CLOEXEC, MFD_HUGETLB, MFD_HUGE_SHIFT } from '../sys/index.js';
 import { ShmError, fail } from './errors.js';
-import { SHM_ANON, checkName, checkOpenFlags, fileOf, type ShmPath } from './names.js';
+import { SHM_ANON, checkMode, checkName, checkOpenFlags, fileOf, isReadOnly, type ShmPath } from './names.js';
 import { ShmObject, wrapFd, type LargepageConfig } from './object.js';
 import { getPageSizes, hugetlbfsMounts } from './pagesizes.js';
 
@@ -39,11 +39,12 @@ export function shmCreateLargepage(path: ShmPath, flags: number, psind: number, 
   checkPolicy(allocPolicy, 'shm_create_largepage', label);
   const pageSize = sizes[psind]!;
   if (path === SHM_ANON) {
-    if ((flags & 3) === constants.O_RDONLY) throw fail('EINVAL', 'shm_create_largepage', label);
+    if (isReadOnly(flags)) throw fail('EINVAL', 'shm_create_largepage', label);
     const fd = sysMemfdCreate('SHM_ANON', MFD_CLOEXEC | MFD_HUGETLB | (Math.log2(pageSize) << MFD_HUGE_SHIFT));
     return wrapFd(fd, { path: null, label, growsOnWrite: false, readOnly: false, allocPolicy });
   }
   const name = checkName(path, 'shm_create_largepage');
+  const perm = checkMode(mode);
   const mount = hugetlbfsMounts().find((m) => m.pageSize === pageSize);
   if (mount === undefined) {
     throw new ShmError('ERR_SHM_NO_HUGETLBFS',
@@ -52,11 +53,11 @@ export function shmCreateLargepage(path: ShmPath, flags: number, psind: number, 
   }
   let fd: number;
   try {
-    fd = openSync(fileOf(name, mount.dir), flags | constants.O_CREAT | constants.O_NOFOLLOW, mode & 0o777);
+    fd = openSync(fileOf(name, mount.dir), flags | constants.O_CREAT | constants.O_NOFOLLOW, perm);
   } catch (err) {
     throw relabel(err, 'shm_create_largepage', path);
   }
-  return wrapFd(fd, { path, label, growsOnWrite: false, readOnly: (flags & 3) === constants.O_RDONLY, allocPolicy });
+  return wrapFd(fd, { path, label, growsOnWrite: false, readOnly: isReadOnly(flags), allocPolicy });
 }
 
 /**

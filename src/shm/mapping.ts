@@ -11,7 +11,7 @@ import {
   mmap, munmap, mmapAnonymousOver, view, pageSize,
   PROT_READ, PROT_WRITE, MAP_SHARED, MAP_PRIVATE, MAP_NORESERVE,
 } from '../sys/index.js';
-import { ShmError, fail, outOfRange } from './errors.js';
+import { ShmError, checkByteCount, fail, outOfRange } from './errors.js';
 import { hugePageSizeOf } from './pagesizes.js';
 
 /**
@@ -112,12 +112,6 @@ export class Mapping {
   }
 }
 
-function checkByteCount(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw outOfRange(name, `an integer >= ${min}`, value);
-  }
-  return value;
-}
 
 /**
  * Maps `length` bytes of `fd` from `offset`. Refuses (code `ERR_SHM_MAP_RANGE`) a range that

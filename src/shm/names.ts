@@ -54,3 +54,14 @@ export function checkName(path: unknown, syscall: string): string {
 export function fileOf(name: string, dir = SHM_DIR): string {
   return `${dir}/${name}`;
 }
+
+/** True when open flags ask for read-only access. */
+export function isReadOnly(flags: number): boolean {
+  return (flags & O_ACCMODE) === O_RDONLY;
+}
+
+/** Validates a permission mode (a non-negative integer) and keeps its permission bits. */
+export function checkMode(mode: unknown): number {
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0) throw invalidType('mode', 'a non-negative integer', mode);
+  return mode & 0o777;
+}

@@ -1,7 +1,7 @@
 /** An open shared memory object: its descriptor, size, contents, mappings and seals. */
 import { closeSync, fstatSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { addSeals as sysAddSeals, getSeals as sysGetSeals, fallocate, isErrorCode, relabel } from '../sys/index.js';
-import { fail, invalidType, outOfRange } from './errors.js';
+import { checkByteCount, fail, invalidType } from './errors.js';
 import { mapFd, writeThroughMapping, type MapAccess, type Mapping } from './mapping.js';
 import { getPageSizes, hugePageSizeOf } from './pagesizes.js';
 
@@ -136,7 +136,7 @@ export class ShmObject {
   /** pread: reads up to `buffer.byteLength` bytes at `position`; returns how many (0 at the end). */
   read(buffer: NodeJS.ArrayBufferView, position = 0): number {
     const fd = this.#open('pread');
-    checkPosition(position);
+    checkByteCount('position', position, 0);
     try {
       return readSync(fd, buffer, 0, buffer.byteLength, position);
     } catch (err) {
@@ -151,7 +151,7 @@ export class ShmObject {
    */
   write(buffer: NodeJS.ArrayBufferView, position = 0): number {
     const fd = this.#open('pwrite');
-    checkPosition(position);
+    checkByteCount('position', position, 0);
     try {
       const lp = this.#largepage;
       let length = buffer.byteLength;
@@ -215,10 +215,6 @@ export class ShmObject {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function checkPosition(position: unknown): void {
-  if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) throw outOfRange('position', 'an integer >= 0', position);
 }
 
 /** @internal Wraps a fresh descriptor; closes it if wrapping fails. */

@@ -5,7 +5,7 @@ import {
   MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, RENAME_NOREPLACE, RENAME_EXCHANGE,
 } from '../sys/index.js';
 import { fail, invalidType } from './errors.js';
-import { SHM_ANON, checkName, checkOpenFlags, fileOf, type ShmPath } from './names.js';
+import { SHM_ANON, checkMode, checkName, checkOpenFlags, fileOf, isReadOnly, type ShmPath } from './names.js';
 import { ShmObject, wrapFd } from './object.js';
 import { hugetlbfsMounts } from './pagesizes.js';
 
@@ -15,12 +15,7 @@ export const SHM_RENAME_EXCHANGE = 2;
 /** memfd_create's limit: NAME_MAX less the 6 bytes of the 'memfd:' prefix the kernel adds. */
 export const MFD_NAME_MAX = 249;
 
-const { O_RDONLY, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_ACCMODE = 3 } = constants as typeof constants & { O_ACCMODE?: number };
-
-function checkMode(mode: unknown): number {
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0) throw invalidType('mode', 'a non-negative integer', mode);
-  return mode & 0o777;
-}
+const { O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /**
  * Opens (with O_CREAT, creates) the shared memory object `path` ('/name'), or with SHM_ANON
@@ -31,7 +26,7 @@ function checkMode(mode: unknown): number {
 export function shmOpen(path: ShmPath, flags: number, mode = 0o600): ShmObject {
   checkOpenFlags(flags, 'shm_open', path === SHM_ANON ? 'SHM_ANON' : typeof path === 'string' ? path : undefined);
   const perm = checkMode(mode);
-  const readOnly = (flags & O_ACCMODE) === O_RDONLY;
+  const readOnly = isReadOnly(flags);
   if (path === SHM_ANON) {
     if (readOnly) throw fail('EINVAL', 'shm_open', 'SHM_ANON');
     // Anonymous objects are memfds that, like FreeBSD's, neither grow on write nor take seals.

@@ -55,7 +55,6 @@ function libc(): Libc {
 }
 
 /** Linux values (identical on x86-64 and arm64). */
-export const PROT_NONE = 0;
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const MAP_SHARED = 0x01;
@@ -63,8 +62,6 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_NORESERVE = 0x4000;
-export const MAP_HUGETLB = 0x40000;
-export const MAP_HUGE_SHIFT = 26;
 
 export const MFD_CLOEXEC = 0x1;
 export const MFD_ALLOW_SEALING = 0x2;
@@ -97,23 +94,25 @@ const AT_PAGESZ = 6;
 const AT_CLKTCK = 17;
 
 /**
- * A value of this process's auxiliary vector (what the kernel told it at exec: the page size,
- * the clock tick rate), read from /proc/self/auxv without loading koffi; undefined if absent.
+ * This process's auxiliary vector (what the kernel told it at exec: the page size, the clock
+ * tick rate), read once from /proc/self/auxv without loading koffi; empty without /proc.
  */
-function auxv(type: number): number | undefined {
+function readAuxv(): Map<number, number> {
+  const entries = new Map<number, number>();
   try {
     const bytes = readFileSync('/proc/self/auxv');
     // Pairs of native-endian unsigned longs (8 bytes on the 64-bit platforms perfmem runs on).
     for (let at = 0; at + 16 <= bytes.length; at += 16) {
-      const key = bytes.readBigUInt64LE(at);
-      if (key === 0n) break;
-      if (key === BigInt(type)) return Number(bytes.readBigUInt64LE(at + 8));
+      const key = Number(bytes.readBigUInt64LE(at));
+      if (key === 0) break;
+      entries.set(key, Number(bytes.readBigUInt64LE(at + 8)));
     }
   } catch {
     // No /proc: sysconf through koffi answers instead.
   }
-  return undefined;
+  return entries;
 }
+const auxv = readAuxv();
 const _SC_PAGESIZE = 30;
 
 function check(result: number, syscall: string, path?: string, dest?: string): number {
@@ -192,7 +191,7 @@ export function flock(fd: number, operation: number): boolean {
 }
 
 /** The base page size of this machine. */
-export const pageSize: number = auxv(AT_PAGESZ) ?? Number(libc().sysconf(_SC_PAGESIZE));
+export const pageSize: number = auxv.get(AT_PAGESZ) ?? Number(libc().sysconf(_SC_PAGESIZE));
 
 /** Clock ticks per second, the unit of times in /proc/<pid>/stat. */
-export const clockTicks: number = auxv(AT_CLKTCK) ?? Number(libc().sysconf(_SC_CLK_TCK));
+export const clockTicks: number = auxv.get(AT_CLKTCK) ?? Number(libc().sysconf(_SC_CLK_TCK));

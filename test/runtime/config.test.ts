@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { resolveConfig, DEFAULT_PERIOD_MS, MIN_PERIOD_MS, MAX_PERIOD_MS, MAX_SIZE } from '../../src/runtime/config.js';
+import { resolveConfig, DEFAULT_PERIOD_MS, MIN_PERIOD_MS, MAX_PERIOD_MS } from '../../src/runtime/config.js';
+import { MAX_SIZE } from '../../src/perfmemory/index.js';
 
 test('defaults with an empty environment: enabled, 1 s, no warnings', () => {
   assert.deepEqual(resolveConfig({}), {

@@ -18,6 +18,12 @@ import { DelayWindow } from './delay-window.js';
 /** Parts per million: the unit of fractions published as longs. */
 export const PPM = 1_000_000;
 
+/** The busy fraction of the window between two ELU readings, in ppm (0 for an empty window). */
+export function utilizationPpm(now: EventLoopUtilization, last: EventLoopUtilization): number {
+  const dActive = now.active - last.active, dIdle = now.idle - last.idle;
+  return dActive + dIdle > 0 ? Math.round((dActive / (dActive + dIdle)) * PPM) : 0;
+}
+
 /** Room for every firing of a window, with slack for timers that run early or a late sample. */
 export function windowCapacity(periodMs: number, resolutionMs: number): number {
   return Math.min(65_536, 2 * Math.ceil(periodMs / resolutionMs) + 16);
@@ -75,8 +81,7 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DE
       const elu = performance.eventLoopUtilization();
       active.set(msToTicks(elu.active));
       idle.set(msToTicks(elu.idle));
-      const dActive = elu.active - last.active, dIdle = elu.idle - last.idle;
-      utilization.set(dActive + dIdle > 0 ? Math.round((dActive / (dActive + dIdle)) * PPM) : 0);
+      utilization.set(utilizationPpm(elu, last));
       last = elu;
     },
     close() { clearInterval(timer); },

@@ -8,7 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry, type LongHandle } from '../counters.js';
 import { msToTicks } from '../clock.js';
-import { PPM } from './event-loop.js';
+import { utilizationPpm } from './event-loop.js';
 
 /** Beyond this many workers over the life of the process, new ones are only counted. */
 export const MAX_TRACKED_WORKERS = 64;
@@ -61,10 +61,7 @@ export function workersCollector(r: CounterRegistry): Collector {
         const now = t.worker.performance.eventLoopUtilization();
         t.active.set(msToTicks(now.active));
         t.idle.set(msToTicks(now.idle));
-        if (t.last !== undefined) {
-          const dActive = now.active - t.last.active, dIdle = now.idle - t.last.idle;
-          t.utilization.set(dActive + dIdle > 0 ? Math.round((dActive / (dActive + dIdle)) * PPM) : 0);
-        }
+        if (t.last !== undefined) t.utilization.set(utilizationPpm(now, t.last));
         t.last = now;
       }
     },
