@@ -299,8 +299,12 @@ test('a cluster worker gets its own region (execArgv inheritance) carrying the p
   let workerPid = 0;
   try {
     workerPid = Number((await app.request('fork', /^forked (\d+)$/))[1]);
-    const c = await eventually(() => read(workerPid, base.dir));
-    assert.equal(num(c, 'node.ppid'), app.pid);
+    // The region appears before the runtime's counters are in it: wait for those.
+    const c = await eventually(() => {
+      const counters = read(workerPid, base.dir);
+      assert.equal(num(counters, 'node.ppid'), app.pid);
+      return counters;
+    });
     assert.equal(c.get('sun.rt.javaCommand')?.value, APP);
     app.child.stdin!.end(); // the primary ends its worker (SIGTERM), then has nothing left to do
     const end = await Promise.race([app.exited, sleep(5000).then(() => 'timeout' as const)]);
