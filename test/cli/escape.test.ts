@@ -13,7 +13,6 @@ test('control characters, DEL, C1 and the backslash become visible escapes', () 
 
 test('no escaped string contains a character a terminal acts on', () => {
   fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
-    // eslint-disable-next-line no-control-regex
     assert.doesNotMatch(escapeTerminal(s), /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
   }));
 });
