@@ -133,7 +133,7 @@ test('watch model: CPU, GC rate, loop delay and ELU from two readings; blocked a
   assert.equal(row.status, 'running');
   // The heartbeat stops moving: 5 s later, with a 1 s period, the loop is blocked for 5 s.
   row = update(row, reading({ ...base, 'node.cpu.user': 300e6, 'node.cpu.system': 200e6, 'node.gc.count': 14, 'node.heartbeat': 3000e6 }, 8000,
-    { proc: { cpuSeconds: 10, rssBytes: 60 << 20, startTicks: 100 * clockTicks, startSeconds: 100 } }));
+    { proc: { cpuSeconds: 10, cpuUserSeconds: 8, cpuSystemSeconds: 2, vsizeBytes: 1, threads: 1, ppid: 1, rssBytes: 60 << 20, startTicks: 100 * clockTicks, startSeconds: 100 } }));
   assert.equal(row.status, 'blocked');
   assert.equal(row.blockedForMs, 5000);
   assert.equal(row.values.rss, 60 << 20, '/proc wins for RSS');
@@ -144,7 +144,7 @@ test('watch model: CPU, GC rate, loop delay and ELU from two readings; blocked a
 });
 
 test('watch model: the first reading rates CPU since the process started, from /proc', () => {
-  const row = update(newRow(5, 'jvm', 'Main'), reading({}, 0, { proc: { cpuSeconds: 3, rssBytes: 1, startTicks: 100 * clockTicks, startSeconds: 100 }, uptimeSeconds: 112 }));
+  const row = update(newRow(5, 'jvm', 'Main'), reading({}, 0, { proc: { cpuSeconds: 3, cpuUserSeconds: 2, cpuSystemSeconds: 1, vsizeBytes: 1, threads: 1, ppid: 1, rssBytes: 1, startTicks: 100 * clockTicks, startSeconds: 100 }, uptimeSeconds: 112 }));
   assert.equal(row.values.cpu, 25);
 });
 
