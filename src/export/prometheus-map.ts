@@ -192,9 +192,13 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
       const pn = poolName(policy, Number(g), strOf(p, `sun.gc.generation.${g}.name`) ?? `generation ${g}`,
         strOf(p, `sun.gc.generation.${g}.space.${s}.name`) ?? `space ${s}`);
       const x = pool(clip(pn), g !== '2');
+      const spaceName = strOf(p, `sun.gc.generation.${g}.space.${s}.name`);
+      // JMX shows one survivor space: used is what both hold, committed and max one space's.
+      const survivor = g === '0' && (spaceName === 's0' || spaceName === 's1');
       if (m[3] === 'used') x.used += value;
-      else if (m[3] === 'capacity') x.committed += value;
-      else x.max += value;
+      else if (m[3] === 'capacity') x.committed = survivor ? Math.max(x.committed, value) : x.committed + value;
+      // G1's young spaces have no maximum of their own (each reports the whole heap's): -1 as in client_java.
+      else x.max = policy === 'GarbageFirst' && g === '0' ? -1 : survivor ? Math.max(x.max, value) : x.max + value;
       continue;
     }
     m = COLLECTOR.exec(name);
@@ -221,8 +225,11 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
     fs.gauge('jvm_memory_pool_committed_bytes', 'Committed bytes of a given JVM memory pool.', 'bytes', pl, x.committed);
     fs.gauge('jvm_memory_pool_max_bytes', 'Max bytes of a given JVM memory pool.', 'bytes', pl, x.max);
     const a = x.heap ? area.heap : area.nonheap;
-    a.used += x.used; a.committed += x.committed; a.max += x.max;
+    a.used += x.used; a.committed += x.committed; a.max += Math.max(0, x.max);
   }
+  // The heap's maximum from the generations' (G1's young generation reports the whole heap's too).
+  const genMax = (g: number) => numOf(p, `sun.gc.generation.${g}.maxCapacity`) ?? 0;
+  if (numOf(p, 'sun.gc.generation.1.maxCapacity') !== undefined) area.heap.max = policy === 'GarbageFirst' ? genMax(1) : genMax(0) + genMax(1);
   for (const [which, a] of Object.entries(area)) {
     if (pools.size === 0) break;
     const al: Labels = [...l, ['area', which]];
@@ -255,10 +262,24 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
   }
 }
 
+const RESERVED_SUFFIX = /_(count|sum|bucket|total|created|info|gcount|gsum)$/;
+
+/**
+ * ?raw=1's name for an hsperfdata counter: `hsperfdata_` + the name in snake_case (camelCase
+ * split, every character outside [a-z0-9_] as `_`), plus `_value` when it would end in a suffix
+ * Prometheus reserves for histograms, summaries and counters (`node.eventLoop.delay.count` ->
+ * `hsperfdata_node_event_loop_delay_count_value`). Values are raw (ticks stay ticks).
+ */
+export function rawName(name: string): string {
+  const snakeName = sanitizeName(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()).replace(/_+/g, '_').replace(/_$/, '');
+  const full = `hsperfdata_${snakeName}`;
+  return RESERVED_SUFFIX.test(full) ? `${full}_value` : full;
+}
+
 function rawFamilies(fs: Families, p: ProcessSample, l: Labels): void {
   for (const [name, value] of p.counters) {
     if (typeof value !== 'number') continue;
-    fs.gauge(`hsperfdata_${sanitizeName(name)}`, `hsperfdata counter ${clip(name)}`, undefined, l, value);
+    fs.gauge(rawName(name), `hsperfdata counter ${clip(name)}`, undefined, l, value);
   }
 }
 
