@@ -105,8 +105,12 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       // Regions this user cannot read are not ours to show (perfmem serve serves what its user may read).
       if (info.pid === process.pid || info.error !== undefined || (only !== undefined && !only.has(info.pid))) continue;
       const known = tracked.get(info.pid);
-      if (known !== undefined && known.info.path === info.path && known.state !== 'gone') {
-        if (info.state === 'stale' && known.state !== 'stale') { known.state = 'stale'; forget(known); }
+      if (known !== undefined && known.info.path === info.path && (known.state !== 'gone' || info.state === 'stale')) {
+        if (info.state === 'stale' && (known.state === 'running' || known.state === 'blocked')) {
+          // Its writer is gone (the region outlived it), or the pid now belongs to a later process.
+          known.state = liveness(info.pid) === 'gone' ? 'gone' : 'stale';
+          forget(known);
+        }
         continue;
       }
       if (known !== undefined) forget(known);
