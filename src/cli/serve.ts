@@ -19,7 +19,7 @@ export const DEFAULT_PORT = 10099;
 export const DEFAULT_HOST = '127.0.0.1';
 
 const usage = 'usage: perfmem serve [--listen <host:port>] [--textfile <path>] [--interval <n>ms|s] [--show-args] '
-  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>] [--json] | --hash-password';
+  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>[,<base>...]] [--json] | --hash-password';
 
 const help = `${usage}
 
@@ -35,7 +35,7 @@ options:
   --tls-cert/--tls-key   serve HTTPS with this PEM certificate and key
   --auth-file <file>     require basic or bearer auth (lines 'basic <user> <hash>', 'bearer <sha256-hex>')
   --hash-password        read a password on stdin, print its hash for --auth-file, and exit
-  --dir <base>           scan this base directory instead of /tmp, /dev/shm and $PERFMEM_DIR
+  --dir <base>[,...]     scan these base directories instead of /tmp, /dev/shm and $PERFMEM_DIR
   --json                 print the startup line as JSON
 
 example: perfmem serve --listen 127.0.0.1:${DEFAULT_PORT} & curl -s localhost:${DEFAULT_PORT}/metrics | head
@@ -118,12 +118,12 @@ export async function run(argv: string[]): Promise<number> {
       throw err;
     }
   }
-  const dir = args.values.get('--dir');
-  if (dir !== undefined && !dir.startsWith('/')) throw fail(`--dir needs an absolute path, got '${dir}'`);
+  const dirs = args.values.get('--dir')?.split(',');
+  for (const dir of dirs ?? []) if (!dir.startsWith('/')) throw fail(`--dir needs absolute paths, got '${dir}'`);
   const showArgs = args.flags.has('--show-args');
   const json = args.flags.has('--json');
 
-  const monitor = createMonitor({ dirs: dir === undefined ? undefined : [dir] });
+  const monitor = createMonitor({ dirs });
   monitor.sample();
   monitor.start(intervalMs);
   const stops: (() => Promise<void>)[] = [];

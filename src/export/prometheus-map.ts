@@ -23,6 +23,8 @@ export interface ScrapeStats {
   regionReads: number;
   readErrors: number;
   samples: number;
+  /** /metrics requests answered, by format. */
+  requests?: Readonly<Record<string, number>>;
 }
 
 /** Label values from a region are bounded: a hostile region cannot make a scrape huge. */
@@ -292,6 +294,9 @@ export function mapSample(sample: HostSample, processes: readonly ProcessSample[
   fs.counter('perfmem_scrape_samples', 'Samples taken since the server started.', undefined, [], stats.samples);
   fs.counter('perfmem_scrape_region_reads', 'Region reads since the server started.', undefined, [], stats.regionReads);
   fs.counter('perfmem_scrape_read_errors', 'Region reads that failed (corrupt, truncated or vanishing regions).', undefined, [], stats.readErrors);
+  for (const [format, n] of Object.entries(stats.requests ?? {})) {
+    fs.counter('perfmem_scrape_requests', 'Scrapes answered, by exposition format.', undefined, [['format', format]], n);
+  }
   const states = new Map<string, number>([['running', 0], ['blocked', 0], ['stale', 0], ['gone', 0]]);
   for (const p of sample.processes) states.set(p.state, (states.get(p.state) ?? 0) + 1);
   for (const [state, n] of states) fs.gauge('perfmem_scrape_processes', 'Processes in the sample by state.', undefined, [['state', state]], n);

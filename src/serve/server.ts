@@ -66,6 +66,7 @@ export function createPerfmemServer(options: ServerOptions): Server {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const { monitor } = options;
   const events = new Set<ServerResponse>();
+  const requests: Record<string, number> = { text: 0, openmetrics: 0 };
 
   /** The latest sample when fresh, else a new one: concurrent requests share it (sampling is synchronous). */
   const current = (): HostSample => {
@@ -86,9 +87,10 @@ export function createPerfmemServer(options: ServerOptions): Server {
     const sample = current();
     const stats = monitor.stats();
     const format = negotiate(req.headers.accept);
+    requests[format]! += 1;
     const families = mapSample(sample, sample.processes.filter((p) => matches(filter, p)), {
       sampleSeconds: stats.lastSampleSeconds, sampleAgeSeconds: Math.max(0, (Date.now() - sample.atMs) / 1000),
-      regionReads: stats.regionReads, readErrors: stats.readErrors, samples: stats.samples,
+      regionReads: stats.regionReads, readErrors: stats.readErrors, samples: stats.samples, requests,
     }, { raw: url.searchParams.get('raw') === '1', showArgs: options.showArgs === true });
     send(req, res, 200, CONTENT_TYPES[format], formatFamilies(families, format));
   };

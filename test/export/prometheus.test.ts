@@ -1,0 +1,201 @@
+/**
+ * The Prometheus/OpenMetrics formatter, the Accept negotiation and the name mapping: pure,
+ * checked against promtool (the real Prometheus 2.42 lint), a parser for what promtool
+ * cannot read (OpenMetrics), and property tests for escaping.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { formatFamilies, escapeLabelValue, type MetricFamilyOut } from '../../src/export/prometheus-format.js';
+import { negotiate } from '../../src/export/prometheus-negotiate.js';
+import { LOOP_LE_NS, mapSample, rawName } from '../../src/export/prometheus-map.js';
+import { poolName } from '../../src/export/prometheus-jvm-names.js';
+import { emptyRates } from '../../src/monitor/rates.js';
+import { countersOf } from '../../src/monitor/reading.js';
+import type { HostSample, ProcessSample } from '../../src/monitor/types.js';
+import { attachFile } from '../../src/perfmemory/index.js';
+import { emptyHistogram, recordDelay } from '../../src/runtime/loop-histogram.js';
+import { REPO } from '../cli/helpers.js';
+
+const PROMETHEUS_242_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+function havePromtool(): boolean {
+  return spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** promtool check metrics: its lint findings, '' when clean. */
+export function promtool(text: string): string {
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  return r.status === 0 ? '' : `${r.stdout}${r.stderr}`.trim() || `exit ${r.status}`;
+}
+
+test('Accept negotiation as Prometheus 2.42 sends it, and as other scrapers do', () => {
+  assert.equal(negotiate(PROMETHEUS_242_ACCEPT), 'openmetrics');
+  assert.equal(negotiate('text/plain;version=0.0.4;q=0.5,*/*;q=0.1'), 'text');
+  assert.equal(negotiate(undefined), 'text');
+  assert.equal(negotiate(''), 'text');
+  assert.equal(negotiate('*/*'), 'text');
+  assert.equal(negotiate('application/openmetrics-text'), 'openmetrics');
+  assert.equal(negotiate('application/openmetrics-text; version=0.0.1'), 'openmetrics');
+  assert.equal(negotiate('application/openmetrics-text;version=2.0.0,text/plain;q=0.5'), 'text');
+  assert.equal(negotiate('text/plain;q=0.9,application/openmetrics-text;version=1.0.0;q=0.2'), 'text');
+  assert.equal(negotiate('application/json'), 'text');
+  fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => { assert.ok(['text', 'openmetrics'].includes(negotiate(s))); }));
+});
+
+/** Parses a label set back (`{a="x\\"y",b="z"}`), for the escaping property. */
+function parseLabels(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+  for (const m of text.matchAll(re)) out.push([m[1]!, m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))]);
+  return out;
+}
+
+test('label values survive any string, in both formats (property)', () => {
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 64 }), fc.string({ maxLength: 64 }), (a, b) => {
+    const f: MetricFamilyOut = { name: 'x_total_things', type: 'gauge', help: b, samples: [{ suffix: '', labels: [['a', a], ['b', b]], value: 1 }] };
+    for (const format of ['text', 'openmetrics'] as const) {
+      const lines = formatFamilies([f], format).split('\n');
+      const sample = lines.find((l) => l.startsWith('x_total_things{'))!;
+      assert.equal(lines.filter((l) => l.startsWith('x_total_things')).length, 1, 'one line: no newline escapes the value');
+      assert.deepEqual(parseLabels(sample.slice(0, sample.lastIndexOf('}') + 1)), [['a', a], ['b', b]]);
+    }
+  }));
+  assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+});
+
+test('counters, info and histograms in each format: TYPE, UNIT and HELP lines, _total, # EOF', () => {
+  const families: MetricFamilyOut[] = [
+    { name: 'process_cpu_seconds', type: 'counter', help: 'cpu', unit: 'seconds', samples: [{ suffix: '_total', labels: [['pid', '1']], value: 1.5 }] },
+    { name: 'nodejs_version', type: 'info', help: 'v', samples: [{ suffix: '_info', labels: [['version', 'v20']], value: 1 }] },
+    { name: 'empty', type: 'gauge', help: 'none', samples: [] },
+  ];
+  assert.equal(formatFamilies(families, 'text'), [
+    '# HELP process_cpu_seconds_total cpu', '# TYPE process_cpu_seconds_total counter', 'process_cpu_seconds_total{pid="1"} 1.5',
+    '# HELP nodejs_version_info v', '# TYPE nodejs_version_info gauge', 'nodejs_version_info{version="v20"} 1', ''].join('\n'));
+  assert.equal(formatFamilies(families, 'openmetrics'), [
+    '# TYPE process_cpu_seconds counter', '# UNIT process_cpu_seconds seconds', '# HELP process_cpu_seconds cpu', 'process_cpu_seconds_total{pid="1"} 1.5',
+    '# TYPE nodejs_version info', '# HELP nodejs_version v', 'nodejs_version_info{version="v20"} 1', '# EOF', ''].join('\n'));
+});
+
+export function nodeSample(over: Partial<ProcessSample> = {}): ProcessSample {
+  const h = emptyHistogram();
+  for (const ms of [0.01, 0.5, 1, 1, 2, 40, 300, 2500, 70_000]) recordDelay(h, ms * 1e6);
+  return {
+    pid: 101, user: 'app"user', runtime: 'node', app: 'shop\n"api"\\x', worker: '2', command: '/srv/x.js --secret=hunter2', vmArgs: '--import r',
+    runtimeVersion: 'v20.20.2', startTimeMs: 1_700_000_000_000, path: '/tmp/x', state: 'blocked', blockedMs: 2500, sampledAtMs: 0,
+    gauges: { rssBytes: 5e7, heapUsedBytes: 1e7, heapTotalBytes: 2e7, heapLimitBytes: 4e9, handles: 3, threads: 11, uptimeSeconds: 10 },
+    rates: { ...emptyRates(1), elu: 0.5, loopDelayP99Ms: 2500, loopDelayP50Ms: 1, loopDelayMaxMs: 2500, loopDelayMinMs: 0, loopDelayMeanMs: 3, loopDelayStddevMs: 4, loopDelayP90Ms: 40 },
+    counters: new Map<string, number | string>([
+      ['sun.os.hrt.frequency', 1e9], ['node.version', 'v20.20.2'], ['node.memory.heapTotal', 2e7], ['node.memory.heapUsed', 1e7], ['node.memory.external', 1e6],
+      ['node.heap.space.newLargeObject.size', 5], ['node.heap.space.old.used', 6], ['node.heap.space.old.available', 7],
+      ['node.resources.TCPWrap', 2], ['node.resources.total', 3], ['node.gc.minor.count', 5], ['node.gc.minor.time', 2e6],
+      ['node.gc.major.count', 1], ['node.gc.major.time', 3e7], ['node.eventLoop.delay.count', 9], ['weird name!{}', 4], ['__proto__', 1],
+    ]),
+    loopHistogram: h,
+    proc: { cpuUserSeconds: 1.25, cpuSystemSeconds: 0.25, rssBytes: 5e7, threads: 11, startTimeSeconds: 1_700_000_000, vsizeBytes: 1e9 },
+    ...over,
+  };
+}
+
+const STATS = { sampleSeconds: 0.001, sampleAgeSeconds: 0.2, regionReads: 3, readErrors: 0, samples: 2, requests: { text: 1, openmetrics: 2 } };
+
+function familiesFor(processes: ProcessSample[], raw = false, showArgs = false) {
+  const sample: HostSample = { atMs: 0, seq: 1, processes };
+  return mapSample(sample, processes, STATS, { raw, showArgs });
+}
+
+test('Node: prom-client\'s default names and labels, the loop as a real histogram, perfmem\'s own names', (t) => {
+  const text = formatFamilies(familiesFor([nodeSample()]), 'text');
+  const labels = 'pid="101",app="shop\\n\\"api\\"\\\\x",runtime="node",worker="2"';
+  for (const line of [
+    `process_cpu_user_seconds_total{${labels}} 1.25`, `process_cpu_system_seconds_total{${labels}} 0.25`, `process_cpu_seconds_total{${labels}} 1.5`,
+    `process_resident_memory_bytes{${labels}} 50000000`, `process_start_time_seconds{${labels}} 1700000000`,
+    `nodejs_heap_size_total_bytes{${labels}} 20000000`, `nodejs_heap_size_used_bytes{${labels}} 10000000`, `nodejs_external_memory_bytes{${labels}} 1000000`,
+    `nodejs_heap_space_size_total_bytes{${labels},space="new_large_object"} 5`, `nodejs_heap_space_size_used_bytes{${labels},space="old"} 6`,
+    `nodejs_heap_space_size_available_bytes{${labels},space="old"} 7`, `nodejs_active_resources{${labels},type="TCPWrap"} 2`,
+    `nodejs_gc_duration_seconds_count{${labels},kind="minor"} 5`, `nodejs_gc_duration_seconds_sum{${labels},kind="major"} 0.03`,
+    `nodejs_version_info{${labels},version="v20.20.2",major="20",minor="20",patch="2"} 1`,
+    `nodejs_eventloop_lag_p99_seconds{${labels}} 2.5`, `nodejs_eventloop_lag_p90_seconds{${labels}} 0.04`, `nodejs_eventloop_utilization_ratio{${labels}} 0.5`,
+    `perfmem_eventloop_blocked_seconds{${labels}} 2.5`, `nodejs_eventloop_delay_seconds_count{${labels}} 9`,
+    `nodejs_eventloop_delay_seconds_bucket{${labels},le="+Inf"} 9`, `perfmem_scrape_requests_total{format="openmetrics"} 2`,
+    `perfmem_process_info{${labels},runtime_version="v20.20.2",user="app\\"user",state="blocked"} 1`,
+  ]) assert.ok(text.includes(`${line}\n`), `missing: ${line}`);
+  assert.doesNotMatch(text, /hunter2/, 'arguments only with --show-args');
+  assert.doesNotMatch(text, /nodejs_active_\w+_total/, 'prom-client\'s _total gauges are left out');
+  assert.match(formatFamilies(familiesFor([nodeSample()], false, true), 'text'), /command="\/srv\/x\.js --secret=hunter2"/);
+  // The coarse buckets: exact boundaries, cumulative, ending with every delay.
+  const buckets = [...text.matchAll(/nodejs_eventloop_delay_seconds_bucket\{[^}]*le="([^"]+)"\} (\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const);
+  assert.equal(buckets.length, LOOP_LE_NS.length + 1);
+  for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]![1] >= buckets[i - 1]![1]);
+  assert.deepEqual(buckets.find(([le]) => le === String(2 ** 20 / 1e9)), [String(2 ** 20 / 1e9), 4], 'delays up to 1.05 ms: 0.01, 0.5, 1 and 1 ms');
+  assert.equal(buckets[buckets.length - 2]![1], 8, 'the 70 s delay is only under +Inf');
+  if (!havePromtool()) return t.skip('promtool not found (apt-get install prometheus)');
+  assert.equal(promtool(text), '');
+  assert.equal(promtool(formatFamilies(familiesFor([nodeSample()], true), 'text')), '', 'with ?raw=1 too');
+});
+
+test('?raw=1 names: snake_case, reserved suffixes avoided', () => {
+  assert.equal(rawName('sun.gc.collector.0.invocations'), 'hsperfdata_sun_gc_collector_0_invocations');
+  assert.equal(rawName('node.eventLoop.delay.count'), 'hsperfdata_node_event_loop_delay_count_value');
+  assert.equal(rawName('java.cls.loadedClasses'), 'hsperfdata_java_cls_loaded_classes');
+  assert.equal(rawName('weird name!{}'), 'hsperfdata_weird_name');
+  fc.assert(fc.property(fc.string({ maxLength: 80 }), (s) => { assert.match(rawName(s), /^[a-zA-Z_][a-zA-Z0-9_]*$/); }));
+});
+
+test('JVM: client_java\'s names from real hsperfdata files of JDK 6 to 8, and the pool mapping per collector', (t) => {
+  const dir = join(REPO, 'test/fixtures/hsperfdata');
+  const files = readdirSync(dir).filter((f) => !f.endsWith('.md'));
+  assert.ok(files.length >= 5);
+  const processes = files.map((f, i) => {
+    const view = attachFile(join(dir, f));
+    const counters = countersOf(view.counters());
+    view.detach();
+    return nodeSample({ pid: 1000 + i, runtime: 'jvm', app: f, worker: undefined, counters, loopHistogram: undefined, proc: undefined, state: 'running' });
+  });
+  const text = formatFamilies(familiesFor(processes), 'text');
+  for (let i = 0; i < files.length; i++) {
+    const l = `pid="${1000 + i}",app="${files[i]}",runtime="jvm"`;
+    for (const name of ['jvm_memory_pool_used_bytes', 'jvm_memory_used_bytes', 'jvm_threads_current', 'jvm_classes_loaded_total', 'jvm_gc_collection_seconds_count']) {
+      assert.match(text, new RegExp(`^${name}\\{${l.replace(/[.]/g, '\\.')}[,}]`, 'm'), `${name} for ${files[i]}`);
+    }
+  }
+  assert.match(text, /pool="PS Eden Space"/);
+  assert.match(text, /gc="PS Scavenge"/);
+  assert.equal(poolName('GarbageFirst', 0, 'young', 'eden'), 'G1 Eden Space');
+  assert.equal(poolName('GarbageFirst', 0, 'young', 's1'), 'G1 Survivor Space');
+  assert.equal(poolName('GarbageFirst', 1, 'old', 'space'), 'G1 Old Gen');
+  assert.equal(poolName('Copy:MSC', 1, 'old', 'old'), 'Tenured Gen');
+  assert.equal(poolName('ParScav:MSC', 2, 'perm', 'perm'), 'PS Perm Gen');
+  assert.equal(poolName('Shenandoah', 1, 'old', 'x'), 'Old Gen');
+  if (!havePromtool()) return t.skip('promtool not found (apt-get install prometheus)');
+  assert.equal(promtool(text), '');
+});
+
+test('OpenMetrics output parses: TYPE before samples, counters end in _total, UNIT matches, one # EOF at the end', () => {
+  const text = formatFamilies(familiesFor([nodeSample()], true), 'openmetrics');
+  const lines = text.trimEnd().split('\n');
+  assert.equal(lines[lines.length - 1], '# EOF');
+  assert.equal(lines.filter((l) => l === '# EOF').length, 1);
+  const types = new Map<string, string>();
+  for (const line of lines.slice(0, -1)) {
+    const m = /^# (TYPE|UNIT|HELP) (\S+) (.*)$/.exec(line);
+    if (m !== null) {
+      if (m[1] === 'TYPE') { assert.ok(!types.has(m[2]!), `one TYPE per family: ${m[2]}`); types.set(m[2]!, m[3]!); }
+      if (m[1] === 'UNIT') assert.ok(m[2]!.endsWith(`_${m[3]}`));
+      continue;
+    }
+    const name = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line)![1]!;
+    const family = [...types.keys()].filter((f) => name.startsWith(f)).sort((a, b) => b.length - a.length)[0];
+    assert.ok(family !== undefined, `a sample of a declared family: ${line}`);
+    const suffix = name.slice(family.length);
+    const allowed: Record<string, string[]> = { counter: ['_total'], gauge: [''], info: ['_info'], histogram: ['_bucket', '_count', '_sum'], summary: ['_count', '_sum', ''] };
+    assert.ok(allowed[types.get(family)!]!.includes(suffix), `${line} in a ${types.get(family)}`);
+    assert.match(line, / (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/);
+  }
+  // promtool 2.42 cannot read OpenMetrics; the real Prometheus scrape in test/serve checks it end to end.
+  execFileSync('true');
+});
