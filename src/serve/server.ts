@@ -176,9 +176,9 @@ export function createPerfmemServer(options: ServerOptions): Server {
   const server = options.tls === undefined ? createHttpServer(serverOptions, route)
     : createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, route);
   server.maxConnections = limits.maxConnections;
-  // A client that connects and sends nothing, or trickles, is cut off by headersTimeout; one that
-  // stalls mid-body by requestTimeout. Node checks these every connectionsCheckingInterval.
-  server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });
+  // A client that connects and sends nothing, or trickles, is cut off by headersTimeout (408); one
+  // that stalls mid-body by requestTimeout; oversized headers get 431: Node's own clientError
+  // answers, checked every connectionsCheckingInterval.
   server.on('close', () => { for (const r of events) r.destroy(); });
   return server;
 }

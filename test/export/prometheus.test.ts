@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -13,24 +13,14 @@ import { formatFamilies, escapeLabelValue, type MetricFamilyOut } from '../../sr
 import { negotiate } from '../../src/export/prometheus-negotiate.js';
 import { LOOP_LE_NS, mapSample, rawName } from '../../src/export/prometheus-map.js';
 import { poolName } from '../../src/export/prometheus-jvm-names.js';
-import { emptyRates } from '../../src/monitor/rates.js';
 import { countersOf } from '../../src/monitor/reading.js';
 import type { HostSample, ProcessSample } from '../../src/monitor/types.js';
 import { attachFile } from '../../src/perfmemory/index.js';
-import { emptyHistogram, recordDelay } from '../../src/runtime/loop-histogram.js';
 import { REPO } from '../cli/helpers.js';
+import { havePromtool, nodeSample, promtool } from './helpers.js';
 
 const PROMETHEUS_242_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
-function havePromtool(): boolean {
-  return spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-/** promtool check metrics: its lint findings, '' when clean. */
-export function promtool(text: string): string {
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  return r.status === 0 ? '' : `${r.stdout}${r.stderr}`.trim() || `exit ${r.status}`;
-}
 
 test('Accept negotiation as Prometheus 2.42 sends it, and as other scrapers do', () => {
   assert.equal(negotiate(PROMETHEUS_242_ACCEPT), 'openmetrics');
@@ -80,26 +70,6 @@ test('counters, info and histograms in each format: TYPE, UNIT and HELP lines, _
     '# TYPE process_cpu_seconds counter', '# UNIT process_cpu_seconds seconds', '# HELP process_cpu_seconds cpu', 'process_cpu_seconds_total{pid="1"} 1.5',
     '# TYPE nodejs_version info', '# HELP nodejs_version v', 'nodejs_version_info{version="v20"} 1', '# EOF', ''].join('\n'));
 });
-
-export function nodeSample(over: Partial<ProcessSample> = {}): ProcessSample {
-  const h = emptyHistogram();
-  for (const ms of [0.01, 0.5, 1, 1, 2, 40, 300, 2500, 70_000]) recordDelay(h, ms * 1e6);
-  return {
-    pid: 101, user: 'app"user', runtime: 'node', app: 'shop\n"api"\\x', worker: '2', command: '/srv/x.js --secret=hunter2', vmArgs: '--import r',
-    runtimeVersion: 'v20.20.2', startTimeMs: 1_700_000_000_000, path: '/tmp/x', state: 'blocked', blockedMs: 2500, sampledAtMs: 0,
-    gauges: { rssBytes: 5e7, heapUsedBytes: 1e7, heapTotalBytes: 2e7, heapLimitBytes: 4e9, handles: 3, threads: 11, uptimeSeconds: 10 },
-    rates: { ...emptyRates(1), elu: 0.5, loopDelayP99Ms: 2500, loopDelayP50Ms: 1, loopDelayMaxMs: 2500, loopDelayMinMs: 0, loopDelayMeanMs: 3, loopDelayStddevMs: 4, loopDelayP90Ms: 40 },
-    counters: new Map<string, number | string>([
-      ['sun.os.hrt.frequency', 1e9], ['node.version', 'v20.20.2'], ['node.memory.heapTotal', 2e7], ['node.memory.heapUsed', 1e7], ['node.memory.external', 1e6],
-      ['node.heap.space.newLargeObject.size', 5], ['node.heap.space.old.used', 6], ['node.heap.space.old.available', 7],
-      ['node.resources.TCPWrap', 2], ['node.resources.total', 3], ['node.gc.minor.count', 5], ['node.gc.minor.time', 2e6],
-      ['node.gc.major.count', 1], ['node.gc.major.time', 3e7], ['node.eventLoop.delay.count', 9], ['weird name!{}', 4], ['__proto__', 1],
-    ]),
-    loopHistogram: h,
-    proc: { cpuUserSeconds: 1.25, cpuSystemSeconds: 0.25, rssBytes: 5e7, threads: 11, startTimeSeconds: 1_700_000_000, vsizeBytes: 1e9 },
-    ...over,
-  };
-}
 
 const STATS = { sampleSeconds: 0.001, sampleAgeSeconds: 0.2, regionReads: 3, readErrors: 0, samples: 2, requests: { text: 1, openmetrics: 2 } };
 

@@ -4,46 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createMonitor } from '../../src/monitor/index.js';
 import type { HostSample } from '../../src/monitor/types.js';
-import { REGISTER, REPO, haveJdk, startJvm } from '../cli/helpers.js';
+import { haveJdk, startJvm } from '../cli/helpers.js';
+import { startApp } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const APP = join(REPO, 'dist/test/fixtures/runtime-app.js');
-
-export interface App { child: ChildProcess; pid: number; lines: string[]; send(cmd: string): void; waitFor(re: RegExp, timeoutMs?: number): Promise<string> }
-
-/** The runtime fixture app under perfmem/register, its region in `dir`. */
-export async function startApp(dir: string, env: NodeJS.ProcessEnv = {}): Promise<App> {
-  const child = spawn(process.execPath, ['--import', REGISTER, APP], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PERFMEM_DIR: dir, ...env } });
-  const lines: string[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    lines.push(...parts);
-  });
-  const app: App = {
-    child, pid: child.pid!, lines,
-    send: (cmd) => { child.stdin!.write(`${cmd}\n`); },
-    async waitFor(re, timeoutMs = 20_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = lines.find((l) => re.test(l));
-        if (hit !== undefined) return hit;
-        if (Date.now() > end || child.exitCode !== null) throw new Error(`no line ${re} in ${JSON.stringify(lines)}`);
-        await sleep(20);
-      }
-    },
-  };
-  await app.waitFor(/^ready/);
-  return app;
-}
 
 async function until(take: () => HostSample, ok: (s: HostSample) => boolean, timeoutMs = 15_000): Promise<HostSample> {
   const end = Date.now() + timeoutMs;
