@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createMonitor } from '../../src/monitor/index.js';
+import { PerfDataWriter } from '../../src/perfdata/index.js';
 import { hashPassword, parseAuthFile } from '../../src/serve/auth.js';
 import { closeServer, createPerfmemServer, listen } from '../../src/serve/server.js';
 import { BIN, perfmem } from '../cli/helpers.js';
@@ -212,4 +213,37 @@ test('perfmem serve binds loopback by default and --textfile writes a promtool-c
   const line = JSON.parse(derr.split('\n')[0]!) as { host: string; port: number };
   assert.deepEqual([line.host, line.port], ['127.0.0.1', 10099]);
   writeFileSync(join(dir, 'x'), '');
+});
+
+test('serve: a hostile region (lying strings, odd names, garbage) cannot break a scrape or forge a series', { timeout: 60_000 }, async (t) => {
+  const { dir, base, app } = await setup(t);
+  const sleepers = [spawn('sleep', ['60'], { stdio: 'ignore' }), spawn('sleep', ['60'], { stdio: 'ignore' })];
+  t.after(() => { for (const s of sleepers) s.kill('SIGKILL'); });
+  const userDir = join(dir, `hsperfdata_${userInfo().username}`);
+  const buffer = new ArrayBuffer(32768);
+  const w = new PerfDataWriter(buffer);
+  w.string('sun.rt.javaCommand', '/x/evil.js\n# EOF\nfake_metric{pid="1"} 1\n\x1b]0;owned\x07');
+  w.string('java.property.java.vm.name', 'Node.js');
+  w.string('node.version', 'v99"}\n# EOF');
+  w.long('sun.os.hrt.frequency', { value: 0 });
+  w.long('node.memory.heapUsed', { value: -5 });
+  w.setAccessible(true);
+  writeFileSync(join(userDir, String(sleepers[0]!.pid)), new Uint8Array(buffer), { mode: 0o600 });
+  const junk = new Uint8Array(32768).map((_, i) => (i * 2654435761) >>> 24);
+  writeFileSync(join(userDir, String(sleepers[1]!.pid)), junk, { mode: 0o600 });
+
+  for (const raw of ['', '?raw=1']) {
+    const res = await fetch(`${base}/metrics${raw}`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, new RegExp(`nodejs_heap_size_used_bytes\\{pid="${app.pid}"`), 'the honest process is still there');
+    assert.doesNotMatch(text, /^fake_metric/m, 'no forged series');
+    assert.doesNotMatch(text, /^# EOF/m);
+    assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f]/, 'no control characters');
+    if (havePromtool()) assert.equal(promtool(text), '', raw);
+    const om = await (await fetch(`${base}/metrics${raw}`, { headers: { accept: PROMETHEUS_242_ACCEPT } })).text();
+    assert.equal(om.match(/^# EOF$/gm)?.length, 1);
+  }
+  const list = await (await fetch(`${base}/api/processes`)).json() as { processes: { pid: number; command: string }[] };
+  assert.equal(list.processes.find((p) => p.pid === sleepers[0]!.pid)?.command, '/x/evil.js\n# EOF\nfake_metric{pid="1"} 1\n\x1b]0;owned\x07', 'JSON carries the raw string, escaped by JSON');
 });
