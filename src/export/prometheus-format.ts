@@ -36,8 +36,9 @@ export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
 
 /** A label value or HELP text with `\`, newline (and `"` in label values) escaped, as both formats require. */
 export function escapeLabelValue(s: string): string {
-  return s.replace(/[\\\n"]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\n"]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`)) : s;
 }
+const NEEDS_ESCAPE = /[\\\n"]/;
 
 function escapeHelp(s: string, format: ExpositionFormat): string {
   return s.replace(format === 'openmetrics' ? /[\\\n"]/g : /[\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
@@ -56,8 +57,17 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
+/** Rendered label sets, by identity: a process's labels are one array shared by most of its samples. */
+const rendered = new WeakMap<Labels, string>();
+
 function labelText(labels: Labels): string {
   if (labels.length === 0) return '';
+  let text = rendered.get(labels);
+  if (text === undefined) rendered.set(labels, text = renderLabels(labels));
+  return text;
+}
+
+function renderLabels(labels: Labels): string {
   let s = '{';
   for (let i = 0; i < labels.length; i++) {
     const [k, v] = labels[i]!;

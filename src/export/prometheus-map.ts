@@ -52,17 +52,20 @@ class Families {
     return f;
   }
 
-  add(f: MetricFamilyOut, suffix: string, labels: Labels, value: number | null | undefined): void {
+  /** `unique`: where two sources may map to one series (raw names, pools): keep the first. */
+  add(f: MetricFamilyOut, suffix: string, labels: Labels, value: number | null | undefined, unique = false): void {
     if (value === null || value === undefined || !Number.isFinite(value)) return;
-    const key = `${f.name}${suffix}\u0000${labels.map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
+    if (unique) {
+      const key = `${f.name}${suffix}\u0000${labels.map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
+      if (this.seen.has(key)) return;
+      this.seen.add(key);
+    }
     f.samples.push({ suffix, labels, value });
   }
 
-  gauge(name: string, help: string, unit: string | undefined, labels: Labels, value: number | null | undefined): void {
+  gauge(name: string, help: string, unit: string | undefined, labels: Labels, value: number | null | undefined, unique = false): void {
     if (value === null || value === undefined) return;
-    this.add(this.family(name, 'gauge', help, unit), '', labels, value);
+    this.add(this.family(name, 'gauge', help, unit), '', labels, value, unique);
   }
 
   counter(name: string, help: string, unit: string | undefined, labels: Labels, value: number | null | undefined): void {
@@ -243,8 +246,8 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
   for (const c of collectors.values()) {
     if (c.name === undefined || c.count === undefined || c.time === undefined) continue;
     const gl: Labels = [...l, ['gc', clip(COLLECTOR_NAMES[c.name] ?? c.name)]];
-    fs.add(gc, '_count', gl, c.count);
-    fs.add(gc, '_sum', gl, c.time / freq(p));
+    fs.add(gc, '_count', gl, c.count, true);
+    fs.add(gc, '_sum', gl, c.time / freq(p), true);
   }
   fs.gauge('jvm_threads_current', 'Current thread count of a JVM', undefined, l, numOf(p, 'java.threads.live'));
   fs.gauge('jvm_threads_daemon', 'Daemon thread count of a JVM', undefined, l, numOf(p, 'java.threads.daemon'));
@@ -281,7 +284,7 @@ export function rawName(name: string): string {
 function rawFamilies(fs: Families, p: ProcessSample, l: Labels): void {
   for (const [name, value] of p.counters) {
     if (typeof value !== 'number') continue;
-    fs.gauge(rawName(name), `hsperfdata counter ${clip(name)}`, undefined, l, value);
+    fs.gauge(rawName(name), `hsperfdata counter ${clip(name)}`, undefined, l, value, true);
   }
 }
 
