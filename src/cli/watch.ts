@@ -14,7 +14,7 @@ import { interruptibleSleep, writeOut } from './output.js';
 import { type Row, type SortKey, labelRows, rowFromSample, sortRows } from './watch-model.js';
 import { type ViewState, SORT_KEYS, render, renderPlain } from './watch-render.js';
 
-const usage = 'usage: perfmem watch [pid...] [-i <interval>[ms|s]] [-n <count>] [--plain]';
+const usage = 'usage: perfmem watch [pid...] [-i <interval>[ms|s]] [-n <count>] [--plain] [--json]';
 
 /** Rows of processes that died stay on screen (flagged) this long when watching everything. */
 const DEAD_ROW_MS = 30_000;
@@ -102,7 +102,7 @@ function parsePids(positionals: string[]): number[] | undefined {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseFlags(argv, { usage, booleans: ['--plain'], values: ['-i', '--interval', '-n', '--count'] });
+  const args = parseFlags(argv, { usage, booleans: ['--plain', '--json'], values: ['-i', '--interval', '-n', '--count'] });
   if (args.help) {
     await writeOut(`${usage}\n`);
     return 0;
@@ -119,17 +119,23 @@ export async function run(argv: string[]): Promise<number> {
     watcher.tick();
     for (const pid of watcher.missing()) {
       if (liveness(pid) === 'gone') throw new UsageError(`process ${pid} not found`, 1);
+      const why = watcher.monitor.unreadable().get(pid);
+      if (why === 'ERR_PERFDATA_ACCESS' || why === 'EACCES' || why === 'EPERM') {
+        throw new UsageError(`permission denied: cannot read the counters of ${pid} (run as its owner or as root)`, 1);
+      }
+      if (why !== undefined) throw new UsageError(`${pid}: its region cannot be read (${why})`, 1);
       throw new UsageError(`process ${pid} runs but publishes no region this user can read (start it with --import perfmem/register, or run as its owner)`, 1);
     }
     const tty = process.stdout.isTTY === true && process.stdin.isTTY === true && !args.flags.has('--plain');
-    return tty ? await interactive(watcher, intervalMs, count) : await plain(watcher, intervalMs, count);
+    const json = args.flags.has('--json');
+    return tty && !json ? await interactive(watcher, intervalMs, count) : await plain(watcher, intervalMs, count, json);
   } finally {
     watcher.close();
   }
 }
 
 /** Without a terminal: a table every interval, `count` times (0: until interrupted). */
-async function plain(watcher: Watcher, intervalMs: number, count: number): Promise<number> {
+async function plain(watcher: Watcher, intervalMs: number, count: number, json = false): Promise<number> {
   let stopped = false;
   const stop = () => { stopped = true; };
   process.once('SIGINT', stop);
@@ -138,14 +144,26 @@ async function plain(watcher: Watcher, intervalMs: number, count: number): Promi
     for (let n = 0; !stopped && (count === 0 || n < count); n++) {
       await interruptibleSleep(intervalMs, () => stopped);
       if (stopped) break;
-      watcher.tick();
-      await writeOut((n > 0 ? '\n' : '') + renderPlain(watcher.rows(), clock()));
+      const sample = watcher.tick();
+      await writeOut(json ? jsonLine(sample) : (n > 0 ? '\n' : '') + renderPlain(watcher.rows(), clock()));
     }
     return 0;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/**
+ * `--json`: one object a line per interval, the monitor's rows without counters (the same
+ * fields as serve's /api/processes; docs/serve.md lists them). Strings are JSON-escaped.
+ */
+export function jsonLine(sample: HostSample): string {
+  const processes = sample.processes.map((p) => {
+    const { counters: _c, loopHistogram: _h, stack, proc: _p, ...summary } = p;
+    return stack === undefined ? summary : { ...summary, stack };
+  });
+  return JSON.stringify({ atMs: sample.atMs, seq: sample.seq, processes }) + '\n';
 }
 
 const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';

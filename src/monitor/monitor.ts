@@ -54,6 +54,8 @@ export interface Monitor {
   history(pid: number): HistoryPoint[];
   apps(): AppSample[];
   stats(): MonitorStats;
+  /** Regions the last discovery found but could not read (another user's, corrupt): pid -> error code. */
+  unreadable(): ReadonlyMap<number, string>;
   close(): void;
 }
 
@@ -82,6 +84,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
   const listeners = new Set<(s: HostSample) => void>();
   const stats: MonitorStats = { samples: 0, regionReads: 0, readErrors: 0, discoveries: 0, lastSampleSeconds: 0 };
   let lastDiscoveryMs = -Infinity;
+  let unreadable = new Map<number, string>();
   let latest: HostSample | undefined;
   let seq = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -101,9 +104,11 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     } catch {
       return; // a base vanished mid-scan: the next discovery tries again
     }
+    unreadable = new Map();
     for (const info of found) {
+      if (info.pid === process.pid || (only !== undefined && !only.has(info.pid))) continue;
       // Regions this user cannot read are not ours to show (perfmem serve serves what its user may read).
-      if (info.pid === process.pid || info.error !== undefined || (only !== undefined && !only.has(info.pid))) continue;
+      if (info.error !== undefined) { unreadable.set(info.pid, info.error); continue; }
       const known = tracked.get(info.pid);
       if (known !== undefined && known.info.path === info.path && (known.state !== 'gone' || info.state === 'stale')) {
         if (info.state === 'stale' && (known.state === 'running' || known.state === 'blocked')) {
@@ -283,6 +288,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       return [...byApp].map(([app, pids]) => ({ app, pids, families: [] }));
     },
     stats: () => ({ ...stats }),
+    unreadable: () => unreadable,
     close() {
       closed = true;
       if (timer !== undefined) clearInterval(timer);

@@ -107,6 +107,18 @@ test('watch without a terminal prints a plain table every interval', { timeout: 
     assert.match(header!, /PID +KIND +STATE +NAME +CPU% +RSS +HEAP +GC\/s +P99ms +ELU%/);
     assert.match(row!, new RegExp(`^${jvm.pid} +jvm +running +PerfmemSubject +\\d+\\.\\d +\\d`));
   }
+  const json = await perfmem(['watch', String(jvm.pid), '-i', '100ms', '-n', '2', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const lines = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; processes: { pid: number; runtime: string; state: string; rates: { cpu: number | null }; counters?: unknown }[] });
+  assert.equal(lines.length, 2);
+  assert.ok(lines[1]!.seq > lines[0]!.seq);
+  const row = lines[1]!.processes.find((p) => p.pid === jvm.pid)!;
+  assert.deepEqual([row.runtime, row.state, typeof row.rates.cpu, row.counters], ['jvm', 'running', 'number', undefined]);
+  for (const bad of [['-i', '1x'], ['-i', '-1']]) {
+    const r = await perfmem(['watch', ...bad]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^perfmem: watch: bad interval/, 'watch names itself');
+  }
   const missing = await perfmem(['watch', '2147480000', '-n', '1']);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, 'perfmem: process 2147480000 not found\n');
