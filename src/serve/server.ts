@@ -106,7 +106,10 @@ export function createPerfmemServer(options: ServerOptions): Server {
     // No request timeout for a subscription: it lives until the client leaves.
     req.socket.setTimeout(0);
     events.add(res);
+    let sent = 0;
     const push = (s: HostSample): void => {
+      if (s.seq <= sent) return; // the first sample may also arrive as an event
+      sent = s.seq;
       if (res.writableLength > limits.maxEventBacklogBytes) { res.destroy(); return; }
       res.write(`id: ${s.seq}\nevent: sample\ndata: ${processesBody(s, (p) => matches(filter, p))}\n\n`);
     };
