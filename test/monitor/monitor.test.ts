@@ -80,12 +80,15 @@ test('monitor: a stale region and a hostile one are shown as such and never brea
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-monitor-'));
   const app = await startApp(dir);
   const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
-  t.after(() => { app.child.kill('SIGKILL'); sleeper.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+  const reused = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => { app.child.kill('SIGKILL'); sleeper.kill('SIGKILL'); reused.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
   const userDir = join(dir, `hsperfdata_${userInfo().username}`);
   mkdirSync(userDir, { recursive: true, mode: 0o700 });
   // A copy of a live region under a pid nobody has: its writer is gone.
   await sleep(300);
   copyFileSync(join(userDir, String(app.pid)), join(userDir, '4194000'));
+  // The same region under the pid of a live process that is not its writer: a reused pid.
+  copyFileSync(join(userDir, String(app.pid)), join(userDir, String(reused.pid)));
   // Random bytes under the pid of a live process of ours: a region that is not one.
   const junk = Buffer.alloc(32768);
   for (let i = 0; i < junk.length; i++) junk[i] = (i * 2654435761) >>> 24;
@@ -95,6 +98,7 @@ test('monitor: a stale region and a hostile one are shown as such and never brea
   t.after(() => monitor.close());
   const s = monitor.sample();
   assert.equal(s.processes.find((p) => p.pid === 4194000)?.state, 'stale');
+  assert.equal(s.processes.find((p) => p.pid === reused.pid)?.state, 'stale', 'a pid now owned by another process');
   assert.equal(s.processes.find((p) => p.pid === app.pid)?.state, 'running');
   const junkRow = s.processes.find((p) => p.pid === sleeper.pid);
   assert.ok(junkRow === undefined || junkRow.counters.size === 0, 'a hostile region yields no figures');
