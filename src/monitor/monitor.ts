@@ -215,9 +215,10 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
         const state: ProcessState = r.loop.state === 'blocked' ? 'blocked' : 'running';
         t.state = state;
         const stack = stackOf(r);
+        const id = identityOf(t, r, app);
         s = {
-          ...identityOf(t, r, app), state, blockedMs: r.loop.blockedForMs, sampledAtMs: atMs,
-          gauges: gaugesOf(r, identityOf(t, r, app).startTimeMs), rates: deriveRates(t.prev, r),
+          ...id, state, blockedMs: r.loop.blockedForMs, sampledAtMs: atMs,
+          gauges: gaugesOf(r, id.startTimeMs), rates: deriveRates(t.prev, r),
           counters: r.counters, proc: r.proc && {
             cpuUserSeconds: r.proc.cpuUserSeconds, cpuSystemSeconds: r.proc.cpuSystemSeconds, rssBytes: r.proc.rssBytes,
             threads: r.proc.threads, startTimeSeconds: bootSeconds(atMs, r) + r.proc.startSeconds, vsizeBytes: r.proc.vsizeBytes,
