@@ -67,8 +67,8 @@ test('ps: jps\'s naming rules, the table layout, and bad options', async () => {
   assert.equal(shortName('jvm', 'org.example.Main a', true), 'org.example.Main');
   assert.equal(shortName('node', '/srv/app/index.js --x', false), 'index.js');
   const rows: PsRow[] = [
-    { pid: 7, user: 'u', kind: 'node', state: 'blocked', blockedForMs: 4200, uptimeMs: 192_000, command: '/a/app.js x', vmArgs: '--inspect', vmName: 'Node.js', path: '/tmp/hsperfdata_u/7' },
-    { pid: 12345, user: 'u', kind: 'jvm', state: 'stale', blockedForMs: 0, uptimeMs: undefined, command: 'Main', vmArgs: '', vmName: '', path: '/tmp/hsperfdata_u/12345' },
+    { pid: 7, user: 'u', kind: 'node', readable: true, state: 'blocked', blockedForMs: 4200, uptimeMs: 192_000, command: '/a/app.js x', vmArgs: '--inspect', vmName: 'Node.js', path: '/tmp/hsperfdata_u/7' },
+    { pid: 12345, user: 'u', kind: 'jvm', readable: true, state: 'stale', blockedForMs: 0, uptimeMs: undefined, command: 'Main', vmArgs: '', vmName: '', path: '/tmp/hsperfdata_u/12345' },
   ];
   assert.equal(formatTable(rows, { long: false, args: true, vmArgs: true }),
     '  PID  KIND  STATE         UPTIME  USER  COMMAND\n' +
