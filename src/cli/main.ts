@@ -4,6 +4,7 @@
  */
 import { UsageError } from './errors.js';
 import { escapeTerminal } from './escape.js';
+import { escapeControls } from './escape-controls.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -51,18 +52,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Control characters escaped, backslashes left alone (the parts escaped earlier keep their one backslash). */
-function controlsEscaped(line: string): string {
-  return line.replace(/[^\\]+/g, escapeTerminal);
-}
-
 /** Prints a user-facing error as one line and returns the exit code. */
 export function reportError(err: unknown): number {
   if (err instanceof UsageError) {
     // Untrusted parts were escaped where the message was made; each line is escaped again so
     // that no message can reach the terminal with a control character (the newline before a
     // usage line is perfmem's own).
-    process.stderr.write(`perfmem: ${err.message.split('\n').map(controlsEscaped).join('\n')}\n`);
+    process.stderr.write(`perfmem: ${err.message.split('\n').map(escapeControls).join('\n')}\n`);
     return err.exitCode;
   }
   const e = err as { code?: unknown; message?: unknown };

@@ -56,7 +56,7 @@ export interface NodeRow {
   cpuUserNs: number;
   cpuSystemNs: number;
   cpuIntervalNs: number;
-  /** Cumulative CPU time at this read, ns (main thread's or watchdog's counters, the newer). */
+  /** Cumulative CPU time at this read, ns (main thread's or watchdog's counters, the newer); NaN when neither is new. */
   cpuUserTotalNs: number;
   cpuSystemTotalNs: number;
 }
@@ -176,8 +176,8 @@ export function nodeRow(current: Sample, previous: Sample | undefined, nowNs: nu
     cpuUserNs: cpuFresh ? cpuNow.user - (cpuBefore?.user ?? 0) : NaN,
     cpuSystemNs: cpuFresh ? cpuNow.system - (cpuBefore?.system ?? 0) : NaN,
     cpuIntervalNs: cpuFresh ? cpuIntervalNs : NaN,
-    cpuUserTotalNs: cpuNow.user,
-    cpuSystemTotalNs: cpuNow.system,
+    cpuUserTotalNs: cpuFresh ? cpuNow.user : NaN,
+    cpuSystemTotalNs: cpuFresh ? cpuNow.system : NaN,
   };
 }
 

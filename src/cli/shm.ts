@@ -26,8 +26,23 @@ commands:
   dump name                             hex dump of an object's contents
   truncate -s size name...              set the size of objects
 
-A name is '/name' (the leading slash may be left out). Sizes are bytes, or take a k, m, g or t
-suffix (powers of 1024).`;
+options:
+  -l          (ls) long listing: mode, owner, group, size, modification time, name
+  --json      (ls, stat) JSON instead of text; names exact (text output escapes control characters)
+  -m mode     (create) permission bits in octal, 0 to 777 (default 600, less the umask); setuid,
+              setgid and sticky bits are refused: they do not apply to shared memory objects
+  -s size     (create, truncate) size in bytes, or with a k, m, g or t suffix (powers of 1024)
+  -l psind    (create) back the object with large pages of getPageSizes()[psind]
+
+A name is '/name' (the leading slash may be left out). An existing object is opened by create,
+not an error (as posixshmcontrol). dump prints what util-linux hexdump -C prints: repeated lines
+as '*'; the holes of a sparse object are skipped unread, and a closed pipe (| head) ends it at once.
+
+examples:
+  perfmem shm create -m 640 -s 1m /cache
+  perfmem shm ls -l
+  perfmem shm dump /cache | head
+  perfmem shm truncate -s 0 /cache && perfmem shm rm /cache`;
 
 /** Bytes from '4096', '64k', '2M', '1g' (powers of 1024). */
 export function parseSize(text: string, command = 'shm'): number {

@@ -8,6 +8,7 @@ import { parseFlags } from './flags.js';
 import { formatSnap, selectCounters } from './snap-format.js';
 import { openTarget, STALE_EXIT } from './target.js';
 import { escapeTerminal } from './escape.js';
+import { escapeControls } from './escape-controls.js';
 import { writeOut } from './output.js';
 
 const usage = 'usage: perfmem snap <pid|file> [--json] [--filter <regex>] [-i] [-v]';
@@ -24,7 +25,8 @@ options:
   -v                add units, variability and Supported/Unsupported, like jstat -snap -v
   --json            the counters as a JSON array of {name, type, units, variability, supported, value}
 
-Strings from the region are shown with control characters escaped (\\n, \\x1b); --json keeps them exact.
+Control characters in names and strings are shown escaped (\\n, \\x1b), backslashes as they are
+(so the text equals jstat's for every printable string); --json keeps them exact.
 
 exit status: 0; 1 when the process or file is not found, or --filter matches nothing; 2 for a
 usage error; 3 when the region belongs to a process that is gone (a reused pid or a stale file).
@@ -57,13 +59,13 @@ export async function run(argv: string[]): Promise<number> {
     if (data === undefined) throw new UsageError(`process ${escapeTerminal(target.label)} not found`, 1);
     if (target.stale !== undefined) process.stderr.write(`perfmem: warning: ${escapeTerminal(target.stale)}\n`);
     if (filter !== undefined && selectCounters(data.counters, { filter }).length === 0) {
-      throw new UsageError(`snap: no counter of ${escapeTerminal(target.label)} matches --filter '${escapeTerminal(filterText!)}' ` +
+      throw new UsageError(`snap: no counter of ${escapeTerminal(target.label)} matches --filter '${escapeControls(filterText!)}' ` +
         '(a case-sensitive regular expression matched at the start of the name; -i ignores case)', 1);
     }
     if (args.flags.has('--json')) {
       await writeOut(`${JSON.stringify(toJson(data.counters, filter), null, 2)}\n`);
     } else {
-      await writeOut(formatSnap(data.counters, { verbose: args.flags.has('-v'), filter, escape: escapeTerminal }));
+      await writeOut(formatSnap(data.counters, { verbose: args.flags.has('-v'), filter, escape: escapeControls }));
     }
     return target.stale !== undefined ? STALE_EXIT : 0;
   } finally {
