@@ -121,6 +121,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       rows++;
       if (args.count > 0 && rows >= args.count) break;
+      if (target.stale !== undefined) break; // a dead process's data never changes: one row of it
       await interruptibleSleep(args.intervalMs, () => stopped);
       if (stopped) break;
       const next = target.read();

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { REGISTER, haveJdk, perfmem, startNode, tool } from './helpers.js';
@@ -165,20 +165,35 @@ setInterval(() => {}, 1000);
   }
 });
 
-test('stat and snap on a pid whose region belongs to a dead process: one warning, exit 3, stale in --json', { timeout: 60_000 }, async (t) => {
+test('stat and snap on a reused pid (its region is a dead process\'s): one warning naming the start-time mismatch, exit 3, stale in --json', { timeout: 60_000 }, async (t) => {
+  if (process.geteuid?.() !== 0 || !existsSync('/proc/sys/kernel/ns_last_pid')) return t.skip('needs root and /proc/sys/kernel/ns_last_pid to force pid reuse');
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-stale-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const env = { ...process.env, PERFMEM_DIR: dir };
   const node = await startNodeIn(t, dir);
+  const pid = node.pid;
   node.kill('SIGKILL');
   await new Promise((r) => node.once('exit', r));
-  const snap = await perfmem(['snap', String(node.pid), '--filter', 'perfmem.kind'], { env });
+  // Hand the dead pid to a new process: ns_last_pid = pid - 1, then fork (others fork too: retry).
+  let reuser: ReturnType<typeof spawn> | undefined;
+  for (let i = 0; i < 50 && reuser === undefined; i++) {
+    writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+    const c = spawn('sleep', ['60'], { stdio: 'ignore' });
+    if (c.pid === pid) reuser = c;
+    else c.kill('SIGKILL');
+  }
+  if (reuser === undefined) return t.skip('could not get the pid again (a busy machine)');
+  t.after(() => { reuser!.kill('SIGKILL'); });
+  const snap = await perfmem(['snap', String(pid), '--filter', 'perfmem.kind'], { env });
   assert.equal(snap.code, 3, snap.stderr);
-  assert.match(snap.stderr, new RegExp(`^perfmem: warning: process ${node.pid} is not running: this region is a dead process's last data\n$`));
+  assert.match(snap.stderr, new RegExp(`^perfmem: warning: pid ${pid} was reused: the region's writer started at tick \\d+ after boot, the live process at tick \\d+; showing the dead process's last data\n$`));
   assert.equal(snap.stdout, 'perfmem.kind="node"\n');
-  const stat = await perfmem(['stat', '--json', '-cpu', String(node.pid)], { env });
+  const stat = await perfmem(['stat', '--json', '-cpu', String(pid)], { env });
   assert.equal(stat.code, 3);
   assert.equal((JSON.parse(stat.stdout) as { stale?: boolean }).stale, true);
+  const text = await perfmem(['stat', '-cpu', String(pid), '100ms', '3'], { env });
+  assert.equal(text.code, 3);
+  assert.equal(text.stdout.trimEnd().split('\n').length, 2, 'the dead process\'s last data: one row, not repeated');
 });
 
 /** A Node process with a region under `dir` (PERFMEM_DIR), ready when its file exists. */

@@ -76,7 +76,7 @@ test('ps: jps\'s naming rules, the table layout, and bad options', async () => {
     '12345  jvm   stale         -       u     Main\n');
   const bad = await perfmem(['ps', '-x']);
   assert.equal(bad.code, 2);
-  assert.equal(bad.stderr, "perfmem: unknown option '-x'\nusage: perfmem ps [-q] [-l] [-m] [-v] [--json]\n");
+  assert.equal(bad.stderr, "perfmem: ps: unknown option '-x'\nusage: perfmem ps [-q] [-l] [-m] [-v] [-a] [--json]\n");
 });
 
 test('ps names where a blocked loop is stuck: "blocked 3.2s in handleRequest (subject.mjs:18)", from the watchdog stack counters', { timeout: 60_000 }, async (t) => {
