@@ -182,11 +182,10 @@ export function nodeRow(current: Sample, previous: Sample | undefined, nowNs: nu
 }
 
 /**
- * The part of a block already counted by the previous row: the previous read saw the loop
- * blocked since the same heartbeat for `blockedForMs` (recorded on the sample by stat), so
- * only the growth since belongs to this row. When the block has since ended (a new
- * heartbeat), the published active time includes the whole block and the previous row's
- * share is subtracted from it the same way.
+ * The block (ns) the previous row already folded in. Each read is taken as its published
+ * values plus the block known at that read (active time and clock advanced by it), and a row
+ * is the difference of two such reads: so a block is never counted twice, also when it has
+ * ended by the next read (the published active time then includes all of it).
  */
 function priorBlockNs(previous: Sample): number {
   return num(previous, READER_BLOCKED_NS) ?? 0;
