@@ -68,6 +68,7 @@ export interface NodeRow {
  * says "blocked" later, after three periods, to name only real stalls.
  */
 export function ongoingBlockMs(s: Sample, nowNs: number): number {
+  if (!Number.isFinite(nowNs)) return 0;
   const status = loopStatus(s as ReadonlyMap<string, string>, nowNs, { periods: BLOCKED_AFTER_PERIODS });
   return status.state === 'blocked' ? Math.max(0, status.heartbeatAgeMs - status.periodMs) : 0;
 }
@@ -117,7 +118,8 @@ function fromHistogram(h: LoopHistogram): DelayFigures {
 
 /**
  * The row between `previous` (undefined for the first row) and `current`, read when the
- * reader's CLOCK_MONOTONIC was `nowNs` (process.hrtime.bigint()).
+ * reader's CLOCK_MONOTONIC was `nowNs` (process.hrtime.bigint()); NaN for a saved file, whose
+ * writer's clock has nothing to do with now (no block is folded in).
  */
 export function nodeRow(current: Sample, previous: Sample | undefined, nowNs: number): NodeRow {
   const blockedMs = ongoingBlockMs(current, nowNs);
@@ -169,7 +171,7 @@ export function nodeRow(current: Sample, previous: Sample | undefined, nowNs: nu
     fresh,
     intervalMs: live ? interval / NS_PER_MS : NaN,
     mainIntervalMs: fresh ? (previous === undefined ? sinceStart(current) : beat - heartbeat(previous)) / NS_PER_MS : NaN,
-    uptimeMs: (sinceStart(current) + Math.max(0, nowNs - beat)) / NS_PER_MS,
+    uptimeMs: (sinceStart(current) + (Number.isFinite(nowNs) ? Math.max(0, nowNs - beat) : 0)) / NS_PER_MS,
     blockedMs,
     elu,
     delay,

@@ -90,7 +90,9 @@ export async function run(argv: string[]): Promise<number> {
     const first = target.read();
     if (first === undefined) throw new UsageError(`process ${escapeTerminal(target.label)} not found`, 1);
     let current = toSample(first.counters);
-    let readAt = Number(process.hrtime.bigint());
+    // A saved file's clock is not ours: no "now" to measure a block against.
+    const now = (): number => (target.pid === undefined ? NaN : Number(process.hrtime.bigint()));
+    let readAt = now();
     const kind = kindOf(current);
     const option = findOption(args.option, kind);
     if (option === undefined) {
@@ -128,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
       if (next === undefined) break; // the process exited: the output ends after its last row
       previous = row === undefined ? current : withBlock(current, row);
       current = toSample(next.counters);
-      readAt = Number(process.hrtime.bigint());
+      readAt = now();
     }
     return target.stale !== undefined ? STALE_EXIT : 0;
   } finally {

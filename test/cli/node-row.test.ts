@@ -151,3 +151,11 @@ test('property: histogram deltas between reads give the percentiles of exactly t
       assert.ok(row.delay.maxMs >= Math.max(...during) * 0.9999);
     }));
 });
+
+test('a saved file (no reader clock): nothing is folded in, the uptime is the file\'s', () => {
+  const a = sample({ at: T0, count: 1, active: 0.2 * S, idle: 0.8 * S });
+  const row = nodeRow(a, undefined, NaN);
+  assert.equal(row.blockedMs, 0);
+  assert.equal(row.uptimeMs, 5000);
+  assert.equal(row.elu, 0.2);
+});
