@@ -148,6 +148,10 @@ export function userFacing<T>(fn: () => T, label: string): T {
     if (e.code === 'ERR_INSECURE_FILE' && typeof e.message === 'string' && / is not a regular file$/.test(e.message)) {
       throw new UsageError(`${escapeTerminal(label)}: not a regular file (give a pid or a region file)`, 1);
     }
+    if (e.code === 'ERR_PERFDATA_MAGIC') {
+      // Not "bad magic 0x726f6f74": a refused file's bytes never appear in a message.
+      throw new UsageError(`${escapeTerminal(label)}: not a perfdata region (it does not start with the hsperfdata magic number)`, 1);
+    }
     if (typeof e.code === 'string' && typeof e.message === 'string') throw new UsageError(`${escapeTerminal(label)}: ${escapeTerminal(e.message)}`, 1);
     throw err;
   }

@@ -151,6 +151,22 @@ test('snap and stat of a directory or a device: "not a regular file", exit 1, no
   }
 });
 
+test('a file that is not a region: said so, without showing its bytes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-notregion-'));
+  try {
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'root:x:0:0:secret\n'.repeat(300));
+    for (const args of [['snap', file], ['stat', '-gcutil', file]]) {
+      const r = await perfmem(args);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `perfmem: ${file}: not a perfdata region (it does not start with the hsperfdata magic number)\n`);
+      assert.doesNotMatch(r.stderr, /726f6f74|root/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('escape sequences in a region (command, arguments, string counters; names are refused by the writer) are inert in ps, snap and stat', { timeout: 60_000 }, async (t) => {
   const evil = 'x\n    1 node running 99d root /sbin/init\u001b]0;pwned\u0007\u001b[2J';
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-evil-'));
