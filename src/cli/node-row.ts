@@ -19,8 +19,8 @@
 import { histogramDelta, histogramMean, histogramPercentile, readLoopHistogram, recordDelay, type LoopHistogram } from '../runtime/loop-histogram.js';
 import { loopStatus } from '../runtime/loop-status.js';
 
-/** A heartbeat later than this many periods means the loop is blocked (see ongoingBlockMs). */
-export const BLOCKED_AFTER_PERIODS = 1.25;
+/** A heartbeat older than this many periods means the loop is blocked (see ongoingBlockMs). */
+export const BLOCKED_AFTER_PERIODS = 2;
 import type { Sample } from './columns.js';
 import { num } from './sample.js';
 
@@ -62,15 +62,16 @@ export interface NodeRow {
 }
 
 /**
- * How long the loop has been kept from running, at the read: the sampler is due every period,
- * so a heartbeat `age` old means the loop has been late by at least `age - period`. Counted once
- * that passes a quarter period (timer jitter under load stays below it); 0 otherwise. `ps`
- * says "blocked" later, after three periods, to name only real stalls.
+ * How long the loop has been blocked at the read: the heartbeat's age (what `ps` shows as
+ * "blocked <age>"), once it passes two periods (the sampler, due every period, is then a whole
+ * period late: a stall, not timer jitter); 0 otherwise. The age may exceed the block itself by
+ * up to a period (the loop may have been idle between its last sample and the block), never
+ * fall short of it. `ps` says "blocked" after three periods.
  */
 export function ongoingBlockMs(s: Sample, nowNs: number): number {
   if (!Number.isFinite(nowNs)) return 0;
   const status = loopStatus(s as ReadonlyMap<string, string>, nowNs, { periods: BLOCKED_AFTER_PERIODS });
-  return status.state === 'blocked' ? Math.max(0, status.heartbeatAgeMs - status.periodMs) : 0;
+  return status.state === 'blocked' ? status.heartbeatAgeMs : 0;
 }
 
 /** A sample's heartbeat (CLOCK_MONOTONIC ns at its last publication), or NaN. */

@@ -96,21 +96,21 @@ test('rates divide what accrued by the writer\'s interval, not the reader\'s', (
 test('while the loop is blocked, the block is folded in: delay at least its age, ELU 100%, and it grows', () => {
   const h = hist([1, 2, 1]);
   const a = sample({ at: T0, count: 1, active: 0.1 * S, idle: 0.9 * S, hist: h });
-  // Reads at +2 s and +3 s with no new publication: the loop is late by age - period.
-  assert.equal(ongoingBlockMs(a, T0 + 1.1 * S), 0, 'within 1.25 periods: not blocked');
-  const r1 = nodeRow(a, a, T0 + 2 * S);
-  assert.equal(r1.blockedMs, 1000);
+  // Reads at +2.5 s and +3.5 s with no new publication: the heartbeat's age is the block.
+  assert.equal(ongoingBlockMs(a, T0 + 1.9 * S), 0, 'within two periods: not blocked');
+  const r1 = nodeRow(a, a, T0 + 2.5 * S);
+  assert.equal(r1.blockedMs, 2500);
   assert.equal(r1.elu, 1);
-  assert.ok(r1.delay.maxMs >= 1000 && r1.delay.maxMs <= 1000 * 1.0625, String(r1.delay.maxMs));
+  assert.ok(r1.delay.maxMs >= 2500 && r1.delay.maxMs <= 2500 * 1.0625, String(r1.delay.maxMs));
   const a1 = withBlock(a, r1);
-  const r2 = nodeRow(a, a1, T0 + 3 * S);
-  assert.equal(r2.blockedMs, 2000);
-  assert.ok(r2.delay.maxMs >= 2000, 'the block grows from row to row');
+  const r2 = nodeRow(a, a1, T0 + 3.5 * S);
+  assert.equal(r2.blockedMs, 3500);
+  assert.ok(r2.delay.maxMs >= 3500, 'a loop blocked 3.5 s shows a delay of at least 3.5 s, growing from row to row');
   assert.ok(Math.abs(r2.intervalMs - 1000) < 1e-6, 'the row covers the block\'s growth only');
   // The block ends: the writer publishes its whole 2.6 s (active time and one long delay).
   const after = hist([1, 2, 1, 2600]);
-  const b = sample({ at: T0 + 3.2 * S, count: 2, active: 0.1 * S + 2.7 * S, idle: 0.9 * S + 0.5 * S, hist: after });
-  const r3 = nodeRow(b, withBlock(a, r2), T0 + 3.3 * S);
+  const b = sample({ at: T0 + 3.55 * S, count: 2, active: 0.1 * S + 2.7 * S, idle: 0.9 * S + 0.85 * S, hist: after });
+  const r3 = nodeRow(b, withBlock(a, r2), T0 + 3.6 * S);
   assert.equal(r3.blockedMs, 0);
   assert.ok(r3.delay.maxMs >= 2000, 'the row covering the end of the block shows it whole');
   assert.ok(r3.elu >= 0 && r3.elu <= 1);
@@ -134,6 +134,7 @@ test('CPU comes from the watchdog thread while it published last (main thread bl
   const b = sample({ at: T0, count: 1, active: 0, idle: S, cpuUser: 1 * S, cpuSystem: 0, watchdog: { at: T0 + 2.1 * S, user: 3.05 * S, system: 0 } });
   const row = nodeRow(b, a, T0 + 2.2 * S);
   assert.equal(row.cpuIntervalNs, 2 * S);
+  assert.equal(row.blockedMs, 2200);
   const json = jsonRow(cpu.columns, { current: b, previous: a, row, stale: !row.fresh }, cpu, {});
   assert.equal(json.cpuPct, 100);
   assert.equal(json.userTimeS, 3.05);
