@@ -38,7 +38,10 @@ options:
   --dir <base>[,...]     scan these base directories instead of /tmp, /dev/shm and $PERFMEM_DIR
   --json                 print the startup line as JSON
 
-example: perfmem serve --listen 127.0.0.1:${DEFAULT_PORT} & curl -s localhost:${DEFAULT_PORT}/metrics | head
+examples:
+  perfmem serve                                         then: curl -s 127.0.0.1:${DEFAULT_PORT}/metrics
+  perfmem serve --textfile /var/lib/prometheus/node-exporter/perfmem.prom --interval 15s
+  perfmem serve --listen 0.0.0.0:${DEFAULT_PORT} --tls-cert c.pem --tls-key k.pem --auth-file /etc/perfmem/auth
 `;
 
 const fail = (message: string): UsageError => new UsageError(`serve: ${message}`, 2);

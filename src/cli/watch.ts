@@ -16,6 +16,28 @@ import { type ViewState, SORT_KEYS, render, renderPlain } from './watch-render.j
 
 const usage = 'usage: perfmem watch [pid...] [-i <interval>[ms|s]] [-n <count>] [--plain] [--json]';
 
+const help = `${usage}
+
+A live dashboard of every Node and JVM process this user can read (or the given pids): CPU,
+RSS, heap, GC/s, event-loop delay p99 and ELU over each interval ('-' when a process published
+nothing new), blocked loops flagged with the block growing, stale and dead processes marked.
+
+options:
+  pid...                 only these processes (each must exist and be readable)
+  -i, --interval <n>     refresh every <n> ms, or <n>s seconds (default 1s, at least 50 ms)
+  -n, --count <n>        stop after <n> refreshes (default: until q or Ctrl-C)
+  --plain                print a plain table every interval even on a terminal
+  --json                 print one JSON object a line (the fields of perfmem serve's /api/processes)
+
+keys: up/down or j/k select, Enter details (the blocked stack, every counter), Esc back,
+  c m h g l e p sort by CPU, RSS, heap, GC, p99, ELU or pid, q quit
+
+examples:
+  perfmem watch                       every process, live
+  perfmem watch 4242 4243 -i 500ms    two processes, twice a second
+  perfmem watch -n 3 --plain          three plain tables, then exit
+`;
+
 /** Rows of processes that died stay on screen (flagged) this long when watching everything. */
 const DEAD_ROW_MS = 30_000;
 
@@ -104,7 +126,7 @@ function parsePids(positionals: string[]): number[] | undefined {
 export async function run(argv: string[]): Promise<number> {
   const args = parseFlags(argv, { usage, booleans: ['--plain', '--json'], values: ['-i', '--interval', '-n', '--count'] });
   if (args.help) {
-    await writeOut(`${usage}\n`);
+    await writeOut(help);
     return 0;
   }
   const intervalText = args.values.get('-i') ?? args.values.get('--interval') ?? '1s';
