@@ -214,7 +214,12 @@ test('perfmem serve binds loopback by default and --textfile writes a promtool-c
   assert.deepEqual([line.host, line.port], ['127.0.0.1', 10099]);
   assert.equal((await fetch('http://127.0.0.1:10099/healthz')).status, 200);
   // The bound address is loopback's (the test connects to nothing else: test traffic stays on 127.0.0.1).
-  const bound = execFileSync('ss', ['-Hltn', 'sport = :10099'], { encoding: 'utf8' });
+  let bound: string;
+  try {
+    bound = execFileSync('ss', ['-Hltn', 'sport = :10099'], { encoding: 'utf8' });
+  } catch {
+    return t.skip('ss (iproute2) not found: the listening address is checked from the start-up line only');
+  }
   assert.match(bound, /127\.0\.0\.1:10099/);
   assert.doesNotMatch(bound, /(0\.0\.0\.0|\*|\[::\]):10099/);
 });
