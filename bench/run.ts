@@ -2,13 +2,17 @@
  * `npm run bench [-- <file-substring>...]`: runs every variant of every `dist/bench/*.bench.js`
  * in a process of its own, stores each file's results in `bench/results/<name>.json`, and
  * regenerates BENCHMARKS.md from all stored results (so one file can be re-run alone).
+ *
+ * `--check` then compares the results of the files just run with their groups' goals and exits
+ * 1 when one is missed (a regression guard; not part of `npm test`). `--check --no-run` checks
+ * the stored results without running anything.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchResult } from './harness.js';
+import type { BenchResult, Goal } from './harness.js';
 
 const distBench = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(distBench, '..', '..');
@@ -30,15 +34,16 @@ function runFile(file: string): FileResults {
   for (const line of list.split('\n').filter(Boolean)) {
     const [group, variant, flags] = line.split('\t') as [string, string, string | undefined];
     const nodeArgs = flags ? flags.split(' ').filter(Boolean) : [];
-    process.stderr.write(`bench ${file}: ${group} / ${variant} ... `);
+    process.stderr.write(`bench ${file}: ${group} / ${variant === '--all' ? 'all variants together' : variant} ... `);
     const out = execFileSync(process.execPath, [...nodeArgs, path, group, variant], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 10 * 60_000,
+      timeout: 15 * 60_000,
     });
-    const result = JSON.parse(out.trim().split('\n').pop()!) as BenchResult;
-    process.stderr.write(`${format(result.value)} ${result.unit}\n`);
-    results.push(result);
+    const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
+    const got = (variant === '--all' ? lines : lines.slice(-1)).map((l) => JSON.parse(l) as BenchResult);
+    process.stderr.write(got.map((r) => `${variant === '--all' ? `\n  ${r.variant}: ` : ''}${format(r.value)} ${r.unit}`).join('') + '\n');
+    results.push(...got);
   }
   return {
     file: file.replace(/\.js$/, '.ts'),
@@ -81,13 +86,59 @@ function render(all: FileResults[]): string {
         const ratio = base && base.value !== 0 ? `${(r.value / base.value).toFixed(2)}x` : '';
         lines.push(`| ${r.variant}${r.baseline ? ' (baseline)' : ''} | ${format(r.value)} | ${ratio} | ${r.note ?? ''} |`);
       }
+      for (const c of checkGroup(rows)) lines.push(`- goal (${c.goal.source}): ${c.text} — ${c.met ? 'met' : '**missed**'}`);
+      if (rows[0]?.goals?.length) lines.push('');
       lines.push('');
     }
   }
   return lines.join('\n');
 }
 
-const filters = process.argv.slice(2);
+interface Check {
+  goal: Goal;
+  met: boolean;
+  text: string;
+}
+
+/** Each goal of a group against its results: met or missed, and the figures that decide it. */
+function checkGroup(rows: BenchResult[]): Check[] {
+  return (rows[0]?.goals ?? []).map((goal) => {
+    const base = goal.to === undefined ? rows.find((r) => r.baseline) : rows.find((r) => r.variant === goal.to);
+    const r = rows.find((x) => x.variant === goal.variant);
+    if (r === undefined) return { goal, met: false, text: `${goal.variant}: not measured` };
+    const parts: string[] = [];
+    let met = true;
+    if (goal.max !== undefined) {
+      met &&= r.value <= goal.max;
+      parts.push(`${format(r.value)} ${r.unit} (goal <= ${goal.max})`);
+    }
+    if (goal.maxRatio !== undefined || goal.maxDelta !== undefined) {
+      if (base === undefined) return { goal, met: false, text: `${goal.variant}: no baseline measured` };
+      if (goal.maxRatio !== undefined) {
+        const ratio = r.value / base.value;
+        met &&= ratio <= goal.maxRatio;
+        parts.push(`${ratio.toFixed(2)}x ${base.variant} (goal <= ${goal.maxRatio}x)`);
+      }
+      if (goal.maxDelta !== undefined) {
+        const delta = r.value - base.value;
+        met &&= delta <= goal.maxDelta;
+        parts.push(`${delta >= 0 ? '+' : ''}${format(delta)} ${r.unit} over ${base.variant} (goal <= +${goal.maxDelta})`);
+      }
+    }
+    if (goal.below !== undefined) {
+      const peer = rows.find((x) => x.variant === goal.below);
+      if (peer === undefined) return { goal, met: false, text: `${goal.variant}: ${goal.below} not measured` };
+      met &&= r.value < peer.value;
+      parts.push(`${format(r.value)} against ${format(peer.value)} ${r.unit} of ${peer.variant} (goal: below)`);
+    }
+    return { goal, met, text: `${goal.variant}: ${parts.join(', ')}` };
+  });
+}
+
+const argv = process.argv.slice(2);
+const check = argv.includes('--check');
+const noRun = argv.includes('--no-run');
+const filters = argv.filter((a) => !a.startsWith('--'));
 const files = readdirSync(distBench)
   .filter((f) => f.endsWith('.bench.js'))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
@@ -97,14 +148,36 @@ if (files.length === 0) {
   process.exit(2);
 }
 mkdirSync(resultsDir, { recursive: true });
-for (const file of files) {
-  const results = runFile(file);
-  writeFileSync(join(resultsDir, file.replace(/\.bench\.js$/, '.json')), JSON.stringify(results, null, 2) + '\n');
+const resultsOf = (file: string): string => join(resultsDir, file.replace(/\.bench\.js$/, '.json'));
+if (!noRun) {
+  for (const file of files) writeFileSync(resultsOf(file), JSON.stringify(runFile(file), null, 2) + '\n');
+  const all = readdirSync(resultsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as FileResults);
+  writeFileSync(join(repo, 'BENCHMARKS.md'), render(all));
+  process.stderr.write('wrote BENCHMARKS.md\n');
 }
-const all = readdirSync(resultsDir)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as FileResults);
-const out = join(repo, 'BENCHMARKS.md');
-writeFileSync(out, render(all));
-process.stderr.write('wrote BENCHMARKS.md\n');
+if (check) {
+  let missed = 0;
+  let checked = 0;
+  for (const file of files) {
+    let stored: FileResults;
+    try {
+      stored = JSON.parse(readFileSync(resultsOf(file), 'utf8')) as FileResults;
+    } catch {
+      process.stderr.write(`check ${file}: no stored results (run without --no-run)\n`);
+      missed++;
+      continue;
+    }
+    for (const g of new Set(stored.results.map((r) => r.group))) {
+      for (const c of checkGroup(stored.results.filter((r) => r.group === g))) {
+        checked++;
+        if (!c.met) missed++;
+        process.stdout.write(`${c.met ? 'ok    ' : 'MISSED'} ${stored.file} / ${g} / ${c.text} [${c.goal.source}]\n`);
+      }
+    }
+  }
+  process.stdout.write(`${checked - missed} of ${checked} goals met\n`);
+  if (missed > 0) process.exitCode = 1;
+}
