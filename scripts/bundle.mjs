@@ -1,47 +1,73 @@
 /**
- * Bundles the compiled package (dist/src, from tsc) into dist/src/bundle/ with esbuild, so that
- * `--import perfmem/register` and the `perfmem` command load a handful of files instead of
- * ~50-90 modules (each ESM module costs a resolve, a read, a compile and a link at start-up).
+ * Bundles the compiled package (dist/src, from tsc) with esbuild, so that `--import
+ * perfmem/register` and the `perfmem` command load a handful of files instead of dozens of
+ * modules (each ESM module costs a resolve, a read, a compile and a link at start-up).
  * Run by `npm run build` / `prepare` after tsc.
  *
- * - The package exports are the entry points of one build with code splitting, so they share
- *   chunks: a process that imports both `perfmem` and `perfmem/register` has one copy of each
- *   module and of its state. The worker scripts run in threads or processes of their own, so
- *   each is one file.
- * - The CLI (dist/src/cli-bundle/) is CommonJS: main.cjs, and one self-contained file per
- *   command that main.cjs requires lazily, so `perfmem snap` loads three files: main.cjs,
- *   snap.cjs, and errors.cjs, which stays one module shared by all (main tells a UsageError by
- *   instanceof). CommonJS because Node 20 loads it synchronously, without the ESM loader's
- *   module jobs: about 7 ms of CPU less per command run, measured on `perfmem snap`.
- * - dist/src/bundle/ is as deep as dist/src/<layer>/, so the relative paths the sources resolve
- *   at run time (../../../package.json, ./watchdog-worker.js, ./demo-worker.js) still hold.
- * - koffi stays external: it is a native addon, loaded on the first libc call only.
- * - Dynamic imports stay lazy: each becomes a chunk of its own, loaded when first reached.
+ * - dist/src/bundle/: every package export (package.json "exports", except ./package.json) is
+ *   an entry point of one build with code splitting, so the exports share chunks: a process
+ *   that imports both `perfmem` and `perfmem/register` has one copy of each module and of its
+ *   state. An export whose "default" is not its bundle fails the build, loudly: a mix of
+ *   bundled and unbundled copies would give a process two registries of the same counters.
+ * - dist/src/cli-bundle/: the CLI, CommonJS: main.cjs, and one self-contained file per command
+ *   that main.cjs requires lazily (`perfmem snap` loads main.cjs, snap.cjs and errors.cjs, which
+ *   stays one module shared by all: main tells a UsageError by instanceof). CommonJS because
+ *   Node 20 loads it synchronously, without the ESM loader's module jobs: about 7 ms of CPU
+ *   less per command run, measured on `perfmem snap`.
+ * - Every `import.meta.url` is rewritten to the URL of the module's own compiled file in
+ *   dist/src, so paths resolved from it (package.json, worker scripts, web assets) are exactly
+ *   those of the unbundled tree. Worker scripts therefore run from dist/src, unbundled: they
+ *   have a module graph of their own anyway.
+ * - koffi stays external: a native addon, loaded on the first libc call only.
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'dist/src');
 const out = join(src, 'bundle');
 const cliOut = join(src, 'cli-bundle');
-const COMMANDS = ['ps', 'snap', 'stat', 'watch', 'shm', 'demo'];
+const cliSrc = join(src, 'cli');
 
-const common = {
-  outdir: out,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['koffi'],
-  chunkNames: 'chunk-[hash]',
-  // The compiled JS keeps tsc's semantics (no class field declarations); esbuild only joins it.
-  logLevel: 'warning',
-  legalComments: 'none',
-};
+/** The package exports and the compiled module each one bundles (from its "types" path). */
+function exportEntries() {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const entries = {};
+  const wrong = [];
+  for (const [key, target] of Object.entries(pkg.exports ?? {})) {
+    if (key === './package.json') continue;
+    const name = key === '.' ? 'index' : key.slice(2).replaceAll('/', '-');
+    const types = typeof target === 'object' ? target.types : undefined;
+    if (typeof types !== 'string' || !types.startsWith('./dist/src/') || !types.endsWith('.d.ts')) {
+      wrong.push(`exports["${key}"] needs "types": "./dist/src/<module>.d.ts" (the module the bundle is built from)`);
+      continue;
+    }
+    const expected = `./dist/src/bundle/${name}.js`;
+    if (target.default !== expected) wrong.push(`exports["${key}"].default must be "${expected}"`);
+    entries[name] = join(root, types.replace(/\.d\.ts$/, '.js'));
+  }
+  if (wrong.length > 0) {
+    throw new Error(`scripts/bundle.mjs: every package export is bundled, so that a process has one copy of each module:\n  ${wrong.join('\n  ')}`);
+  }
+  return entries;
+}
+
+/** Rewrites import.meta.url in every compiled module to its own file's URL, from `base` (the output file's URL). */
+function ownModuleUrls(outdir, base) {
+  return {
+    name: 'own-module-urls',
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        const code = readFileSync(args.path, 'utf8');
+        if (!code.includes('import.meta.url')) return undefined;
+        const rel = relative(outdir, args.path).split('\\').join('/');
+        return { contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, ${base}).href`), loader: 'js' };
+      });
+    },
+  };
+}
 
 /** Leaves the given relative imports of src/cli modules to separate files (./x.js -> ./x.cjs). */
 function keepSeparate(names) {
@@ -49,7 +75,7 @@ function keepSeparate(names) {
     name: 'keep-separate',
     setup(b) {
       b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) => {
-        if (!args.importer.startsWith(join(src, 'cli') + '/')) return undefined;
+        if (dirname(args.importer) !== cliSrc) return undefined;
         const name = args.path.slice(2, -3);
         return names.includes(name) ? { path: `./${name}.cjs`, external: true } : undefined;
       });
@@ -57,36 +83,49 @@ function keepSeparate(names) {
   };
 }
 
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external: ['koffi'],
+  logLevel: 'warning',
+  legalComments: 'none',
+  // The compiled JS keeps tsc's semantics (no class field declarations); esbuild only joins it.
+};
+
+const entries = exportEntries();
 rmSync(out, { recursive: true, force: true });
 rmSync(cliOut, { recursive: true, force: true });
+
 await build({
   ...common,
-  entryPoints: {
-    index: join(src, 'index.js'),
-    shm: join(src, 'shm/index.js'),
-    runtime: join(src, 'runtime/index.js'),
-    register: join(src, 'runtime/register.js'),
-  },
+  entryPoints: entries,
+  outdir: out,
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+  plugins: [ownModuleUrls(out, 'import.meta.url')],
 });
-await build({ ...common, splitting: false, entryPoints: { 'watchdog-worker': join(src, 'runtime/watchdog-worker.js') } });
-// The demo's worker script is started by path (./demo-worker.js next to demo.cjs): ESM, as in dist/src/cli.
-await build({ ...common, outdir: cliOut, splitting: false, entryPoints: { 'demo-worker': join(src, 'cli/demo-worker.js') } });
+
+// The CLI's commands: what main.js imports as ./<name>.js.
+const commands = [...readFileSync(join(cliSrc, 'main.js'), 'utf8').matchAll(/import\(['"]\.\/([\w-]+)\.js['"]\)/g)].map((m) => m[1]);
 const cli = {
   ...common,
   outdir: cliOut,
-  splitting: false,
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  // import() of the command files becomes require(): synchronous and without the ESM loader.
+  // import() of the command files becomes require(): synchronous, without the ESM loader.
   supported: { 'dynamic-import': false },
-  // What import.meta.url would be (package.json and the worker scripts are found relative to it).
-  define: { 'import.meta.url': '__perfmemModuleUrl' },
-  banner: { js: 'const __perfmemModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: 'const __perfmemFileUrl = require("node:url").pathToFileURL(__filename).href;' },
 };
-await build({ ...cli, entryPoints: { main: join(src, 'cli/main.js') }, plugins: [keepSeparate([...COMMANDS, 'errors'])] });
-await build({ ...cli, entryPoints: { errors: join(src, 'cli/errors.js') } });
 await build({
   ...cli,
-  entryPoints: Object.fromEntries(COMMANDS.map((n) => [n, join(src, `cli/${n}.js`)])),
-  plugins: [keepSeparate(['errors'])],
+  entryPoints: { main: join(cliSrc, 'main.js') },
+  plugins: [keepSeparate([...commands, 'errors']), ownModuleUrls(cliOut, '__perfmemFileUrl')],
+});
+await build({ ...cli, entryPoints: { errors: join(cliSrc, 'errors.js') } });
+await build({
+  ...cli,
+  entryPoints: Object.fromEntries(commands.map((n) => [n, join(cliSrc, `${n}.js`)])),
+  plugins: [keepSeparate(['errors']), ownModuleUrls(cliOut, '__perfmemFileUrl')],
 });
