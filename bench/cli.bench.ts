@@ -5,7 +5,7 @@
  * order (so passing load falls on every variant alike); the in-process variants show what is
  * left once Node's own start-up is taken away, and `node -e 0` what Node's start-up alone costs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,14 @@ function callMs(fn: () => void): number {
 }
 
 const SNAP = ['-J-Djstat.showUnsupported=true', '-snap'];
+/** Prints the ms of the first attach + snapshot + detach of a process (pid in argv[1]), modules already loaded. */
+const COLD_SNAPSHOT = `
+  const { attach } = await import(${JSON.stringify(join(ROOT, 'dist/src/bundle/index.js'))});
+  const start = performance.now();
+  const view = attach(Number(process.argv[1]));
+  view.snapshot();
+  view.detach();
+  process.stdout.write(String(performance.now() - start));`;
 
 const node = (args: string[]) => ({ file: process.execPath, args });
 
@@ -100,6 +108,7 @@ await benchMain([
       'perfmem snap': {},
       'node -e 0': { note: 'Node\'s own start-up: the floor of any perfmem command' },
       'snap, in-process': { note: 'attach() + snapshot() + formatSnap() + detach()' },
+      'attach + snapshot, first call in a fresh process': { note: 'what the command pays cold (interpreted, caches empty), module loading excluded' },
     },
     goals: [{ variant: 'perfmem snap', maxRatio: 0.5, source: 'issue 10 item 6' }],
     runAll: async () => {
@@ -114,7 +123,8 @@ await benchMain([
         sink.value = formatSnap(view.counters());
         view.detach();
       });
-      return { ...whole, 'snap, in-process': inProcess };
+      const cold = median(Array.from({ length: RUNS }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', COLD_SNAPSHOT, String(pid)], { encoding: 'utf8' }))));
+      return { ...whole, 'snap, in-process': inProcess, 'attach + snapshot, first call in a fresh process': cold };
     },
   },
 ]);
