@@ -14,7 +14,8 @@ export { loopStatus } from './loop-status.js';
 export type { LoopStatus, LoopStatusOptions, CounterSource } from './loop-status.js';
 export { resolveConfig } from './config.js';
 export type { RuntimeOptions, RuntimeConfig, RegionSettings, ResolvedConfig, Env } from './config.js';
-export { WATCHDOG_COUNTERS } from './watchdog.js';
+export { WATCHDOG_COUNTERS, STACK_STATUS } from './watchdog.js';
+export type { StackStatus } from './watchdog.js';
 
 export interface RuntimeHandle {
   /** The process's region (shared with any counters the app creates itself). */
@@ -59,7 +60,7 @@ export function start(options: RuntimeOptions = {}): RuntimeHandle | undefined {
   let watchdog: Watchdog | undefined;
   if (config.watchdog) {
     if (region.path === undefined || !region.shared) debug('no watchdog: the region is in private memory');
-    else watchdog = startWatchdog(region, region.path, config.periodMs, (e) => debug(`watchdog failed: ${e instanceof Error ? e.message : String(e)}`));
+    else watchdog = startWatchdog(region, region.path, config.periodMs, config.stackAfterMs, (e) => debug(`watchdog failed: ${e instanceof Error ? e.message : String(e)}`));
   }
   debug(`publishing into ${region.path ?? 'private memory'} every ${config.periodMs} ms${watchdog ? ', with a watchdog thread' : ''}`);
 

@@ -1,25 +1,24 @@
 /**
  * The app's worker threads, seen from the main thread: each Worker created after start gets
- * node.worker.<threadId>.* counters (event-loop utilization of its own loop, read with
+ * node.worker.<threadId>.* counters (its own loop's cumulative active and idle time, read with
  * worker.performance.eventLoopUtilization(), and whether it has exited). Nothing runs inside
  * the worker, so this works whether or not the worker itself loads perfmem.
  */
 import type { Worker } from 'node:worker_threads';
-import type { EventLoopUtilization } from 'node:perf_hooks';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry, type LongHandle } from '../counters.js';
 import { msToTicks } from '../clock.js';
-import { utilizationPpm } from './event-loop.js';
 
 /** Beyond this many workers over the life of the process, new ones are only counted. */
 export const MAX_TRACKED_WORKERS = 64;
+
+/** perfmem's own threads (the watchdog): not the app's, so not published as its workers. */
+export const internalWorkers = new WeakSet<Worker>();
 
 interface Tracked {
   worker: Worker;
   active: LongHandle;
   idle: LongHandle;
-  utilization: LongHandle;
   exited: LongHandle;
-  last: EventLoopUtilization | undefined;
   gone: boolean;
 }
 
@@ -30,6 +29,7 @@ export function workersCollector(r: CounterRegistry): Collector {
   let liveCount = 0;
 
   const onWorker = (worker: Worker): void => {
+    if (internalWorkers.has(worker)) return;
     created.inc();
     live.set(++liveCount);
     let t: Tracked | undefined;
@@ -39,9 +39,7 @@ export function workersCollector(r: CounterRegistry): Collector {
         worker,
         active: monotonicLong(r, `${base}.eventLoop.active`, 'ticks'),
         idle: monotonicLong(r, `${base}.eventLoop.idle`, 'ticks'),
-        utilization: variableLong(r, `${base}.eventLoop.utilization`, 'none'),
         exited: variableLong(r, `${base}.exited`, 'none'),
-        last: undefined,
         gone: false,
       };
       tracked.push(t);
@@ -61,8 +59,6 @@ export function workersCollector(r: CounterRegistry): Collector {
         const now = t.worker.performance.eventLoopUtilization();
         t.active.set(msToTicks(now.active));
         t.idle.set(msToTicks(now.idle));
-        if (t.last !== undefined) t.utilization.set(utilizationPpm(now, t.last));
-        t.last = now;
       }
     },
     close() { process.off('worker', onWorker); },
