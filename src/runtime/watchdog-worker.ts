@@ -69,10 +69,12 @@ function mainIsIdle(): boolean | undefined {
 
 // --- stack capture ---
 
-const session = new Session();
-session.connectToMainThread();
+// Connected only while capturing: a session left connected makes Node print "Waiting for the
+// debugger to disconnect..." when the process exits.
+let session: Session | undefined;
 function post(method: string, params?: object): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    if (session === undefined) { reject(new Error('no inspector session')); return; }
     session.post(method, params, (error, result) => (error ? reject(error) : resolve(result)));
   });
 }
@@ -82,20 +84,24 @@ interface CdpFrame { functionName: string; url: string; location: { scriptId: st
 // Frames name their script by id (their own `url` is often empty): ids to URLs, as
 // Debugger.enable reports every script. Bounded; an unknown id shows as its id.
 const scriptUrls = new Map<string, string>();
-session.on('Debugger.scriptParsed', (m: { params: { scriptId: string; url: string } }) => {
-  if (scriptUrls.size >= 100_000) scriptUrls.clear();
-  if (m.params.url !== '') scriptUrls.set(m.params.scriptId, m.params.url);
-});
+const onScript = (m: { params: { scriptId: string; url: string } }): void => {
+  if (scriptUrls.size < 100_000 && m.params.url !== '') scriptUrls.set(m.params.scriptId, m.params.url);
+};
 
 let capturing: Promise<void> | undefined;
 
 /** Pauses the main thread's JavaScript long enough to read its frames (or finds it idle). */
 async function captureStack(): Promise<{ status: StackStatus; frames: StackFrame[] }> {
   if (mainIsIdle() === true) return { status: 'idle', frames: [] };
+  const s = new Session();
+  s.connectToMainThread();
+  session = s;
+  scriptUrls.clear();
+  s.on('Debugger.scriptParsed', onScript);
   let onPaused: ((m: { params: { callFrames: CdpFrame[] } }) => void) | undefined;
   const paused = new Promise<CdpFrame[] | undefined>((resolve) => {
     onPaused = (m) => resolve(m.params.callFrames);
-    session.once('Debugger.paused', onPaused);
+    s.once('Debugger.paused', onPaused);
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, 1000, undefined); });
@@ -114,8 +120,9 @@ async function captureStack(): Promise<{ status: StackStatus; frames: StackFrame
     };
   } finally {
     clearTimeout(timer);
-    if (onPaused) session.off('Debugger.paused', onPaused);
     await post('Debugger.disable').catch(() => {});
+    s.disconnect();
+    session = undefined;
   }
 }
 

@@ -1,9 +1,14 @@
 /**
- * CPU time, memory and getrusage(2) figures. One process.resourceUsage() and one
- * process.memoryUsage() per sample: each builds one small object, nothing else allocates.
+ * CPU time, memory and getrusage(2) figures. Per sample: one process.resourceUsage() and
+ * process.memoryUsage.rss() (V8's heap figures come from the heap collector's
+ * getHeapStatistics(), read anyway); the full process.memoryUsage(), which walks the heap
+ * again, only every ARRAY_BUFFERS_EVERY samples, for node.memory.arrayBuffers.
  */
 import { monotonicLong, variableLong, type Collector, type CounterRegistry } from '../counters.js';
 import { usToTicks } from '../clock.js';
+
+/** node.memory.arrayBuffers is refreshed every this many samples. */
+export const ARRAY_BUFFERS_EVERY = 10;
 
 export function processUsageCollector(r: CounterRegistry): Collector {
   const cpuUser = monotonicLong(r, 'node.cpu.user', 'ticks');
@@ -11,9 +16,6 @@ export function processUsageCollector(r: CounterRegistry): Collector {
 
   const rss = variableLong(r, 'node.memory.rss', 'bytes');
   const maxRss = variableLong(r, 'node.memory.maxRss', 'bytes');
-  const heapTotal = variableLong(r, 'node.memory.heapTotal', 'bytes');
-  const heapUsed = variableLong(r, 'node.memory.heapUsed', 'bytes');
-  const external = variableLong(r, 'node.memory.external', 'bytes');
   const arrayBuffers = variableLong(r, 'node.memory.arrayBuffers', 'bytes');
 
   const minorFaults = monotonicLong(r, 'node.rusage.minorPageFaults', 'events');
@@ -23,6 +25,7 @@ export function processUsageCollector(r: CounterRegistry): Collector {
   const voluntary = monotonicLong(r, 'node.rusage.voluntaryContextSwitches', 'events');
   const involuntary = monotonicLong(r, 'node.rusage.involuntaryContextSwitches', 'events');
 
+  let n = 0;
   return {
     sample() {
       const u = process.resourceUsage();
@@ -36,12 +39,8 @@ export function processUsageCollector(r: CounterRegistry): Collector {
       voluntary.set(u.voluntaryContextSwitches);
       involuntary.set(u.involuntaryContextSwitches);
 
-      const m = process.memoryUsage();
-      rss.set(m.rss);
-      heapTotal.set(m.heapTotal);
-      heapUsed.set(m.heapUsed);
-      external.set(m.external);
-      arrayBuffers.set(m.arrayBuffers);
+      rss.set(process.memoryUsage.rss());
+      if (n++ % ARRAY_BUFFERS_EVERY === 0) arrayBuffers.set(process.memoryUsage().arrayBuffers);
     },
     close() {},
   };
