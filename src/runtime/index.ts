@@ -8,6 +8,7 @@ import { createRegion, type Region } from '../perfmemory/index.js';
 import { resolveConfig, type RuntimeOptions, type RuntimeConfig } from './config.js';
 import { startRuntimeCounters } from './runtime.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
+import { startWorkerGcHook } from './worker-gc.js';
 import type { Sampler } from './sampler.js';
 
 export { loopStatus } from './loop-status.js';
@@ -38,7 +39,8 @@ function debugLine(enabled: boolean): (message: string) => void {
 /**
  * Starts publishing this process's runtime counters; a second call returns the first
  * handle. Returns undefined when disabled (PERFMEM_DISABLE / `disable`) or in a worker thread
- * (workers are published by the main thread, under node.worker.<threadId>.*). A bad option
+ * (workers are published by the main thread, under node.worker.<threadId>.*; in a worker it
+ * installs the GC hook that lets the main thread count the worker's collections). A bad option
  * or variable gives one warning (code PERFMEM_BAD_CONFIG) and its default.
  */
 export function start(options: RuntimeOptions = {}): RuntimeHandle | undefined {
@@ -50,7 +52,10 @@ export function start(options: RuntimeOptions = {}): RuntimeHandle | undefined {
     debug('disabled by PERFMEM_DISABLE');
     return undefined;
   }
-  if (!isMainThread) return undefined;
+  if (!isMainThread) {
+    startWorkerGcHook();
+    return undefined;
+  }
 
   // The region reads its own variables (PERFMEM_DIR, _SHM, _SIZE, _SAVE_FILE); options win.
   const region = createRegion(config.region);

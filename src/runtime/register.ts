@@ -3,11 +3,16 @@
  * publishes this process's runtime counters with the configuration from PERFMEM_* variables.
  * It must never break the app: any failure, even loading perfmem itself (hence the dynamic
  * import), is swallowed, and explained on stderr only under PERFMEM_DEBUG. In a worker thread
- * (which runs the app's preloads too) it does nothing: the main thread publishes the workers.
+ * (imported by the worker's own code: Node 20 runs no --import preload in workers) it only
+ * installs the tiny GC hook (worker-gc.ts); the main thread publishes the workers.
  */
 import { isMainThread } from 'node:worker_threads';
 
-if (isMainThread) {
+if (!isMainThread) {
+  try {
+    if (!/^(1|true|yes|on)$/i.test(process.env.PERFMEM_DISABLE ?? '')) (await import('./worker-gc.js')).startWorkerGcHook();
+  } catch { /* never break the worker */ }
+} else {
   try {
     const { start } = await import('./index.js');
     start();

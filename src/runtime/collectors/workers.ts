@@ -4,7 +4,8 @@
  * worker.performance.eventLoopUtilization(), and whether it has exited). Nothing runs inside
  * the worker, so this works whether or not the worker itself loads perfmem.
  */
-import type { Worker } from 'node:worker_threads';
+import { BroadcastChannel, type Worker } from 'node:worker_threads';
+import { WORKER_GC_CHANNEL, isWorkerGcMessage } from '../worker-gc.js';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry, type LongHandle } from '../counters.js';
 import { msToTicks } from '../clock.js';
 
@@ -20,6 +21,8 @@ interface Tracked {
   idle: LongHandle;
   exited: LongHandle;
   gone: boolean;
+  /** The worker's own GC hook's cells ([count, ns]), once it reported (worker-gc.ts). */
+  gc?: { cells: BigInt64Array; count: LongHandle; time: LongHandle };
 }
 
 export function workersCollector(r: CounterRegistry): Collector {
@@ -27,6 +30,13 @@ export function workersCollector(r: CounterRegistry): Collector {
   const live = variableLong(r, 'node.workers.live', 'none');
   const tracked: Tracked[] = [];
   let liveCount = 0;
+
+  // A hook's report that came before the 'worker' event (emitted on the next tick).
+  const pendingGc = new Map<number, SharedArrayBuffer>();
+  const attachGc = (t: Tracked, cells: SharedArrayBuffer): void => {
+    const base = `node.worker.${t.worker.threadId}.gc`;
+    t.gc = { cells: new BigInt64Array(cells), count: monotonicLong(r, `${base}.count`, 'events'), time: monotonicLong(r, `${base}.time`, 'ticks') };
+  };
 
   const onWorker = (worker: Worker): void => {
     if (internalWorkers.has(worker)) return;
@@ -44,12 +54,32 @@ export function workersCollector(r: CounterRegistry): Collector {
       };
       tracked.push(t);
     }
+    if (t !== undefined) {
+      const early = pendingGc.get(worker.threadId);
+      if (early !== undefined) { pendingGc.delete(worker.threadId); attachGc(t, early); }
+    }
     worker.once('exit', () => {
       live.set(--liveCount);
-      if (t) { t.gone = true; t.exited.set(1); }
+      if (t) {
+        t.gone = true;
+        t.exited.set(1);
+        // Its last collections (no sample reads a gone worker).
+        if (t.gc !== undefined) { t.gc.count.set(Atomics.load(t.gc.cells, 0)); t.gc.time.set(Atomics.load(t.gc.cells, 1)); }
+      }
     });
   };
   process.on('worker', onWorker);
+
+  // Workers that load perfmem report their GC cells here (one message each).
+  const channel = new BroadcastChannel(WORKER_GC_CHANNEL);
+  (channel as unknown as { unref(): void }).unref();
+  channel.onmessage = (event: unknown) => {
+    const m = (event as { data?: unknown }).data;
+    if (!isWorkerGcMessage(m)) return;
+    const t = tracked.find((w) => w.worker.threadId === m.threadId);
+    if (t === undefined) { if (pendingGc.size < MAX_TRACKED_WORKERS) pendingGc.set(m.threadId, m.cells); return; }
+    if (t.gc === undefined) attachGc(t, m.cells);
+  };
 
   return {
     sample() {
@@ -59,8 +89,12 @@ export function workersCollector(r: CounterRegistry): Collector {
         const now = t.worker.performance.eventLoopUtilization();
         t.active.set(msToTicks(now.active));
         t.idle.set(msToTicks(now.idle));
+        if (t.gc !== undefined) {
+          t.gc.count.set(Atomics.load(t.gc.cells, 0));
+          t.gc.time.set(Atomics.load(t.gc.cells, 1));
+        }
       }
     },
-    close() { process.off('worker', onWorker); },
+    close() { process.off('worker', onWorker); channel.close(); },
   };
 }
