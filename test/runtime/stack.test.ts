@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AppProcess, tempBase } from './app-process.js';
 import { attach } from '../../src/perfmemory/index.js';
@@ -82,6 +83,32 @@ test('perfmem stack on a process without a watchdog says how to enable it, in on
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^perfmem: process \d+ has no watchdog thread: start it with PERFMEM_WATCHDOG=1[^\n]*\n$/);
+  } finally {
+    app.kill();
+    base.remove();
+  }
+});
+
+/** A real user for the test (created as root when missing); undefined when not root. */
+function testUser(name: string): number | undefined {
+  if (process.geteuid?.() !== 0) return undefined;
+  const id = (): number => Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim() || NaN);
+  if (Number.isNaN(id())) spawnSync('useradd', ['-M', '-s', '/usr/sbin/nologin', name]);
+  const uid = id();
+  return Number.isNaN(uid) ? undefined : uid;
+}
+
+test('root asks another user\'s process for its stack through root\'s own directory', async (t) => {
+  const uid = testUser('perfmemstack');
+  if (uid === undefined) { t.skip('needs root and useradd to run the app as another user'); return; }
+  const base = tempBase();
+  chmodSync(base.dir, 0o1777); // like /tmp: every user makes its own hsperfdata_<user> in it
+  const env = { PERFMEM_DIR: base.dir, PERFMEM_WATCHDOG: '1' };
+  const app = await AppProcess.start({ env, uid });
+  try {
+    const r = await perfmem(['stack', String(app.pid), '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).status, 'idle');
   } finally {
     app.kill();
     base.remove();
