@@ -16,7 +16,11 @@
  * probe, so it is at most `late + expected` long, and at most the loop's active time since
  * that probe (the ELU counter). When the loop was otherwise idle (which is when the slow
  * probe runs) that active time is the block itself, so the probe records the block's length
- * exactly however long the probe's interval. The fast probe, whose loop is busy with other
+ * however long the probe's interval. An idle loop that becomes busy with many short callbacks
+ * looks the same to one probe (late, with much active time since the previous one), so the
+ * corrected figure is recorded only when the loop is idle again right after (one block; the
+ * fast probe, started by the busy period, checks one resolution later), and the lateness alone
+ * when it stays busy: a busy phase never shows a false block. The fast probe, whose loop is busy with other
  * callbacks, applies the correction only to a firing later than a whole interval (a block
  * longer than the interval), so that ordinary busy time is never counted as delay.
  */
@@ -31,6 +35,8 @@ import {
 
 /** A period whose active time is above this fraction switches the fast probe on. */
 export const BUSY_FRACTION = 0.01;
+/** A corrected slow probe stands when the loop is busier than this only until the next probe. */
+export const CONFIRM_IDLE_FRACTION = 0.25;
 /** A slow probe this late (ms) or less is timer jitter, not a block: recorded as is. */
 export const JITTER_MS = 2;
 
@@ -106,8 +112,29 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DE
     lastAt = now;
     lastActive = nowActive;
   };
+  // A slow probe's corrected delay waits for confirmation: if the loop is idle again right
+  // after (under a quarter busy until the next probe), the active time was one block and the
+  // correction stands; if it stays busy, the active time may have been many short callbacks
+  // (an idle loop becoming busy) and only the lateness, a sure lower bound, is recorded.
+  let pending: { late: number; corrected: number; at: number; active: number } | undefined;
+  const resolve = (now: number, nowActive: number): void => {
+    if (pending === undefined) return;
+    const busyFraction = now > pending.at ? (nowActive - pending.active) / (now - pending.at) : 1;
+    histogram.record(msToTicks(busyFraction < CONFIRM_IDLE_FRACTION ? pending.corrected : pending.late));
+    pending = undefined;
+  };
+  const slowProbe = (now: number, nowActive: number): void => {
+    const late = Math.max(0, now - lastAt - periodMs);
+    const corrected = probeDelayMs(late, periodMs, nowActive - lastActive, JITTER_MS);
+    lastAt = now;
+    lastActive = nowActive;
+    if (corrected - late <= Math.max(JITTER_MS, corrected * 0.1)) histogram.record(msToTicks(corrected));
+    else pending = { late, corrected, at: now, active: nowActive };
+  };
   const fastProbe = (): void => {
-    probe(performance.now(), performance.eventLoopUtilization().active, resolutionMs, resolutionMs);
+    const now = performance.now(), nowActive = performance.eventLoopUtilization().active;
+    resolve(now, nowActive);
+    probe(now, nowActive, resolutionMs, resolutionMs);
   };
 
   return {
@@ -120,9 +147,10 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DE
       const busy = elu.active - sampleActive > BUSY_FRACTION * Math.max(now - sampleAt, periodMs);
       sampleActive = elu.active;
       sampleAt = now;
+      if (scheduled === true) resolve(now, elu.active);
       if (fast === undefined) {
         // The sampler's timer is the slow probe; a call out of schedule (sampleNow) is not.
-        if (scheduled === true) probe(now, elu.active, periodMs, JITTER_MS);
+        if (scheduled === true) slowProbe(now, elu.active);
         if (busy) {
           fast = setInterval(fastProbe, resolutionMs);
           fast.unref();
