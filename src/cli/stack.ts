@@ -97,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
 export function formatAnswer(a: StackAnswer): string {
   const blocked = a.blockedMs > 0 ? `, loop blocked ${(a.blockedMs / 1000).toFixed(1)}s` : '';
   if (a.status === 'idle') return `${a.pid}: event loop idle (waiting for events)\n`;
-  if (a.status === 'native') return `${a.pid}: main thread outside JavaScript (a native call: sync I/O, Atomics.wait, ...)${blocked}\n`;
+  if (a.status === 'native') return `${a.pid}: main thread outside JavaScript (a native call: sync I/O, execSync, ...)${blocked}\n`;
   const lines = [`${a.pid}: main thread stack${blocked} (taken in ${a.captureMs} ms)`];
   for (const f of a.frames) lines.push(`    at ${escapeTerminal(f.functionName || '<anonymous>')} (${escapeTerminal(f.url)}:${f.line}:${f.column})`);
   return `${lines.join('\n')}\n`;

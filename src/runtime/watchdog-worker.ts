@@ -67,6 +67,12 @@ function mainIsIdle(): boolean | undefined {
   return numbers.includes(Number(text.slice(0, text.indexOf(' '))));
 }
 
+/** Whether the main thread's sample is late by more than the slack: its loop is not turning. */
+function sampleOverdue(): boolean {
+  const beat = BigInt(mainHeartbeat.get());
+  return beat > 0n && process.hrtime.bigint() - beat > periodNs + BigInt(slackMs) * 1_000_000n;
+}
+
 // --- stack capture ---
 
 // Connected only while capturing: a session left connected makes Node print "Waiting for the
@@ -92,7 +98,9 @@ let capturing: Promise<void> | undefined;
 
 /** Pauses the main thread's JavaScript long enough to read its frames (or finds it idle). */
 async function captureStack(): Promise<{ status: StackStatus; frames: StackFrame[] }> {
-  if (mainIsIdle() === true) return { status: 'idle', frames: [] };
+  // In epoll with the sample overdue is a nested loop inside a native call (execSync,
+  // spawnSync wait in one): nothing to pause. In epoll otherwise is an idle loop.
+  if (mainIsIdle() === true) return { status: sampleOverdue() ? 'native' : 'idle', frames: [] };
   const s = new Session();
   s.connectToMainThread();
   session = s;
@@ -105,22 +113,33 @@ async function captureStack(): Promise<{ status: StackStatus; frames: StackFrame
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, 1000, undefined); });
+  // The whole exchange is bounded: in a native call (sync I/O, Atomics.wait) the main thread
+  // serves no inspector message at all until it returns to JavaScript.
+  let answered = false;
   try {
-    await post('Debugger.enable');
-    await post('Debugger.pause');
-    const frames = await Promise.race([paused, timeout]);
+    const frames = await Promise.race([
+      (async () => {
+        await post('Debugger.enable');
+        await post('Debugger.pause');
+        return paused;
+      })(),
+      timeout,
+    ]);
     if (frames === undefined) {
-      // No JavaScript ran within a second: a native call (sync I/O, Atomics.wait) or idle.
-      return { status: mainIsIdle() === true ? 'idle' : 'native', frames: [] };
+      // No JavaScript ran within a second: a native call, or the loop went idle meanwhile.
+      return { status: mainIsIdle() === true && !sampleOverdue() ? 'idle' : 'native', frames: [] };
     }
     await post('Debugger.resume');
+    answered = true;
     return {
       status: 'frames',
       frames: frames.map((f) => ({ functionName: f.functionName, url: f.url || (scriptUrls.get(f.location.scriptId) ?? `script:${f.location.scriptId}`), line: f.location.lineNumber + 1, column: (f.location.columnNumber ?? 0) + 1 })),
     };
   } finally {
     clearTimeout(timer);
-    await post('Debugger.disable').catch(() => {});
+    // After a timeout the disable would wait like the rest: disconnecting ends the session,
+    // and with it its debugger and the pending pause.
+    if (answered) await post('Debugger.disable').catch(() => {});
     s.disconnect();
     session = undefined;
   }

@@ -64,6 +64,15 @@ test('perfmem stack shows a blocked loop\'s function, file and line while it is 
       view.detach();
     }
 
+    // A native call (execSync) cannot be paused: said so, once the sample is overdue.
+    const native = app.request('sleepsync 6', /^blocking (\d+)$/);
+    await native;
+    await new Promise((r) => setTimeout(r, 1800));
+    const inNative = await perfmem(['stack', String(app.pid), '--json'], env);
+    assert.equal(inNative.code, 0, inNative.stderr);
+    assert.equal(JSON.parse(inNative.stdout).status, 'native');
+    await app.line(/^block-done /, 20_000);
+
     // The app runs on and exits with its own status.
     await app.request('block 10', /^block-done /);
     app.send('exit 7');
