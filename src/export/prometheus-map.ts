@@ -271,6 +271,7 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
 }
 
 const RESERVED_SUFFIX = /_(count|sum|bucket|total|created|info|gcount|gsum)$/;
+const TYPE_WORDS: Record<string, string> = { counter: 'ctr', gauge: 'gge', histogram: 'hist', summary: 'summ', untyped: 'untyp' };
 
 /**
  * ?raw=1's name for an hsperfdata counter: `hsperfdata_` + the name in snake_case (camelCase
@@ -279,7 +280,9 @@ const RESERVED_SUFFIX = /_(count|sum|bucket|total|created|info|gcount|gsum)$/;
  * `hsperfdata_node_event_loop_delay_count_value`). Values are raw (ticks stay ticks).
  */
 export function rawName(name: string): string {
-  const snakeName = sanitizeName(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()).replace(/_+/g, '_').replace(/_$/, '');
+  const snakeName = sanitizeName(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()).replace(/_+/g, '_').replace(/_$/, '')
+    // promtool rejects a metric type's name as a word of a metric name.
+    .replace(/(^|_)(counter|gauge|histogram|summary|untyped)(?=_|$)/g, (_, sep: string, word: string) => sep + TYPE_WORDS[word]!);
   const full = `hsperfdata_${snakeName}`;
   return RESERVED_SUFFIX.test(full) ? `${full}_value` : full;
 }

@@ -113,6 +113,8 @@ test('?raw=1 names: snake_case, reserved suffixes avoided', () => {
   assert.equal(rawName('node.eventLoop.delay.count'), 'hsperfdata_node_event_loop_delay_count_value');
   assert.equal(rawName('java.cls.loadedClasses'), 'hsperfdata_java_cls_loaded_classes');
   assert.equal(rawName('weird name!{}'), 'hsperfdata_weird_name');
+  assert.equal(rawName('node.eventLoop.delay.histogram.version'), 'hsperfdata_node_event_loop_delay_hist_version');
+  assert.equal(rawName('sun.gc.counter'), 'hsperfdata_sun_gc_ctr');
   fc.assert(fc.property(fc.string({ maxLength: 80 }), (s) => { assert.match(rawName(s), /^[a-zA-Z_][a-zA-Z0-9_]*$/); }));
 });
 
