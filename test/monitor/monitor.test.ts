@@ -10,7 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createMonitor } from '../../src/monitor/index.js';
 import type { HostSample } from '../../src/monitor/types.js';
-import { haveJdk, startJvm } from '../cli/helpers.js';
+import { REGISTER, haveJdk, startJvm } from '../cli/helpers.js';
 import { startApp } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -121,4 +121,21 @@ test('monitor: a real JVM, with heap, threads and GC from its hsperfdata', { tim
   assert.ok(p.gauges.threads! > 5);
   assert.ok(p.rates.gcPerSecond !== null && p.rates.gcPerSecond >= 0);
   assert.equal(p.loopHistogram, undefined);
+});
+
+test('monitor: a blocked loop says where it is stuck when the watchdog published its stack', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-monitor-'));
+  const script = join(dir, 'stuck.mjs');
+  writeFileSync(script, 'function spinUniquelyNamed() { const end = Date.now() + 8000; while (Date.now() < end); }\nsetTimeout(spinUniquelyNamed, 1000);\nsetInterval(() => {}, 1000);\n');
+  const child = spawn(process.execPath, ['--import', REGISTER, script], { stdio: 'ignore', env: { ...process.env, PERFMEM_DIR: dir, PERFMEM_WATCHDOG: '1' } });
+  t.after(() => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+  const monitor = createMonitor({ dirs: [dir], discoveryIntervalMs: 0 });
+  t.after(() => monitor.close());
+  const s = await until(() => monitor.sample(), (x) => x.processes.some((p) => p.pid === child.pid && p.blockedIn !== undefined), 20_000);
+  const p = s.processes.find((x) => x.pid === child.pid)!;
+  assert.equal(p.state, 'blocked');
+  assert.equal(p.blockedIn, 'spinUniquelyNamed (stuck.mjs:1)');
+  assert.equal(p.stack!.frames[0]!.functionName, 'spinUniquelyNamed');
+  assert.ok(p.stack!.takenAtMs > Date.now() - 20_000 && p.stack!.takenAtMs <= Date.now());
+  assert.ok(p.rates.loopDelayMaxMs === null || p.rates.loopDelayMaxMs >= p.blockedMs - 1);
 });
