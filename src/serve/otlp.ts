@@ -1,0 +1,96 @@
+/**
+ * OTLP push beside (or instead of) the HTTP server: on the monitor's samples, at most once per
+ * export interval, one ExportMetricsServiceRequest with a ResourceMetrics per live process,
+ * handed to the sender (which never blocks: mapping and encoding take a few ms, the network
+ * is asynchronous and bounded).
+ */
+import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
+import { encodeJsonRequest, encodeProtobufRequest, OtlpMapper } from '../export/otlp/index.js';
+import type { HostSample } from '../monitor/types.js';
+import type { OtlpConfig } from './otlp-config.js';
+import type { SenderStats } from './otlp-sender.js';
+import { OtlpSender } from './otlp-sender.js';
+
+/** The part of the monitor (src/monitor) the exporter needs. */
+export interface SampleSource {
+  on(event: 'sample', listener: (s: HostSample) => void): void;
+  off(event: 'sample', listener: (s: HostSample) => void): void;
+}
+
+export interface OtlpExportOptions extends OtlpConfig {
+  /** host.name (default: os.hostname()). */
+  hostName?: string;
+  log?: (line: string) => void;
+  /** Called after each request is queued (tests, `--once`, `--json` progress). */
+  onExport?: (info: { atMs: number; processes: number; bytes: number }) => void;
+  /** Sender tuning (queue bounds, backoff); defaults suit a collector on the network. */
+  sender?: { maxQueue?: number; maxQueueBytes?: number; initialBackoffMs?: number; maxBackoffMs?: number; random?: () => number };
+}
+
+export interface OtlpExport {
+  stop(): Promise<void>;
+  stats(): SenderStats;
+  /** Resolves once every queued request was sent or given up. */
+  idle(): Promise<void>;
+  /** Maps, encodes and queues this sample now, whatever the interval (for `--once`). */
+  exportNow(sample: HostSample): void;
+}
+
+export function perfmemVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function startOtlpExport(monitor: SampleSource, options: OtlpExportOptions): OtlpExport {
+  const mapper = new OtlpMapper({
+    hostName: options.hostName ?? hostname(),
+    withCommand: options.withCommand,
+    extra: options.resource,
+    scopeVersion: perfmemVersion(),
+  });
+  const sender = new OtlpSender({
+    url: options.url, protocol: options.protocol, compression: options.compression, headers: options.headers,
+    timeoutMs: options.timeoutMs, ca: options.ca, cert: options.cert, key: options.key, log: options.log,
+    ...options.sender,
+  });
+  const encode = options.protocol === 'http/json' ? encodeJsonRequest : encodeProtobufRequest;
+  // A sample a little early still counts as due: samples come on the monitor's own period.
+  const slack = Math.min(1000, options.intervalMs / 10);
+  let lastAtMs = -Infinity;
+  let stopped = false;
+
+  const exportNow = (sample: HostSample): void => {
+    lastAtMs = sample.atMs;
+    try {
+      const resources = mapper.mapHost(sample);
+      if (resources.length === 0) return;
+      const body = encode(resources);
+      sender.enqueue(body);
+      options.onExport?.({ atMs: sample.atMs, processes: resources.length, bytes: body.length });
+    } catch (err) {
+      // A bug in mapping must not take the server down with it: say so once per sample.
+      (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`perfmem otlp: could not build the export: ${(err as Error).message}`);
+    }
+  };
+  const onSample = (sample: HostSample): void => {
+    if (stopped || sample.atMs - lastAtMs + slack < options.intervalMs) return;
+    exportNow(sample);
+  };
+  monitor.on('sample', onSample);
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      monitor.off('sample', onSample);
+      await sender.stop();
+    },
+    stats: () => sender.stats(),
+    idle: () => sender.idle(),
+    exportNow,
+  };
+}
