@@ -4,9 +4,8 @@
  * handed to the sender (which never blocks: mapping and encoding take a few ms, the network
  * is asynchronous and bounded).
  */
-import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import { encodeJsonRequest, encodeProtobufRequest, OtlpMapper } from '../export/otlp/index.js';
+import { encodeJsonRequest, encodeProtobufRequest, OtlpMapper, perfmemVersion } from '../export/otlp/index.js';
 import type { HostSample } from '../monitor/types.js';
 import type { OtlpConfig } from './otlp-config.js';
 import type { SenderStats } from './otlp-sender.js';
@@ -35,14 +34,6 @@ export interface OtlpExport {
   idle(): Promise<void>;
   /** Maps, encodes and queues this sample now, whatever the interval (for `--once`). */
   exportNow(sample: HostSample): void;
-}
-
-export function perfmemVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
 }
 
 export function startOtlpExport(monitor: SampleSource, options: OtlpExportOptions): OtlpExport {

@@ -12,3 +12,4 @@ export type { MetricName } from './semconv.js';
 export { MetricsBuilder } from './builder.js';
 export { mapNode, heapSpaces, v8SpaceName, exportBuckets } from './map-node.js';
 export type { NodeState, Lookup } from './map-node.js';
+export { perfmemVersion } from './version.js';
