@@ -15,9 +15,9 @@ interface Pool { used: number; committed: number; limit?: number }
 
 /** hsperfdata's space names per GC policy -> the memory pool bean names. */
 const POOL_NAMES: Record<string, Record<string, string>> = {
-  GarbageFirst: { eden: 'G1 Eden Space', s0: 'G1 Survivor Space', s1: 'G1 Survivor Space', 'old.space': 'G1 Old Gen' },
-  'ParScav:MSC': { eden: 'PS Eden Space', s0: 'PS Survivor Space', s1: 'PS Survivor Space', 'old.space': 'PS Old Gen' },
-  'Copy:MSC': { eden: 'Eden Space', s0: 'Survivor Space', s1: 'Survivor Space', 'old.space': 'Tenured Gen' },
+  GarbageFirst: { eden: 'G1 Eden Space', s0: 'G1 Survivor Space', s1: 'G1 Survivor Space', old: 'G1 Old Gen', perm: 'G1 Perm Gen' },
+  'ParScav:MSC': { eden: 'PS Eden Space', s0: 'PS Survivor Space', s1: 'PS Survivor Space', old: 'PS Old Gen', perm: 'PS Perm Gen' },
+  'Copy:MSC': { eden: 'Eden Space', s0: 'Survivor Space', s1: 'Survivor Space', old: 'Tenured Gen', perm: 'Perm Gen' },
 };
 
 /** hsperfdata's collector names -> [GarbageCollectorMXBean name, the agent's jvm.gc.action]. */
@@ -42,6 +42,7 @@ export function mapJvm(b: MetricsBuilder, get: Lookup, str: StringLookup, cpuSec
 
   // Heap pools: every space of every generation, survivors merged as the beans do.
   const heap = new Map<string, Pool>();
+  const nonHeap = new Map<string, Pool>();
   const generations = Math.min(MAX_GENERATIONS, get('sun.gc.policy.generations') ?? 0);
   for (let g = 0; g < generations; g++) {
     const genName = str(`sun.gc.generation.${g}.name`) ?? `generation ${g}`;
@@ -51,17 +52,19 @@ export function mapJvm(b: MetricsBuilder, get: Lookup, str: StringLookup, cpuSec
       const spaceName = str(`${p}.name`) ?? `space ${s}`;
       const used = get(`${p}.used`), committed = get(`${p}.capacity`);
       if (used === undefined || committed === undefined) continue;
-      const key = genName === 'old' ? `old.${spaceName}` : spaceName;
+      // The old generation's one space is "old" or "space" depending on the collector.
+      const key = genName === 'old' || genName === 'perm' ? genName : spaceName;
       const pool = bounded(names?.[key] ?? `${genName} ${spaceName}`, 128);
+      // JDK 7's permanent generation holds classes: non-heap, as its bean says.
+      const pools = genName === 'perm' ? nonHeap : heap;
       const max = get(`${p}.maxCapacity`);
       // G1's young pools have no maximum of their own (their beans report -1).
       const limit = policy === 'GarbageFirst' && genName !== 'old' ? undefined : max;
-      const had = heap.get(pool);
-      if (had === undefined) heap.set(pool, { used, committed, limit });
+      const had = pools.get(pool);
+      if (had === undefined) pools.set(pool, { used, committed, limit });
       else { had.used += used; had.committed += committed; }
     }
   }
-  const nonHeap = new Map<string, Pool>();
   for (const [counter, pool] of [['sun.gc.metaspace', 'Metaspace'], ['sun.gc.compressedclassspace', 'Compressed Class Space']] as const) {
     const used = get(`${counter}.used`), committed = get(`${counter}.capacity`);
     if (used !== undefined && committed !== undefined) nonHeap.set(pool, { used, committed, limit: get(`${counter}.maxCapacity`) });
