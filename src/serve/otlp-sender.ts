@@ -6,7 +6,7 @@
  * - the queue holds at most `maxQueue` requests and `maxQueueBytes` bytes: when full, the
  *   oldest request is dropped and counted (the data is cumulative, so a later request still
  *   carries every count: only resolution is lost);
- * - a refusal retrying cannot fix (another 4xx) drops that request with one clear line;
+ * - a refusal retrying cannot fix (any other status, e.g. 400, 401, 404, 413, 500) drops that request with one clear line;
  * - a partial success is logged once; a streak of failures is logged when it starts and when
  *   it ends, not once per attempt.
  */
@@ -41,6 +41,8 @@ export interface SenderOptions {
   log?: (line: string) => void;
   /** [0, 1) for the jitter; tests make it fixed. */
   random?: () => number;
+  /** Told of every retry and its delay (tests, progress output). */
+  onRetry?: (delayMs: number, detail: string) => void;
 }
 
 export interface SenderStats {
@@ -50,7 +52,7 @@ export interface SenderStats {
   retries: number;
   /** Requests dropped because the queue was full (oldest first) or at stop. */
   dropped: number;
-  /** Requests the collector refused for good (a 4xx other than 429). */
+  /** Requests the collector refused for good (any status but 2xx, 429, 502, 503, 504). */
   refused: number;
   /** Data points a collector reported rejected in partial successes. */
   rejectedDataPoints: number;
@@ -173,7 +175,8 @@ export class OtlpSender {
       this.stats_.refused++;
       this.stats_.lastError = outcome.detail;
       if (this.failingSince !== outcome.detail) {
-        this.log(`perfmem otlp: the collector at ${this.endpoint} refused the export (${outcome.detail}); retrying cannot fix this, so that request is dropped (fix the endpoint, headers or protocol)`);
+        const hint = outcome.status !== undefined && outcome.status >= 400 && outcome.status < 500 ? 'check the endpoint, headers and protocol' : 'see the collector\'s log';
+        this.log(`perfmem otlp: the collector at ${this.endpoint} refused the export (${outcome.detail}); retrying cannot fix this, so that request is dropped (${hint})`);
         this.failingSince = outcome.detail;
       }
     } else {
@@ -190,6 +193,7 @@ export class OtlpSender {
         ? Math.min(outcome.retryAfterMs, this.options.maxRetryAfterMs ?? 300_000)
         : backoffMs(this.attempt, this.options.initialBackoffMs ?? 1000, this.options.maxBackoffMs ?? 30_000, this.random);
       this.attempt++;
+      this.options.onRetry?.(delay, outcome.detail);
       this.timer = setTimeout(() => { this.timer = undefined; this.pump(); }, delay);
       this.timer.unref();
       return;
@@ -248,10 +252,9 @@ export class OtlpSender {
           if (RETRYABLE.has(status)) {
             const header = res.headers['retry-after'];
             finish({ kind: 'retry', status, detail: why, retryAfterMs: parseRetryAfter(Array.isArray(header) ? header[0] : header, Date.now()) });
-          } else if (status >= 400 && status < 500) {
-            finish({ kind: 'refused', status, detail: why });
           } else {
-            finish({ kind: 'retry', status, detail: why });
+            // The OTLP spec: every other status is not retryable (the same request would fail again).
+            finish({ kind: 'refused', status, detail: why });
           }
         });
       });
