@@ -68,7 +68,8 @@ function parseUrl(value: string, source: string): URL {
  * `k1=v1,k2=v2`, keys and values percent-decoded, blanks trimmed.
  */
 export function parseKeyValues(text: string, source: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Entries, then fromEntries: a key such as __proto__ stays a plain property.
+  const out: Array<[string, string]> = [];
   for (const part of text.split(',')) {
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
@@ -76,12 +77,12 @@ export function parseKeyValues(text: string, source: string): Record<string, str
     try {
       const key = decodeURIComponent(part.slice(0, eq).trim());
       if (key === '') throw new Error('empty key');
-      out[key] = decodeURIComponent(part.slice(eq + 1).trim());
+      out.push([key, decodeURIComponent(part.slice(eq + 1).trim())]);
     } catch {
       throw new OtlpConfigError(`${source}: '${part.trim()}' is not a valid percent-encoded key=value`);
     }
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 function parseMs(value: string, source: string): number {
@@ -144,17 +145,15 @@ export function resolveOtlpConfig(flags: OtlpFlags = {}, env: Env = process.env)
   const intervalEnv = nonEmpty(env.OTEL_METRIC_EXPORT_INTERVAL);
   const intervalMs = flags.intervalMs ?? (intervalEnv !== undefined ? parseMs(intervalEnv, 'OTEL_METRIC_EXPORT_INTERVAL') : DEFAULT_INTERVAL_MS);
 
-  const headers: Record<string, string> = {};
-  const genericHeaders = nonEmpty(env.OTEL_EXPORTER_OTLP_HEADERS);
-  if (genericHeaders !== undefined) Object.assign(headers, parseKeyValues(genericHeaders, 'OTEL_EXPORTER_OTLP_HEADERS'));
-  const metricHeaders = nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS);
-  if (metricHeaders !== undefined) Object.assign(headers, parseKeyValues(metricHeaders, 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'));
-  for (const h of flags.headers ?? []) Object.assign(headers, parseKeyValues(h, '--header'));
-
-  const resource: Record<string, string> = {};
-  const resourceEnv = nonEmpty(env.OTEL_RESOURCE_ATTRIBUTES);
-  if (resourceEnv !== undefined) Object.assign(resource, parseKeyValues(resourceEnv, 'OTEL_RESOURCE_ATTRIBUTES'));
-  for (const r of flags.resource ?? []) Object.assign(resource, parseKeyValues(r, '--resource'));
+  // Spread, not Object.assign: later sources win, and no key can reach a prototype.
+  const list = (text: string | undefined, source: string) => (text !== undefined ? parseKeyValues(text, source) : {});
+  let headers: Record<string, string> = {
+    ...list(nonEmpty(env.OTEL_EXPORTER_OTLP_HEADERS), 'OTEL_EXPORTER_OTLP_HEADERS'),
+    ...list(nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS), 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
+  };
+  for (const h of flags.headers ?? []) headers = { ...headers, ...parseKeyValues(h, '--header') };
+  let resource: Record<string, string> = list(nonEmpty(env.OTEL_RESOURCE_ATTRIBUTES), 'OTEL_RESOURCE_ATTRIBUTES');
+  for (const r of flags.resource ?? []) resource = { ...resource, ...parseKeyValues(r, '--resource') };
 
   const caPath = flags.caFile ?? pick('CERTIFICATE')?.[0];
   const certPath = pick('CLIENT_CERTIFICATE')?.[0], keyPath = pick('CLIENT_KEY')?.[0];
