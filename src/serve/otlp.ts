@@ -49,13 +49,13 @@ export function startOtlpExport(monitor: SampleSource, options: OtlpExportOption
     ...options.sender,
   });
   const encode = options.protocol === 'http/json' ? encodeJsonRequest : encodeProtobufRequest;
-  // A sample a little early still counts as due: samples come on the monitor's own period.
-  const slack = Math.min(1000, options.intervalMs / 10);
-  let lastAtMs = -Infinity;
+  // Exports on a grid of the interval (no drift), at the sample nearest each due time: a
+  // sample up to half the monitor's own period early counts as due.
+  let dueMs = -Infinity;
+  let previousAtMs: number | undefined;
   let stopped = false;
 
   const exportNow = (sample: HostSample): void => {
-    lastAtMs = sample.atMs;
     try {
       const resources = mapper.mapHost(sample);
       if (resources.length === 0) return;
@@ -68,7 +68,12 @@ export function startOtlpExport(monitor: SampleSource, options: OtlpExportOption
     }
   };
   const onSample = (sample: HostSample): void => {
-    if (stopped || sample.atMs - lastAtMs + slack < options.intervalMs) return;
+    if (stopped) return;
+    const period = previousAtMs !== undefined ? sample.atMs - previousAtMs : 0;
+    previousAtMs = sample.atMs;
+    if (sample.atMs + Math.max(0, period / 2) < dueMs) return;
+    // Far behind (a stalled monitor): start a new grid from here rather than catch up.
+    dueMs = dueMs === -Infinity || sample.atMs - dueMs >= options.intervalMs ? sample.atMs + options.intervalMs : dueMs + options.intervalMs;
     exportNow(sample);
   };
   monitor.on('sample', onSample);
