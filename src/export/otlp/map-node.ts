@@ -43,6 +43,15 @@ export function heapSpaces(names: Iterable<string>): string[] {
 /** Sub-buckets of the region's histogram merged per exported bucket: 4 per power of two (<= 25% wide). */
 export const EXPORT_GROUP = 4;
 
+// The bounds, computed once (they are the same for every process and every export).
+const LOWER = Float64Array.from({ length: BUCKET_COUNT }, (_, i) => bucketLowerBound(i));
+const UPPER = Float64Array.from({ length: BUCKET_COUNT }, (_, i) => bucketUpperBound(i));
+const EXPORT_BOUNDS: readonly number[] = (() => {
+  const bounds = [UPPER[0]! / 1e9];
+  for (let i = 1; i < BUCKET_COUNT - 1; i += EXPORT_GROUP) bounds.push(UPPER[Math.min(i + EXPORT_GROUP - 1, BUCKET_COUNT - 2)]! / 1e9);
+  return bounds;
+})();
+
 /**
  * The region's 322 buckets merged into 82 (bucket 0, 4 per octave from 2^16 to 2^36 ns, the
  * overflow): merging whole buckets keeps the counts exact, and 82 series per process is what
@@ -50,20 +59,18 @@ export const EXPORT_GROUP = 4;
  */
 export function exportBuckets(h: LoopHistogram): { bucketCounts: number[]; explicitBounds: number[] } {
   const bucketCounts: number[] = [h.counts[0]!];
-  const explicitBounds: number[] = [bucketUpperBound(0) / 1e9];
   for (let i = 1; i < BUCKET_COUNT - 1; i += EXPORT_GROUP) {
     let n = 0;
     for (let j = i; j < i + EXPORT_GROUP && j < BUCKET_COUNT - 1; j++) n += h.counts[j]!;
     bucketCounts.push(n);
-    explicitBounds.push(bucketUpperBound(Math.min(i + EXPORT_GROUP - 1, BUCKET_COUNT - 2)) / 1e9);
   }
   bucketCounts.push(h.counts[BUCKET_COUNT - 1]!);
-  return { bucketCounts, explicitBounds };
+  return { bucketCounts, explicitBounds: EXPORT_BOUNDS as number[] };
 }
 
 /** The smallest delay recorded, to the lower bound of its bucket (within 6.25%), ns. */
 function histogramMin(h: LoopHistogram): number {
-  for (let i = 0; i < BUCKET_COUNT; i++) if (h.counts[i]! > 0) return bucketLowerBound(i);
+  for (let i = 0; i < BUCKET_COUNT; i++) if (h.counts[i]! > 0) return LOWER[i]!;
   return 0;
 }
 
@@ -75,8 +82,9 @@ function histogramStddev(h: LoopHistogram): number {
   for (let i = 0; i < BUCKET_COUNT; i++) {
     const c = h.counts[i]!;
     if (c === 0) continue;
-    const hi = i === BUCKET_COUNT - 1 ? Math.max(bucketLowerBound(i), h.maxNs) : Math.min(bucketUpperBound(i), h.maxNs || Infinity);
-    const mid = (bucketLowerBound(i) + Math.max(bucketLowerBound(i), hi)) / 2;
+    const lo = LOWER[i]!;
+    const hi = i === BUCKET_COUNT - 1 ? Math.max(lo, h.maxNs) : Math.min(UPPER[i]!, h.maxNs || Infinity);
+    const mid = (lo + Math.max(lo, hi)) / 2;
     total += c * (mid - mean) ** 2;
     n += c;
   }

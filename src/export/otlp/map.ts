@@ -9,7 +9,7 @@ import { MetricsBuilder } from './builder.js';
 import { mapJvm } from './map-jvm.js';
 import type { NodeState } from './map-node.js';
 import { heapSpaces, mapNode } from './map-node.js';
-import type { ResourceMetrics } from './model.js';
+import type { Attributes, ResourceMetrics } from './model.js';
 import { msToUnixNano } from './model.js';
 import type { ResourceOptions } from './resource.js';
 import { processResource } from './resource.js';
@@ -32,6 +32,8 @@ function lookups(counters: ReadonlyMap<string, number | string>) {
 /** Keeps what interval figures need from one export to the next, per process. */
 export class OtlpMapper {
   private readonly states = new Map<string, NodeState>();
+  /** A process's resource is constant for its life: built once (its instance id is a hash). */
+  private readonly resources = new Map<string, Attributes>();
 
   constructor(private readonly options: MapOptions) {}
 
@@ -46,6 +48,7 @@ export class OtlpMapper {
       out.push(this.mapProcess(p, key));
     }
     for (const key of this.states.keys()) if (!seen.has(key)) this.states.delete(key);
+    for (const key of this.resources.keys()) if (!seen.has(key)) this.resources.delete(key);
     return out;
   }
 
@@ -69,8 +72,13 @@ export class OtlpMapper {
       b.sum(M.processCpuTime, true, [[{ 'cpu.mode': 'user' }, cpuUser], [{ 'cpu.mode': 'system' }, cpuSystem]]);
     }
 
+    let resource = this.resources.get(key);
+    if (resource === undefined) {
+      resource = processResource(p, this.options, str('java.property.java.vm.name'));
+      this.resources.set(key, resource);
+    }
     return {
-      resource: processResource(p, this.options, str('java.property.java.vm.name')),
+      resource,
       scopeMetrics: [{ scope: { name: SCOPE_NAME, version: this.options.scopeVersion }, metrics: b.metrics }],
     };
   }

@@ -90,12 +90,11 @@ export class ProtoWriter {
   }
 
   string(field: number, s: string): void {
-    const bytes = utf8.encode(s);
-    this.tag(field, LEN);
-    this.rawVarint(bytes.length);
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    // Straight into the buffer: a length placeholder, then the UTF-8 bytes, no copy.
+    this.begin(field);
+    this.ensure(s.length * 3);
+    this.pos += utf8.encodeInto(s, this.buf.subarray(this.pos)).written;
+    this.end();
   }
 
   packedFixed64(field: number, values: readonly number[]): void {
@@ -104,7 +103,10 @@ export class ProtoWriter {
     this.rawVarint(values.length * 8);
     this.ensure(values.length * 8);
     for (const v of values) {
-      this.view.setBigUint64(this.pos, BigInt(Number.isSafeInteger(v) && v > 0 ? v : 0), true);
+      // Two 32-bit halves: no BigInt per bucket.
+      const n = Number.isSafeInteger(v) && v > 0 ? v : 0;
+      this.view.setUint32(this.pos, n % 0x1_0000_0000, true);
+      this.view.setUint32(this.pos + 4, Math.floor(n / 0x1_0000_0000), true);
       this.pos += 8;
     }
   }
@@ -120,21 +122,30 @@ export class ProtoWriter {
     }
   }
 
-  /** Opens a nested message in `field`; close it with end(). */
+  /** Opens a nested message in `field`; close it with end(). One byte is kept for its length. */
   begin(field: number): void {
     this.tag(field, LEN);
+    this.ensure(1);
     this.starts.push(this.pos);
+    this.pos += 1;
   }
 
-  /** Closes the innermost message: its length goes in front of its bytes. */
+  /**
+   * Closes the innermost message. Most messages (attributes, points) are under 128 bytes and
+   * their length fits the byte kept; a longer one moves its bytes up to make room.
+   */
   end(): void {
     const start = this.starts.pop()!;
-    const len = this.pos - start;
+    const len = this.pos - start - 1;
+    if (len < 0x80) {
+      this.buf[start] = len;
+      return;
+    }
     let size = 1;
     for (let v = len; v > 0x7f; v = Math.floor(v / 128)) size++;
-    this.ensure(size);
-    this.buf.copyWithin(start + size, start, this.pos);
-    const end = this.pos + size;
+    this.ensure(size - 1);
+    this.buf.copyWithin(start + size, start + 1, this.pos);
+    const end = this.pos + size - 1;
     this.pos = start;
     this.rawVarint(len);
     this.pos = end;
