@@ -19,7 +19,7 @@ const encoded = encodeProtobufRequest(mapped);
 // The same data as the SDK's ResourceMetrics, one request per process (the SDK sends one resource per request).
 const sdkShaped = mapped.map((rm) => ({
   resource: resourceFromAttributes({ ...rm.resource }),
-  scopeMetrics: rm.scopeMetrics.map((sm) => ({ scope: sm.scope, metrics: sm.metrics.map(toMetricData) })),
+  scopeMetrics: rm.scopeMetrics.map((sm) => ({ scope: sm.scope, metrics: sm.metrics.map(toMetricData).filter((d) => d !== undefined) })),
 }));
 
 await benchMain([{

@@ -32,8 +32,9 @@ function hrTime(unixNano: bigint): HrTime {
   return [Number(unixNano / 1_000_000_000n), Number(unixNano % 1_000_000_000n)];
 }
 
-/** perfmem's OTLP model to the SDK's MetricData (what every SDK exporter takes). */
-export function toMetricData(m: Metric): MetricData {
+/** perfmem's OTLP model to the SDK's MetricData (what every SDK exporter takes); the SDK has no summaries. */
+export function toMetricData(m: Metric): MetricData | undefined {
+  if (m.kind === 'summary') return undefined;
   const isInt = m.kind !== 'histogram' && m.points.every((p) => p.isInt);
   const descriptor = { name: m.name, description: m.description, unit: m.unit, valueType: isInt ? ValueType.INT : ValueType.DOUBLE };
   const attrs = (a: Attributes): OtelAttributes => ({ ...a });
@@ -73,7 +74,7 @@ export class PerfmemMetricProducer implements MetricProducer {
     const scopeMetrics: ScopeMetrics[] = [];
     try {
       const metrics = this.read();
-      if (metrics !== undefined) scopeMetrics.push({ scope: this.scope, metrics: metrics.map(toMetricData) });
+      if (metrics !== undefined) scopeMetrics.push({ scope: this.scope, metrics: metrics.map(toMetricData).filter((d) => d !== undefined) });
       else if (!this.warned) {
         this.warned = true;
         errors.push(new Error('perfmem/otel: this process has no perfmem region; start it with `node --import perfmem/register` (or call start() from perfmem/runtime)'));

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { encodeJsonRequest, encodeProtobufRequest, OtlpMapper, perfmemVersion } from '../export/otlp/index.js';
-import type { HostSample } from '../monitor/types.js';
+import type { AppSample, HostSample } from '../monitor/types.js';
 import type { OtlpConfig } from './otlp-config.js';
 import type { SenderStats } from './otlp-sender.js';
 import { OtlpSender } from './otlp-sender.js';
@@ -15,6 +15,8 @@ import { OtlpSender } from './otlp-sender.js';
 export interface SampleSource {
   on(event: 'sample', listener: (s: HostSample) => void): void;
   off(event: 'sample', listener: (s: HostSample) => void): void;
+  /** The apps' own metrics (perfmem/metrics), aggregated per app, as of the latest sample. */
+  apps?(): AppSample[];
 }
 
 export interface OtlpExportOptions extends OtlpConfig {
@@ -57,7 +59,7 @@ export function startOtlpExport(monitor: SampleSource, options: OtlpExportOption
 
   const exportNow = (sample: HostSample): void => {
     try {
-      const resources = mapper.mapHost(sample);
+      const resources = mapper.mapHost(sample, monitor.apps?.() ?? []);
       if (resources.length === 0) return;
       const body = encode(resources);
       sender.enqueue(body);

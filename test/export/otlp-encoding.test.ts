@@ -39,11 +39,17 @@ const histogramPoint = fc.array(fc.nat({ max: 1e9 }), { maxLength: 8 }).chain((c
   min: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
   max: fc.option(fc.double({ min: 1, max: 2, noNaN: true }), { nil: undefined }),
 }));
+const summaryPoint = fc.record({
+  attributes, startTimeUnixNano: time, timeUnixNano: time,
+  count: fc.nat({ max: 1e9 }), sum: fc.double({ min: 0, max: 1e12, noNaN: true }),
+  quantiles: fc.array(fc.record({ quantile: fc.double({ min: 0, max: 1, noNaN: true }), value: fc.double({ noNaN: true, noDefaultInfinity: true }) }), { maxLength: 4 }),
+});
 const base = { name: fc.string({ minLength: 1, maxLength: 30 }), description: fc.string({ maxLength: 30 }), unit: fc.constantFrom('', 's', 'By', '{thread}', '1') };
 const metric: fc.Arbitrary<Metric> = fc.oneof(
   fc.record({ ...base, kind: fc.constant('sum' as const), monotonic: fc.boolean(), points: fc.array(numberPoint, { minLength: 1, maxLength: 3 }) }),
   fc.record({ ...base, kind: fc.constant('gauge' as const), points: fc.array(numberPoint, { minLength: 1, maxLength: 3 }) }),
   fc.record({ ...base, kind: fc.constant('histogram' as const), points: fc.array(histogramPoint, { minLength: 1, maxLength: 2 }) }),
+  fc.record({ ...base, kind: fc.constant('summary' as const), points: fc.array(summaryPoint, { minLength: 1, maxLength: 2 }) }),
 );
 const request: fc.Arbitrary<ResourceMetrics[]> = fc.array(fc.record({
   resource: attributes,
@@ -74,6 +80,12 @@ function checkAgainstModel(d: Decoded, model: ResourceMetrics[]): void {
             assert.deepEqual(gp.bucketCounts ?? [], p.bucketCounts.map(String));
             assert.deepEqual(gp.explicitBounds ?? [], p.explicitBounds);
             assert.equal(gp.max, p.max);
+          });
+        } else if (m.kind === 'summary') {
+          m.points.forEach((p, n) => {
+            const gp = gm.summary!.dataPoints[n]!;
+            assert.equal(gp.count, String(p.count));
+            assert.deepEqual((gp.quantileValues ?? []).map((q) => [q.quantile ?? 0, q.value ?? 0]), p.quantiles.map((q) => [q.quantile, q.value]));
           });
         } else {
           const data = m.kind === 'sum' ? gm.sum! : gm.gauge!;

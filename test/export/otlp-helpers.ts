@@ -38,6 +38,7 @@ export interface DecodedMetric {
   sum?: { dataPoints: DecodedPoint[]; aggregationTemporality: number; isMonotonic?: boolean };
   gauge?: { dataPoints: DecodedPoint[] };
   histogram?: { dataPoints: DecodedHistogramPoint[]; aggregationTemporality: number };
+  summary?: { dataPoints: Array<{ attributes?: Array<{ key: string; value: Record<string, unknown> }>; count: string; sum?: number; quantileValues?: Array<{ quantile?: number; value?: number }> }> };
 }
 export interface DecodedPoint {
   attributes?: Array<{ key: string; value: Record<string, unknown> }>;

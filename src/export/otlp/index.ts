@@ -1,5 +1,5 @@
 /** OTLP payloads from monitor samples: mapping to the semantic conventions, protobuf and JSON. */
-export type { Attributes, AttributeValue, HistogramPoint, Metric, NumberPoint, PartialSuccess, ResourceMetrics, ScopeMetrics } from './model.js';
+export type { Attributes, AttributeValue, HistogramPoint, Metric, NumberPoint, PartialSuccess, ResourceMetrics, ScopeMetrics, SummaryPoint } from './model.js';
 export { msToUnixNano, TEMPORALITY_CUMULATIVE } from './model.js';
 export { encodeProtobufRequest, decodeProtobufResponse } from './protobuf.js';
 export { encodeJsonRequest, decodeJsonResponse, jsonRequest } from './json.js';
@@ -13,3 +13,4 @@ export { MetricsBuilder } from './builder.js';
 export { mapNode, heapSpaces, v8SpaceName, exportBuckets } from './map-node.js';
 export type { NodeState, Lookup } from './map-node.js';
 export { perfmemVersion } from './version.js';
+export { mapApps, mapFamily } from './map-app.js';

@@ -2,7 +2,7 @@
  * ExportMetricsServiceRequest in OTLP/JSON: protobuf's JSON mapping with the OTLP spec's
  * rules (lowerCamelCase field names, enums as integers, 64-bit integers as decimal strings).
  */
-import type { Attributes, HistogramPoint, Metric, NumberPoint, PartialSuccess, ResourceMetrics } from './model.js';
+import type { Attributes, HistogramPoint, Metric, NumberPoint, PartialSuccess, ResourceMetrics, SummaryPoint } from './model.js';
 import { TEMPORALITY_CUMULATIVE } from './model.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -48,12 +48,24 @@ function histogramPoint(p: HistogramPoint): Json {
   return out;
 }
 
+function summaryPoint(p: SummaryPoint): Json {
+  return {
+    attributes: attributes(p.attributes),
+    startTimeUnixNano: p.startTimeUnixNano.toString(),
+    timeUnixNano: p.timeUnixNano.toString(),
+    count: String(p.count),
+    sum: double(p.sum),
+    quantileValues: p.quantiles.map((q) => ({ quantile: double(q.quantile), value: double(q.value) })),
+  };
+}
+
 function metric(m: Metric): Json {
   const base = { name: m.name, description: m.description, unit: m.unit };
   if (m.kind === 'gauge') return { ...base, gauge: { dataPoints: m.points.map(numberPoint) } };
   if (m.kind === 'sum') {
     return { ...base, sum: { dataPoints: m.points.map(numberPoint), aggregationTemporality: TEMPORALITY_CUMULATIVE, isMonotonic: m.monotonic } };
   }
+  if (m.kind === 'summary') return { ...base, summary: { dataPoints: m.points.map(summaryPoint) } };
   return { ...base, histogram: { dataPoints: m.points.map(histogramPoint), aggregationTemporality: TEMPORALITY_CUMULATIVE } };
 }
 

@@ -4,7 +4,8 @@
  * point starts at the process's start, so a collector that restarts, or a request that was
  * dropped, loses resolution but never counts.
  */
-import type { HostSample, ProcessSample } from '../../monitor/types.js';
+import type { AppSample, HostSample, ProcessSample } from '../../monitor/types.js';
+import { mapApps } from './map-app.js';
 import { MetricsBuilder } from './builder.js';
 import { mapJvm } from './map-jvm.js';
 import type { NodeState } from './map-node.js';
@@ -37,8 +38,11 @@ export class OtlpMapper {
 
   constructor(private readonly options: MapOptions) {}
 
-  /** Every running or blocked process of the sample (stale and gone ones have nothing new to say). */
-  mapHost(sample: HostSample): ResourceMetrics[] {
+  /**
+   * Every running or blocked process of the sample (stale and gone ones have nothing new to
+   * say), then every app with app metrics (perfmem/metrics, as the monitor aggregates them).
+   */
+  mapHost(sample: HostSample, apps: readonly AppSample[] = []): ResourceMetrics[] {
     const seen = new Set<string>();
     const out: ResourceMetrics[] = [];
     for (const p of sample.processes) {
@@ -46,6 +50,14 @@ export class OtlpMapper {
       const key = `${p.pid}:${p.startTimeMs}`;
       seen.add(key);
       out.push(this.mapProcess(p, key));
+    }
+    if (apps.length > 0) {
+      const startOf = (pids: readonly number[]): number | undefined => {
+        let min: number | undefined;
+        for (const p of sample.processes) if (pids.includes(p.pid) && p.startTimeMs > 0 && (min === undefined || p.startTimeMs < min)) min = p.startTimeMs;
+        return min;
+      };
+      out.push(...mapApps(apps, startOf, sample.atMs, this.options.hostName, { name: SCOPE_NAME, version: this.options.scopeVersion }, this.options.extra));
     }
     for (const key of this.states.keys()) if (!seen.has(key)) this.states.delete(key);
     for (const key of this.resources.keys()) if (!seen.has(key)) this.resources.delete(key);

@@ -34,6 +34,16 @@ export interface HistogramPoint {
   max?: number;
 }
 
+/** A summary (prom-client's Summary): count, sum and quantiles over the writer's window. */
+export interface SummaryPoint {
+  attributes: Attributes;
+  startTimeUnixNano: bigint;
+  timeUnixNano: bigint;
+  count: number;
+  sum: number;
+  quantiles: ReadonlyArray<{ quantile: number; value: number }>;
+}
+
 interface MetricBase {
   name: string;
   description: string;
@@ -56,7 +66,12 @@ export interface HistogramMetric extends MetricBase {
   points: HistogramPoint[];
 }
 
-export type Metric = SumMetric | GaugeMetric | HistogramMetric;
+export interface SummaryMetric extends MetricBase {
+  kind: 'summary';
+  points: SummaryPoint[];
+}
+
+export type Metric = SumMetric | GaugeMetric | HistogramMetric | SummaryMetric;
 
 export interface ScopeMetrics {
   scope: { name: string; version: string };

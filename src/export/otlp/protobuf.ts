@@ -4,7 +4,7 @@
  * runtime would be larger than the whole package. Field numbers are the proto's; the test
  * decodes the output with OpenTelemetry's own generated code.
  */
-import type { Attributes, HistogramPoint, Metric, NumberPoint, PartialSuccess, ResourceMetrics } from './model.js';
+import type { Attributes, HistogramPoint, Metric, NumberPoint, PartialSuccess, ResourceMetrics, SummaryPoint } from './model.js';
 import { TEMPORALITY_CUMULATIVE } from './model.js';
 
 const VARINT = 0, FIXED64 = 1, LEN = 2;
@@ -198,7 +198,25 @@ function writeHistogramPoint(w: ProtoWriter, field: number, p: HistogramPoint): 
   w.end();
 }
 
-// Metric: 1 name, 2 description, 3 unit, 5 gauge, 7 sum, 9 histogram.
+// SummaryDataPoint: 7 attributes, 2 start, 3 time, 4 count, 5 sum, 6 quantile_values
+// (ValueAtQuantile: 1 quantile, 2 value).
+function writeSummaryPoint(w: ProtoWriter, field: number, p: SummaryPoint): void {
+  w.begin(field);
+  writeAttributes(w, 7, p.attributes);
+  w.fixed64(2, p.startTimeUnixNano);
+  w.fixed64(3, p.timeUnixNano);
+  w.fixed64(4, BigInt(Number.isSafeInteger(p.count) && p.count > 0 ? p.count : 0));
+  w.double(5, p.sum);
+  for (const q of p.quantiles) {
+    w.begin(6);
+    w.double(1, q.quantile);
+    w.double(2, q.value);
+    w.end();
+  }
+  w.end();
+}
+
+// Metric: 1 name, 2 description, 3 unit, 5 gauge, 7 sum, 9 histogram, 11 summary.
 // Sum: 1 points, 2 temporality, 3 is_monotonic. Histogram: 1 points, 2 temporality.
 function writeMetric(w: ProtoWriter, m: Metric): void {
   w.begin(2);
@@ -215,10 +233,14 @@ function writeMetric(w: ProtoWriter, m: Metric): void {
     w.uint(2, TEMPORALITY_CUMULATIVE);
     if (m.monotonic) w.bool(3, true);
     w.end();
-  } else {
+  } else if (m.kind === 'histogram') {
     w.begin(9);
     for (const p of m.points) writeHistogramPoint(w, 1, p);
     w.uint(2, TEMPORALITY_CUMULATIVE);
+    w.end();
+  } else {
+    w.begin(11);
+    for (const p of m.points) writeSummaryPoint(w, 1, p);
     w.end();
   }
   w.end();
