@@ -150,7 +150,8 @@ export class OtlpSender {
   }
 
   private pump(): void {
-    if (this.busy || this.timer !== undefined || this.stopped) return;
+    if (this.stopped) { this.settleIdle(); return; }
+    if (this.busy || this.timer !== undefined) return;
     const item = this.queue.shift();
     if (item === undefined) { this.settleIdle(); return; }
     this.queuedBytes -= item.body.length;

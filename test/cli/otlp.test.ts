@@ -15,8 +15,12 @@ test('perfmem otlp --once: one request with a resource per process for 2 Node pr
   for (const protocol of ['http/protobuf', 'http/json'] as const) {
     const c = await new Collector().listen();
     try {
-      const r = await perfmem(['otlp', '--once', '--endpoint', c.url().href, '--protocol', protocol, '--compression', 'gzip', '--pid', pids.join(','), '--resource', 'deployment.environment.name=ci']);
+      const r = await perfmem(['otlp', '--once', '--json', '--endpoint', c.url().href, '--protocol', protocol, '--compression', 'gzip', '--pid', pids.join(','), '--resource', 'deployment.environment.name=ci']);
       assert.equal(r.code, 0, r.stderr);
+      const line = JSON.parse(r.stdout) as { processes: number; bytes: number; endpoint: string };
+      assert.equal(line.processes, pids.length);
+      assert.equal(line.endpoint, c.url().href);
+      assert.equal(line.bytes, c.received[0]!.body.length, 'bytes before compression');
       assert.equal(c.received.length, 1);
       assert.equal(c.received[0]!.headers['content-encoding'], 'gzip');
       const d: Decoded = protocol === 'http/json' ? decodeJson(c.received[0]!.body) : decodeProtobuf(c.received[0]!.body);
