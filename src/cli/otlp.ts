@@ -4,7 +4,7 @@
  * from the standard OTEL_* variables, flags overriding them (src/serve/otlp-config.ts).
  */
 import { createMonitor } from '../monitor/index.js';
-import { OtlpConfigError, resolveOtlpConfig, type OtlpFlags } from '../serve/otlp-config.js';
+import { displayUrl, OtlpConfigError, resolveOtlpConfig, type OtlpFlags } from '../serve/otlp-config.js';
 import { startOtlpExport } from '../serve/otlp.js';
 import { UsageError } from './errors.js';
 import { escapeTerminal } from './escape.js';
@@ -93,10 +93,10 @@ export async function run(argv: string[]): Promise<number> {
     log: (line) => { if (!once) process.stderr.write(`${escapeTerminal(line)}\n`); },
     onExport: (info) => {
       exports++;
-      if (json) process.stdout.write(`${JSON.stringify({ ...info, endpoint: config.url.href, ...exporter.stats() })}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ ...info, endpoint: displayUrl(config.url), ...exporter.stats() })}\n`);
     },
   });
-  if (!json) process.stderr.write(`perfmem otlp: sending to ${config.url.href} (${config.protocol}${config.compression === 'gzip' ? ', gzip' : ''}) ${once ? 'once' : `every ${config.intervalMs / 1000} s`}\n`);
+  if (!json) process.stderr.write(`perfmem otlp: sending to ${displayUrl(config.url)} (${config.protocol}${config.compression === 'gzip' ? ', gzip' : ''}) ${once ? 'once' : `every ${config.intervalMs / 1000} s`}\n`);
 
   try {
     monitor.sample();
@@ -105,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write('perfmem otlp: no running process to export\n');
         return 0;
       }
-      return await sendOnce(exporter, config.url.href);
+      return await sendOnce(exporter, displayUrl(config.url));
     }
     monitor.start(config.intervalMs);
     await new Promise<void>((resolve) => {

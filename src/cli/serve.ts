@@ -11,7 +11,7 @@ import { AuthFileError, hashPassword, parseAuthFile, type Authenticator } from '
 import { isLoopback, loadDashboard } from '../serve/dashboard-loader.js';
 import { closeServer, createPerfmemServer, listen } from '../serve/server.js';
 import { startTextfile } from '../serve/textfile.js';
-import { OtlpConfigError, resolveOtlpConfig } from '../serve/otlp-config.js';
+import { displayUrl, OtlpConfigError, resolveOtlpConfig } from '../serve/otlp-config.js';
 import { startOtlpExport } from '../serve/otlp.js';
 import { UsageError } from './errors.js';
 import { escapeTerminal } from './escape.js';
@@ -147,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
   if (otlp !== undefined) {
     const exporter = startOtlpExport(monitor, { ...otlp, log: (line) => process.stderr.write(`${escapeTerminal(line)}\n`) });
     stops.push(() => exporter.stop());
-    say({ otlp: otlp.url.href, protocol: otlp.protocol, intervalMs: otlp.intervalMs }, `perfmem serve: sending OTLP to ${otlp.url.href} every ${otlp.intervalMs / 1000} s`);
+    say({ otlp: displayUrl(otlp.url), protocol: otlp.protocol, intervalMs: otlp.intervalMs }, `perfmem serve: sending OTLP to ${displayUrl(otlp.url)} every ${otlp.intervalMs / 1000} s`);
   }
   if (listenAt !== undefined) {
     const server = createPerfmemServer({ monitor, intervalMs, showArgs, tls, auth, dashboard: await loadDashboard() });

@@ -41,6 +41,15 @@ export interface OtlpConfig {
   key?: Buffer;
 }
 
+/** The endpoint as logs and output show it: without a user name or password in it. */
+export function displayUrl(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const shown = new URL(url.href);
+  shown.username = '';
+  shown.password = '';
+  return shown.href;
+}
+
 export const DEFAULT_ENDPOINT = 'http://localhost:4318';
 export const METRICS_PATH = '/v1/metrics';
 const DEFAULT_TIMEOUT_MS = 10_000;

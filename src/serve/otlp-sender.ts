@@ -15,6 +15,7 @@ import * as https from 'node:https';
 import { gzip } from 'node:zlib';
 import { decodeJsonResponse, decodeProtobufResponse } from '../export/otlp/index.js';
 import type { PartialSuccess } from '../export/otlp/index.js';
+import { displayUrl } from './otlp-config.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type OtlpCompression = 'gzip' | 'none';
@@ -123,8 +124,9 @@ export class OtlpSender {
       : new http.Agent({ keepAlive: true, maxSockets: 1 });
   }
 
+  /** The endpoint as logged: never with credentials. */
   get endpoint(): string {
-    return this.options.url.href;
+    return displayUrl(this.options.url);
   }
 
   stats(): SenderStats {

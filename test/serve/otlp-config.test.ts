@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { OtlpConfigError, parseKeyValues, resolveOtlpConfig } from '../../src/serve/otlp-config.js';
+import { displayUrl, OtlpConfigError, parseKeyValues, resolveOtlpConfig } from '../../src/serve/otlp-config.js';
 
 test('defaults: http/protobuf to localhost:4318/v1/metrics every 60 s, 10 s timeout, no compression', () => {
   const c = resolveOtlpConfig({}, {});
@@ -75,4 +75,9 @@ test('key=value lists: percent-encoded pairs round-trip; any input either parses
       assert.ok(err instanceof OtlpConfigError);
     }
   }));
+});
+
+test('endpoints are shown without credentials', () => {
+  assert.equal(displayUrl(new URL('https://user:s3cret@collector:4318/v1/metrics')), 'https://collector:4318/v1/metrics');
+  assert.equal(displayUrl(new URL('http://collector:4318/v1/metrics')), 'http://collector:4318/v1/metrics');
 });
