@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as semconv from '@opentelemetry/semantic-conventions/incubating';
 import * as stableSemconv from '@opentelemetry/semantic-conventions';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   ATTRIBUTES, encodeProtobufRequest, exportBuckets, LOOP_DELAY_HISTOGRAM, METRICS, OtlpMapper, RESOURCE, type ResourceMetrics,
 } from '../../src/export/otlp/index.js';
@@ -21,8 +23,24 @@ test('every convention name perfmem sends is in @opentelemetry/semantic-conventi
     assert.ok(incubating.has(m.name), `${m.name} is a convention name`);
     assert.equal(stable.has(m.name), m.stable, `${m.name} stability`);
   }
+  // Deprecations are only in the package's declarations: read them there.
+  const declarations = ['experimental_metrics.d.mts', 'stable_metrics.d.mts']
+    .map((f) => { try { return readFileSync(fileURLToPath(new URL(`../../../node_modules/@opentelemetry/semantic-conventions/dist/${f}`, import.meta.url)), 'utf8'); } catch { return ''; } }).join('\n');
+  for (const m of Object.values(METRICS)) {
+    const at = declarations.indexOf(`: "${m.name}";`);
+    assert.ok(at > 0, `${m.name} declared`);
+    const doc = declarations.slice(declarations.lastIndexOf('/**', at), at);
+    assert.equal(doc.includes('@deprecated'), m.deprecated !== undefined, `${m.name} deprecation`);
+    if (m.deprecated !== undefined) assert.ok(doc.includes(m.deprecated), `${m.name} replaced by ${m.deprecated}`);
+  }
   const attrNames = new Set<unknown>(Object.entries(semconv).filter(([k]) => k.startsWith('ATTR_')).map(([, v]) => v));
-  for (const a of [...Object.values(ATTRIBUTES), ...Object.values(RESOURCE)]) assert.ok(attrNames.has(a), `${a} is a convention attribute`);
+  const attrDeclarations = ['experimental_attributes.d.mts', 'stable_attributes.d.mts']
+    .map((f) => readFileSync(fileURLToPath(new URL(`../../../node_modules/@opentelemetry/semantic-conventions/dist/${f}`, import.meta.url)), 'utf8')).join('\n');
+  for (const a of [...Object.values(ATTRIBUTES), ...Object.values(RESOURCE)]) {
+    assert.ok(attrNames.has(a), `${a} is a convention attribute`);
+    const at = attrDeclarations.indexOf(`: "${a}";`);
+    assert.ok(!attrDeclarations.slice(attrDeclarations.lastIndexOf('/**', at), at).includes('@deprecated'), `${a} is not deprecated`);
+  }
   assert.ok(!LOOP_DELAY_HISTOGRAM.name.startsWith('nodejs.'), 'perfmem\'s own histogram stays out of the conventions\' namespace');
 });
 
@@ -57,7 +75,8 @@ test('a Node process: resource, names, units, temporality and values', () => {
 
   const used = m.get('v8js.memory.heap.used')!;
   assert.deepEqual(used.sum!.dataPoints.map((p) => attrs(p.attributes)['v8js.heap.space.name']).sort(), ['new_large_object_space', 'new_space', 'old_space']);
-  const limit = m.get('v8js.memory.heap.limit')!.sum!.dataPoints.find((p) => attrs(p.attributes)['v8js.heap.space.name'] === 'old_space')!;
+  assert.deepEqual(m.get('v8js.memory.heap.space.size')!.sum!.dataPoints, m.get('v8js.memory.heap.limit')!.sum!.dataPoints, 'the deprecated name carries the same data');
+  const limit = m.get('v8js.memory.heap.space.size')!.sum!.dataPoints.find((p) => attrs(p.attributes)['v8js.heap.space.name'] === 'old_space')!;
   assert.equal(limit.asInt, '6000000');
 
   const gc = m.get('v8js.gc.duration')!;

@@ -99,6 +99,7 @@ export function mapNode(b: MetricsBuilder, get: Lookup, spaces: readonly string[
 
   const space = (s: string) => ({ [A.v8HeapSpaceName]: v8SpaceName(s) });
   b.sum(M.v8HeapUsed, false, spaces.map((s) => [space(s), get(`node.heap.space.${s}.used`)] as const), true);
+  b.sum(M.v8HeapSpaceSize, false, spaces.map((s) => [space(s), get(`node.heap.space.${s}.size`)] as const), true);
   b.sum(M.v8HeapLimit, false, spaces.map((s) => [space(s), get(`node.heap.space.${s}.size`)] as const), true);
   b.sum(M.v8HeapSpaceAvailable, false, spaces.map((s) => [space(s), get(`node.heap.space.${s}.available`)] as const), true);
   b.sum(M.v8HeapSpacePhysical, false, spaces.map((s) => [space(s), get(`node.heap.space.${s}.physical`)] as const), true);

@@ -1,8 +1,9 @@
 /**
- * The OpenTelemetry semantic-convention names perfmem sends, pinned to the names exported by
- * @opentelemetry/semantic-conventions 1.45.0 (the test checks every name below against that
- * package). `stable: false` marks names the conventions still have in development: they may
- * be renamed by a later release (docs/otel.md lists them).
+ * The OpenTelemetry semantic-convention names perfmem sends, pinned to Semantic Conventions
+ * v1.45.0 as @opentelemetry/semantic-conventions 1.45.0 exports them (the test checks every
+ * name below against that package: present, stable or not, deprecated or not). `stable:
+ * false` marks names the conventions still have in development: a later release may rename
+ * them (docs/otel.md lists them).
  */
 
 export interface MetricName {
@@ -10,9 +11,11 @@ export interface MetricName {
   unit: string;
   description: string;
   stable: boolean;
+  /** Deprecated by the pinned version, still sent for dashboards built on it (named here with its replacement). */
+  deprecated?: string;
 }
 
-const m = (name: string, unit: string, description: string, stable = false): MetricName => ({ name, unit, description, stable });
+const m = (name: string, unit: string, description: string, stable = false, deprecated?: string): MetricName => ({ name, unit, description, stable, ...(deprecated !== undefined ? { deprecated } : {}) });
 
 export const METRICS = {
   processCpuTime: m('process.cpu.time', 's', 'Total CPU seconds broken down by different CPU modes.'),
@@ -21,7 +24,8 @@ export const METRICS = {
   processThreadCount: m('process.thread.count', '{thread}', 'Process threads count.'),
 
   v8HeapUsed: m('v8js.memory.heap.used', 'By', 'Heap Memory size allocated.'),
-  v8HeapLimit: m('v8js.memory.heap.limit', 'By', 'Total heap memory size pre-allocated.'),
+  v8HeapSpaceSize: m('v8js.memory.heap.space.size', 'By', 'Total heap memory size pre-allocated for a heap space.'),
+  v8HeapLimit: m('v8js.memory.heap.limit', 'By', 'Total heap memory size pre-allocated (deprecated: v8js.memory.heap.space.size).', false, 'v8js.memory.heap.space.size'),
   v8HeapSpaceAvailable: m('v8js.memory.heap.space.available_size', 'By', 'Heap space available size.'),
   v8HeapSpacePhysical: m('v8js.memory.heap.space.physical_size', 'By', 'Committed size of a heap space.'),
   v8GcDuration: m('v8js.gc.duration', 's', 'Garbage collection duration (count and sum per type: perfmem has no per-collection buckets).'),
