@@ -27,7 +27,7 @@ test('bad options: what was wrong, then the usage line; exit 2', async () => {
     [['watch', 'abc'], /^perfmem: watch: 'abc' is not a pid\nusage: perfmem watch/],
     [['watch', '-i'], /^perfmem: option -i needs a value\nusage: perfmem watch/],
     [['snap', '1', '2'], /^perfmem: snap: expected one pid or file\nusage: perfmem snap/],
-    [['frobnicate'], /^perfmem: unknown command 'frobnicate' \(try: ps, snap, stat, watch, shm, demo\)\n$/],
+    [['frobnicate'], /^perfmem: unknown command 'frobnicate' \(try: ps, snap, stat, otlp, watch, serve, shm, demo\)\n$/],
   ];
   for (const [args, expected] of cases) {
     const r = await perfmem(args);
