@@ -108,10 +108,14 @@ export async function run(argv: string[]): Promise<number> {
       return await sendOnce(exporter, displayUrl(config.url));
     }
     monitor.start(config.intervalMs);
+    // The monitor's and the sender's timers are unref'd (they must not keep a server alive):
+    // this command's own life is this timer, until a signal.
+    const alive = setInterval(() => {}, 1 << 30);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    clearInterval(alive);
     return 0;
   } finally {
     await exporter.stop();

@@ -114,3 +114,25 @@ test('perfmem serve --otlp pushes on its interval beside the HTTP server, which 
     await c.close();
   }
 });
+
+test('perfmem otlp keeps sending every interval until SIGTERM, then exits 0', async (t) => {
+  const node = await startNode(t, NODE_SUBJECT);
+  const c = await new Collector().listen();
+  const child = spawn(process.execPath, [BIN, 'otlp', '--interval', '300ms', '--pid', String(node.pid)], {
+    env: { ...process.env, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: c.url().href },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  try {
+    await c.waitFor(3);
+    for (const r of c.received.slice(0, 3)) assert.ok(metricsOf(decodeProtobuf(r.body), node.pid).has('process.cpu.time'));
+  } finally {
+    const exited = child.exitCode !== null ? Promise.resolve([child.exitCode]) : once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited as [number | null];
+    await c.close();
+    assert.equal(code, 0, stderr);
+  }
+  assert.match(stderr, /^perfmem otlp: sending to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics \(http\/protobuf\) every 0\.3 s\n$/);
+});
