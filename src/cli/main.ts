@@ -15,6 +15,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   stack: { summary: "print a process's main-thread JavaScript stack, even while blocked", load: () => import('./stack.js') },
   watch: { summary: 'live terminal dashboard of all processes', load: () => import('./watch.js') },
   serve: { summary: 'Prometheus/OpenMetrics endpoint and JSON API for every process', load: () => import('./serve.js') },
+  otlp: { summary: 'push every process\'s metrics to an OpenTelemetry collector (OTLP/HTTP)', load: () => import('./otlp.js') },
   shm: { summary: 'list and manage POSIX shared memory objects (like posixshmcontrol)', load: () => import('./shm.js') },
   demo: { summary: 'start instrumented demo workers and watch them (what `npm start` runs)', load: () => import('./demo.js') },
   'register-path': { summary: 'print the absolute path to use in NODE_OPTIONS="--import <path>"', load: () => import('./register-path.js') },

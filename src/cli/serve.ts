@@ -11,7 +11,10 @@ import { AuthFileError, hashPassword, parseAuthFile, type Authenticator } from '
 import { isLoopback, loadDashboard } from '../serve/dashboard-loader.js';
 import { closeServer, createPerfmemServer, listen } from '../serve/server.js';
 import { startTextfile } from '../serve/textfile.js';
+import { displayUrl, OtlpConfigError, resolveOtlpConfig } from '../serve/otlp-config.js';
+import { startOtlpExport } from '../serve/otlp.js';
 import { UsageError } from './errors.js';
+import { escapeTerminal } from './escape.js';
 import { parseFlags } from './flags.js';
 
 /** Outside 9100-9999 (Prometheus's exporter allocations, all taken) and clear of Kubernetes' 102xx and Calico's 9099. */
@@ -19,7 +22,7 @@ export const DEFAULT_PORT = 10099;
 export const DEFAULT_HOST = '127.0.0.1';
 
 const usage = 'usage: perfmem serve [--listen <host:port>] [--textfile <path>] [--interval <n>ms|s] [--show-args] '
-  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>[,<base>...]] [--json] | --hash-password';
+  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>[,<base>...]] [--otlp] [--json] | --hash-password';
 
 const help = `${usage}
 
@@ -36,6 +39,7 @@ options:
   --auth-file <file>     require basic or bearer auth (lines 'basic <user> <hash>', 'bearer <sha256-hex>')
   --hash-password        read a password on stdin, print its hash for --auth-file, and exit
   --dir <base>[,...]     scan these base directories instead of /tmp, /dev/shm and $PERFMEM_DIR
+  --otlp                 also push every process's metrics to an OpenTelemetry collector (OTEL_EXPORTER_OTLP_* variables; docs/otel.md)
   --json                 print the startup line as JSON
 
 examples:
@@ -85,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseFlags(argv, {
-      usage, booleans: ['--show-args', '--json', '--hash-password'],
+      usage, booleans: ['--show-args', '--json', '--hash-password', '--otlp'],
       values: ['--listen', '--textfile', '--interval', '--tls-cert', '--tls-key', '--auth-file', '--dir'],
     });
   } catch (err) {
@@ -125,6 +129,13 @@ export async function run(argv: string[]): Promise<number> {
   for (const dir of dirs ?? []) if (!dir.startsWith('/')) throw fail(`--dir needs absolute paths, got '${dir}'`);
   const showArgs = args.flags.has('--show-args');
   const json = args.flags.has('--json');
+  let otlp;
+  try {
+    otlp = args.flags.has('--otlp') ? resolveOtlpConfig() : undefined;
+  } catch (err) {
+    if (err instanceof OtlpConfigError) throw fail(err.message);
+    throw err;
+  }
 
   const monitor = createMonitor({ dirs });
   monitor.sample();
@@ -135,6 +146,11 @@ export async function run(argv: string[]): Promise<number> {
   if (textfile !== undefined) {
     stops.push(startTextfile(monitor, textfile, { showArgs }));
     say({ textfile, intervalMs }, `perfmem serve: writing ${textfile} every ${intervalMs} ms`);
+  }
+  if (otlp !== undefined) {
+    const exporter = startOtlpExport(monitor, { ...otlp, log: (line) => process.stderr.write(`${escapeTerminal(line)}\n`) });
+    stops.push(() => exporter.stop());
+    say({ otlp: displayUrl(otlp.url), protocol: otlp.protocol, intervalMs: otlp.intervalMs }, `perfmem serve: sending OTLP to ${displayUrl(otlp.url)} every ${otlp.intervalMs / 1000} s`);
   }
   if (listenAt !== undefined) {
     const server = createPerfmemServer({ monitor, intervalMs, showArgs, tls, auth, dashboard: await loadDashboard() });
