@@ -11,7 +11,9 @@ export async function loadDashboard(): Promise<DashboardHandler | undefined> {
     const mod = (await import(specifier)) as { serveDashboard?: DashboardHandler };
     return typeof mod.serveDashboard === 'function' ? mod.serveDashboard : undefined;
   } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    // ESM says ERR_MODULE_NOT_FOUND; the CommonJS CLI bundle (bin/perfmem.js) says MODULE_NOT_FOUND.
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return undefined;
     throw err;
   }
 }
