@@ -219,34 +219,34 @@ export class DetailView {
     if (!d) return;
     const words = this.filterInput.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     const names = Object.keys(d.counters).sort();
-    let shown = 0;
-    let cursor = this.counterBody.firstElementChild;
+    const wanted: HTMLTableRowElement[] = [];
     for (const name of names) {
-      const lower = name.toLowerCase();
       const value = d.counters[name]!;
-      const text = formatCounterValue(value);
-      const visible = words.every((w) => lower.includes(w) || (typeof value === 'string' && value.toLowerCase().includes(w)));
+      const lower = name.toLowerCase();
+      if (!words.every((w) => lower.includes(w) || (typeof value === 'string' && value.toLowerCase().includes(w)))) continue;
       let row = this.counterRows.get(name);
-      if (!visible) {
-        row?.tr.remove();
-        continue;
-      }
-      shown++;
       if (!row) {
         const valueCell = h('td', { class: typeof value === 'number' ? 'num' : 'str' });
         row = { tr: h('tr', null, h('td', { class: 'counter-name' }, name), valueCell), value: valueCell };
         this.counterRows.set(name, row);
       }
+      const text = formatCounterValue(value);
       setText(row.value, text);
       setTitle(row.value, text);
-      if (cursor === row.tr) cursor = cursor.nextElementSibling;
-      else this.counterBody.insertBefore(row.tr, cursor);
+      wanted.push(row.tr);
+    }
+    // Move rows only where the order changed; rows filtered out end up after the cursor and go.
+    let cursor = this.counterBody.firstElementChild;
+    for (const tr of wanted) {
+      if (cursor === tr) cursor = cursor.nextElementSibling;
+      else this.counterBody.insertBefore(tr, cursor);
     }
     while (cursor) {
       const next = cursor.nextElementSibling;
       cursor.remove();
       cursor = next;
     }
+    const shown = wanted.length;
     setText(this.counterCount, `${shown} of ${names.length}`);
   }
 }
