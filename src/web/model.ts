@@ -83,10 +83,9 @@ export function groupByApp(processes: readonly ProcessSummary[], order: SortOrde
       rssBytes: sum(list.map((p) => p.gauges.rssBytes)),
     });
   }
-  groups.sort((g, h) => {
-    const best = (x: AppGroup) => [...x.processes].sort((a, b) => compareProcesses(a, b, order))[0]!;
-    return compareProcesses(best(g), best(h), order) || g.app.localeCompare(h.app);
-  });
+  // Each group's best member in the sort order (its list is sorted, bar the primary moved first).
+  const best = new Map(groups.map((g) => [g, g.processes.reduce((x, y) => (compareProcesses(y, x, order) < 0 ? y : x))]));
+  groups.sort((g, h) => compareProcesses(best.get(g)!, best.get(h)!, order) || g.app.localeCompare(h.app));
   return groups;
 }
 

@@ -7,8 +7,7 @@ import type { ProcessSummary } from './api.js';
 import { h, setText, setTitle } from './dom.js';
 import { formatBytes, formatCpu, formatDuration, formatMs, formatPercent, formatRate, formatRuntime, truncate } from './format.js';
 import { describeState, groupByApp, isWorkerOf, newSparks, pushSparks, type SortKey, type SortOrder, type Sparks } from './model.js';
-import { drawSpark, sparkCanvas } from './sparkline.js';
-import { themeColors } from './theme.js';
+import { drawSpark, sparkLine, type Spark } from './sparkline.js';
 
 interface Column {
   key: SortKey;
@@ -50,10 +49,12 @@ interface Row {
   gc: HTMLTableCellElement;
   loop: HTMLSpanElement;
   elu: HTMLTableCellElement;
-  cpuSpark: HTMLCanvasElement;
-  rssSpark: HTMLCanvasElement;
-  loopSpark: HTMLCanvasElement;
+  cpuSpark: Spark;
+  rssSpark: Spark;
+  loopSpark: Spark;
   sparks: Sparks;
+  /** On screen (IntersectionObserver): only those rows' sparklines are drawn each sample. */
+  visible: boolean;
 }
 
 interface GroupRow {
@@ -72,6 +73,16 @@ export class ProcessTable {
   private order: SortOrder = { key: 'cpu', descending: true };
   private filter = '';
   private last: { seq: number; processes: ProcessSummary[] } | null = null;
+  private readonly rowByElement = new WeakMap<Element, Row>();
+  // Drawing 300 canvases a second costs more than all the table's text; most rows are off screen.
+  private readonly observer = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const row = this.rowByElement.get(e.target);
+      if (!row) continue;
+      row.visible = e.isIntersecting;
+      if (row.visible) this.drawSparks(row);
+    }
+  });
 
   constructor(private readonly onOpen: (pid: number) => void) {
     const headRow = h('tr');
@@ -126,7 +137,6 @@ export class ProcessTable {
   }
 
   private render(all: ProcessSummary[], seq: number, newSample: boolean): void {
-    const colors = themeColors();
     const seen = new Set<number>();
     const wanted: HTMLTableRowElement[] = [];
     const seenGroups = new Set<string>();
@@ -142,11 +152,7 @@ export class ProcessTable {
         seen.add(p.pid);
         if (newSample) pushSparks(row.sparks, p, seq);
         this.fill(row, p, isWorkerOf(p, group));
-        if (newSample) {
-          drawSpark(row.cpuSpark, row.sparks.cpu, colors.cpu, 0.05);
-          drawSpark(row.rssSpark, row.sparks.rss, colors.memory);
-          drawSpark(row.loopSpark, row.sparks.loop, colors.loop, 5);
-        }
+        if (newSample && row.visible) this.drawSparks(row);
         wanted.push(row.tr);
       }
     }
@@ -154,6 +160,7 @@ export class ProcessTable {
     const present = new Set(all.map((p) => p.pid));
     for (const [pid, row] of this.rows) {
       if (!present.has(pid)) {
+        this.observer.unobserve(row.tr);
         row.tr.remove();
         this.rows.delete(pid);
       } else if (!seen.has(pid)) row.tr.remove();
@@ -176,6 +183,12 @@ export class ProcessTable {
       cursor = next;
     }
     this.empty.hidden = all.length > 0;
+  }
+
+  private drawSparks(row: Row): void {
+    drawSpark(row.cpuSpark, row.sparks.cpu, 0.05);
+    drawSpark(row.rssSpark, row.sparks.rss);
+    drawSpark(row.loopSpark, row.sparks.loop, 5);
   }
 
   private groupRow(app: string): GroupRow {
@@ -203,9 +216,9 @@ export class ProcessTable {
     const cpu = h('span');
     const rss = h('span');
     const loop = h('span');
-    const cpuSpark = sparkCanvas('CPU over the last minute');
-    const rssSpark = sparkCanvas('RSS over the last minute');
-    const loopSpark = sparkCanvas('Event-loop delay p99 over the last minute');
+    const cpuSpark = sparkLine('CPU over the last minute', '--c1');
+    const rssSpark = sparkLine('RSS over the last minute', '--c2');
+    const loopSpark = sparkLine('Event-loop delay p99 over the last minute', '--c3');
     const cells = {
       runtime: td('runtime'),
       app: td('app'),
@@ -218,21 +231,23 @@ export class ProcessTable {
     };
     const tr = h('tr', { class: 'proc' },
       td('pid', pidLink), cells.runtime, cells.app, cells.command, cells.stateCell, cells.uptime,
-      td('cpu', h('span', { class: 'with-spark' }, cpuSpark, cpu)),
-      td('rss', h('span', { class: 'with-spark' }, rssSpark, rss)),
+      td('cpu', h('span', { class: 'with-spark' }, cpuSpark.element, cpu)),
+      td('rss', h('span', { class: 'with-spark' }, rssSpark.element, rss)),
       cells.heap, cells.gc,
-      td('loop', h('span', { class: 'with-spark' }, loopSpark, loop)),
+      td('loop', h('span', { class: 'with-spark' }, loopSpark.element, loop)),
       cells.elu);
     tr.setAttribute('data-pid', String(pid));
-    row = { tr, pidLink, state, cpu, rss, loop, cpuSpark, rssSpark, loopSpark, sparks: newSparks(), ...cells };
+    row = { tr, pidLink, state, cpu, rss, loop, cpuSpark, rssSpark, loopSpark, sparks: newSparks(), visible: false, ...cells };
     this.rows.set(pid, row);
+    this.rowByElement.set(tr, row);
+    this.observer.observe(tr);
     return row;
   }
 
   private fill(row: Row, p: ProcessSummary, worker: boolean): void {
     const cls = `proc state-${p.state}${worker ? ' worker' : ''}`;
     if (row.tr.className !== cls) row.tr.className = cls;
-    row.tr.setAttribute('data-state', p.state);
+    if (row.tr.getAttribute('data-state') !== p.state) row.tr.setAttribute('data-state', p.state);
     setText(row.runtime, formatRuntime(p.runtime, p.runtimeVersion));
     setText(row.app, p.worker !== undefined ? `${p.app} #${p.worker}` : p.app);
     setTitle(row.app, p.app);

@@ -80,9 +80,11 @@ test('sorting by a column reorders rows; sparklines draw', { skip }, async () =>
   assert.equal(await s.page.$eval('th.c-pid', (e) => e.getAttribute('aria-sort')), 'ascending');
   // Within each app group the primary leads; apps come in pid order of their lowest pid.
   assert.equal(pids.length, api.processes.size);
-  await s.page.waitForFunction(() => document.querySelectorAll('canvas.spark').length > 0);
-  await new Promise((r) => setTimeout(r, 800));
-  assert.ok(await canvasDrawn(s.page, `tr[data-pid="${blockPid}"] td.c-cpu canvas`), 'CPU sparkline drawn');
+  // Sparklines (SVG polylines) get a point per sample once their row is on screen.
+  await s.page.waitForFunction((pid: number) => {
+    const points = document.querySelector(`tr[data-pid="${pid}"] td.c-cpu svg.spark polyline`)?.getAttribute('points') ?? '';
+    return points.trim().split(' ').length >= 3;
+  }, { timeout: 5000 }, blockPid);
 });
 
 test('hostile strings from a region are shown as text, never run', { skip }, async () => {
@@ -101,7 +103,7 @@ test('hostile strings from a region are shown as text, never run', { skip }, asy
   const planted = await s.page.evaluate(() => ({
     xss: window.__xss ?? null,
     imgs: document.querySelectorAll('img').length,
-    svgs: document.querySelectorAll('svg').length,
+    svgs: document.querySelectorAll('svg:not(.spark)').length,
     scripts: [...document.querySelectorAll('script')].filter((e) => !e.src).length,
   }));
   assert.deepEqual(planted, { xss: null, imgs: 0, svgs: 0, scripts: 0 });

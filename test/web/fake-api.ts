@@ -25,6 +25,8 @@ export interface FakeOptions {
   processes?: number;
   intervalMs?: number;
   port?: number;
+  /** Extra pages by path (the benchmark's bare floor page), served as they are. */
+  pages?: Record<string, string>;
 }
 
 const HISTORY = 600;
@@ -193,6 +195,12 @@ export class FakeApi {
       res.write('retry: 300\n\n');
       this.clients.add(res);
       req.on('close', () => this.clients.delete(res));
+      return;
+    }
+    const page = this.opts.pages?.[url.pathname];
+    if (page !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(page);
       return;
     }
     if (!serveDashboard(req, res, url)) json(404, { error: 'not found' });
