@@ -73,6 +73,11 @@ export interface ProcessRates {
   loopDelayP50Ms: number | null;
   loopDelayP99Ms: number | null;
   loopDelayMaxMs: number | null;
+  /** Node: more delay figures over the interval, ms (prom-client's nodejs_eventloop_lag_* set). */
+  loopDelayMinMs: number | null;
+  loopDelayMeanMs: number | null;
+  loopDelayStddevMs: number | null;
+  loopDelayP90Ms: number | null;
   /** Node: event-loop utilization over the interval, 0..1. */
   elu: number | null;
 }
@@ -114,7 +119,7 @@ export interface ProcessSample extends ProcessSummary {
   loopHistogram?: LoopHistogram;
   stack?: BlockedStack;
   /** From /proc/<pid>, for any runtime: cumulative CPU seconds, RSS, threads, start time. */
-  proc?: { cpuUserSeconds: number; cpuSystemSeconds: number; rssBytes: number; threads: number; startTimeSeconds: number };
+  proc?: { cpuUserSeconds: number; cpuSystemSeconds: number; rssBytes: number; threads: number; startTimeSeconds: number; vsizeBytes?: number };
 }
 
 /** One sample of the whole host. */
@@ -133,4 +138,20 @@ export interface HistoryPoint {
   blockedMs: number;
   gauges: ProcessGauges;
   rates: ProcessRates;
+}
+
+/** One app metric family as perfmem/metrics decodes and aggregates it (prom-client's `get()` shape). */
+export interface AppMetricFamily {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  aggregator: string;
+  values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
+}
+
+/** The processes of one app and its app metrics (perfmem/metrics), aggregated across them. */
+export interface AppSample {
+  app: string;
+  pids: number[];
+  families: AppMetricFamily[];
 }
