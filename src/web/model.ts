@@ -47,7 +47,7 @@ export function compareProcesses(a: ProcessSummary, b: ProcessSummary, order: So
 
 export interface AppGroup {
   app: string;
-  /** Primary first (the process whose pid is the others' ppid), then the rest in the sort order. */
+  /** In the sort order, each cluster worker right after its primary. */
   processes: ProcessSummary[];
   cpu: number | null;
   rssBytes: number | null;
@@ -57,6 +57,24 @@ function sum(values: (number | null)[]): number | null {
   let total: number | null = null;
   for (const v of values) if (v !== null) total = (total ?? 0) + v;
   return total;
+}
+
+/** Each process in the sort order, its children (cluster workers) right after it, in the sort order too. */
+function treeOrder(list: ProcessSummary[], order: SortOrder): ProcessSummary[] {
+  const sorted = [...list].sort((a, b) => compareProcesses(a, b, order));
+  const pids = new Set(sorted.map((p) => p.pid));
+  const out: ProcessSummary[] = [];
+  const placed = new Set<number>();
+  const place = (p: ProcessSummary, depth: number) => {
+    if (placed.has(p.pid)) return;
+    placed.add(p.pid);
+    out.push(p);
+    if (depth < 8) for (const c of sorted) if (c.ppid === p.pid) place(c, depth + 1);
+  };
+  for (const p of sorted) if (p.ppid === undefined || !pids.has(p.ppid)) place(p, 0);
+  // A parent loop (pid reuse) leaves processes unplaced: append them.
+  for (const p of sorted) place(p, 8);
+  return out;
 }
 
 /**
@@ -72,13 +90,9 @@ export function groupByApp(processes: readonly ProcessSummary[], order: SortOrde
   }
   const groups: AppGroup[] = [];
   for (const [app, list] of byApp) {
-    list.sort((a, b) => compareProcesses(a, b, order));
-    const pids = new Set(list.map((p) => p.pid));
-    const primaryIndex = list.findIndex((p) => list.some((q) => q !== p && q.ppid === p.pid) && !(p.ppid !== undefined && pids.has(p.ppid)));
-    if (primaryIndex > 0) list.unshift(...list.splice(primaryIndex, 1));
     groups.push({
       app,
-      processes: list,
+      processes: treeOrder(list, order),
       cpu: sum(list.map((p) => p.rates.cpu)),
       rssBytes: sum(list.map((p) => p.gauges.rssBytes)),
     });

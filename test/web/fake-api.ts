@@ -94,7 +94,7 @@ export class FakeApi {
       startTimeMs: now - 3_600_000 - pid, path: `/tmp/hsperfdata_app/${pid}`,
       state: 'running', blockedMs: 0, sampledAtMs: now,
       gauges: { rssBytes: null, heapUsedBytes: null, heapTotalBytes: null, heapLimitBytes: runtime === 'jvm' ? 512 * 2 ** 20 : 4144 * 2 ** 20, handles: null, threads: null, uptimeSeconds: null },
-      rates: { intervalSeconds: 1, cpu: null, cpuUser: null, cpuSystem: null, gcPerSecond: null, gcTimeRatio: null, loopDelayP50Ms: null, loopDelayP99Ms: null, loopDelayMaxMs: null, elu: null },
+      rates: { intervalSeconds: 1, cpu: null, cpuUser: null, cpuSystem: null, gcPerSecond: null, gcTimeRatio: null, loopDelayP50Ms: null, loopDelayP99Ms: null, loopDelayMaxMs: null, loopDelayMinMs: null, loopDelayMeanMs: null, loopDelayStddevMs: null, loopDelayP90Ms: null, elu: null },
     };
     const p: FakeProcess = { summary, counters: runtime === 'jvm' ? jvmCounters() : nodeCounters(pid, cmd), history: [], stack: null, phase: this.processes.size, slow: this.processes.size % 5 === 2 };
     this.processes.set(pid, p);
@@ -143,6 +143,7 @@ export class FakeApi {
         loopDelayP99Ms: s.runtime === 'node' ? (s.state === 'blocked' ? s.blockedMs : (p.slow ? wave(20, 30, 60) : wave(20, 3, 12))) : null,
         loopDelayMaxMs: s.runtime === 'node' ? (s.state === 'blocked' ? s.blockedMs : (p.slow ? wave(20, 60, 140) : wave(20, 5, 25))) : null,
         elu: s.runtime === 'node' ? (s.state === 'blocked' ? 1 : wave(35, 0.05, 0.6)) : null,
+        loopDelayMinMs: null, loopDelayMeanMs: null, loopDelayStddevMs: null, loopDelayP90Ms: null,
       };
       const heap = 40e6 + t * 20_000 + wave(15, 0, 8e6);
       s.gauges = { ...s.gauges, rssBytes: heap * 2.2, heapUsedBytes: heap, heapTotalBytes: heap * 1.3, handles: s.runtime === 'node' ? 12 : null, threads: s.runtime === 'node' ? 11 : 18, uptimeSeconds: (now - s.startTimeMs) / 1000 };
