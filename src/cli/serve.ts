@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { createMonitor } from '../monitor/index.js';
 import { AuthFileError, hashPassword, parseAuthFile, type Authenticator } from '../serve/auth.js';
 import { isLoopback, loadDashboard } from '../serve/dashboard-loader.js';
+import { announceDashboard, dashboardUrl } from '../serve/open.js';
 import { closeServer, createPerfmemServer, listen } from '../serve/server.js';
 import { startTextfile } from '../serve/textfile.js';
 import { UsageError } from './errors.js';
@@ -19,7 +20,7 @@ export const DEFAULT_PORT = 10099;
 export const DEFAULT_HOST = '127.0.0.1';
 
 const usage = 'usage: perfmem serve [--listen <host:port>] [--textfile <path>] [--interval <n>ms|s] [--show-args] '
-  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>] [--json] | --hash-password';
+  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>] [--open] [--json] | --hash-password';
 
 const help = `${usage}
 
@@ -37,6 +38,7 @@ options:
   --hash-password        read a password on stdin, print its hash for --auth-file, and exit
   --dir <base>           scan this base directory instead of /tmp, /dev/shm and $PERFMEM_DIR
   --json                 print the startup line as JSON
+  --open                 print the dashboard's URL and open it where a browser is configured ($BROWSER, or a desktop's xdg-open)
 
 example: perfmem serve --listen 127.0.0.1:${DEFAULT_PORT} & curl -s localhost:${DEFAULT_PORT}/metrics | head
 `;
@@ -82,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseFlags(argv, {
-      usage, booleans: ['--show-args', '--json', '--hash-password'],
+      usage, booleans: ['--show-args', '--json', '--hash-password', '--open'],
       values: ['--listen', '--textfile', '--interval', '--tls-cert', '--tls-key', '--auth-file', '--dir'],
     });
   } catch (err) {
@@ -149,6 +151,9 @@ export async function run(argv: string[]): Promise<number> {
     stops.push(() => closeServer(server));
     const url = `${tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     say({ url, host: address.address, port: address.port, intervalMs, tls: tls !== undefined, auth: auth !== undefined }, `perfmem serve: listening on ${url}/metrics`);
+    if (args.flags.has('--open')) {
+      await announceDashboard(dashboardUrl(address, tls !== undefined), { open: true, json }, (line) => process.stderr.write(`${line}\n`));
+    }
     if (!isLoopback(address.address)) {
       const who = process.getuid?.() === 0 ? 'as root it serves every user\'s processes' : 'it serves every process this user can read';
       process.stderr.write(`perfmem serve: warning: listening beyond loopback (${address.address}); ${who}`

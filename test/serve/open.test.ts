@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { announceDashboard, browserCommand, dashboardUrl, openInBrowser } from '../../src/serve/open.js';
+import { ASSETS_DIR } from '../../src/serve/dashboard.js';
+import { BIN } from '../cli/helpers.js';
 
 test('dashboardUrl: wildcard addresses are reached over loopback, IPv6 in brackets', () => {
   assert.equal(dashboardUrl({ address: '127.0.0.1', family: 'IPv4', port: 10099 }), 'http://127.0.0.1:10099/');
@@ -52,4 +55,30 @@ test('openInBrowser runs the configured browser with the URL; announceDashboard 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('`perfmem serve --open` prints the dashboard URL and opens it with $BROWSER', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-open-'));
+  const script = join(dir, 'fake-browser');
+  const out = join(dir, 'opened');
+  writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > ${out}.tmp && mv ${out}.tmp ${out}\n`);
+  chmodSync(script, 0o755);
+  const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--dir', dir, '--open'], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BROWSER: script },
+  });
+  t.after(() => {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  for (let i = 0; i < 400 && !/dashboard at/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+  const m = /perfmem serve: dashboard at (http:\/\/127\.0\.0\.1:\d+\/) \(opened with (.*)\)\n/.exec(stderr);
+  assert.ok(m, stderr);
+  assert.equal(m[2], script);
+  for (let i = 0; i < 200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(readFileSync(out, 'utf8'), m[1]);
+  const page = await fetch(m[1]!);
+  assert.equal(page.status, existsSync(new URL('manifest.json', ASSETS_DIR)) ? 200 : 503);
+  assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
 });
