@@ -108,12 +108,25 @@ export function isWorkerOf(p: ProcessSummary, group: AppGroup): boolean {
   return p.ppid !== undefined && group.processes.some((q) => q.pid === p.ppid);
 }
 
-/** The state cell: "running", "blocked for 3 s in spin (app.js:12)", "stale", "gone". */
-export function describeState(p: ProcessSummary): string {
+/** "spin (/srv/app/lib/server.js:42)" -> "spin (server.js:42)": the frame as a table cell has room for it. */
+export function shortFrame(frame: string): string {
+  const m = /^(.*?) \((.*)\)$/s.exec(frame);
+  if (!m) return frame;
+  const loc = m[2]!;
+  const cut = Math.max(loc.lastIndexOf('/'), loc.lastIndexOf('\\'));
+  return cut < 0 ? frame : `${m[1]} (${loc.slice(cut + 1)})`;
+}
+
+/**
+ * The state: "running", "blocked for 3.2 s in spin (/srv/app.js:12)", "stale", "gone"; `short`
+ * keeps only the file name of the frame (for the table; the full text goes in its title).
+ */
+export function describeState(p: ProcessSummary, short = false): string {
   if (p.state !== 'blocked') return p.state;
   const seconds = p.blockedMs / 1000;
   const forText = seconds >= 10 ? formatDuration(seconds) : `${seconds.toFixed(1)} s`;
-  return p.blockedIn ? `blocked for ${forText} in ${p.blockedIn}` : `blocked for ${forText}`;
+  if (!p.blockedIn) return `blocked for ${forText}`;
+  return `blocked for ${forText} in ${short ? shortFrame(p.blockedIn) : p.blockedIn}`;
 }
 
 /** A fixed-size ring of recent values (the sparklines' data), oldest first when read. */

@@ -5,7 +5,7 @@
  */
 import type { Ring } from './model.js';
 
-export const SPARK_WIDTH = 64;
+export const SPARK_WIDTH = 48;
 export const SPARK_HEIGHT = 18;
 const SVG = 'http://www.w3.org/2000/svg';
 

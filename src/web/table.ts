@@ -22,7 +22,6 @@ interface Column {
 const COLUMNS: Column[] = [
   { key: 'pid', label: 'PID', title: 'Process id', numeric: true },
   { key: 'runtime', label: 'Runtime', title: 'Node or JVM, and its version', numeric: false, optional: true },
-  { key: 'app', label: 'App', title: 'The app it belongs to (PERFMEM_APP, PM2 name, cluster primary, or its script)', numeric: false, optional: true },
   { key: 'command', label: 'Command', title: 'Script or main class and arguments', numeric: false, optional: true },
   { key: 'state', label: 'State', title: 'running, blocked (event loop stuck, and where), stale or gone', numeric: false },
   { key: 'uptime', label: 'Uptime', title: 'Time since the process started', numeric: true, optional: true, defaultDescending: true },
@@ -37,8 +36,8 @@ const COLUMNS: Column[] = [
 interface Row {
   tr: HTMLTableRowElement;
   pidLink: HTMLAnchorElement;
+  instance: HTMLSpanElement;
   runtime: HTMLTableCellElement;
-  app: HTMLTableCellElement;
   command: HTMLTableCellElement;
   state: HTMLSpanElement;
   stateCell: HTMLTableCellElement;
@@ -212,6 +211,7 @@ export class ProcessTable {
       return h('td', { class: `c-${key}${col.numeric ? ' num' : ''}${col.optional ? ' optional' : ''}` }, ...children);
     };
     const pidLink = h('a', { href: `#/process/${pid}` }, String(pid));
+    const instance = h('span', { class: 'instance' });
     const state = h('span', { class: 'state' });
     const cpu = h('span');
     const rss = h('span');
@@ -221,7 +221,6 @@ export class ProcessTable {
     const loopSpark = sparkLine('Event-loop delay p99 over the last minute', '--c3');
     const cells = {
       runtime: td('runtime'),
-      app: td('app'),
       command: td('command'),
       stateCell: td('state', state),
       uptime: td('uptime'),
@@ -230,14 +229,14 @@ export class ProcessTable {
       elu: td('elu'),
     };
     const tr = h('tr', { class: 'proc' },
-      td('pid', pidLink), cells.runtime, cells.app, cells.command, cells.stateCell, cells.uptime,
+      td('pid', pidLink, instance), cells.runtime, cells.command, cells.stateCell, cells.uptime,
       td('cpu', h('span', { class: 'with-spark' }, cpuSpark.element, cpu)),
       td('rss', h('span', { class: 'with-spark' }, rssSpark.element, rss)),
       cells.heap, cells.gc,
       td('loop', h('span', { class: 'with-spark' }, loopSpark.element, loop)),
       cells.elu);
     tr.setAttribute('data-pid', String(pid));
-    row = { tr, pidLink, state, cpu, rss, loop, cpuSpark, rssSpark, loopSpark, sparks: newSparks(), visible: false, ...cells };
+    row = { tr, pidLink, instance, state, cpu, rss, loop, cpuSpark, rssSpark, loopSpark, sparks: newSparks(), visible: false, ...cells };
     this.rows.set(pid, row);
     this.rowByElement.set(tr, row);
     this.observer.observe(tr);
@@ -248,12 +247,14 @@ export class ProcessTable {
     const cls = `proc state-${p.state}${worker ? ' worker' : ''}`;
     if (row.tr.className !== cls) row.tr.className = cls;
     if (row.tr.getAttribute('data-state') !== p.state) row.tr.setAttribute('data-state', p.state);
-    setText(row.runtime, formatRuntime(p.runtime, p.runtimeVersion));
-    setText(row.app, p.worker !== undefined ? `${p.app} #${p.worker}` : p.app);
-    setTitle(row.app, p.app);
+    setText(row.runtime, formatRuntime(p.runtime, p.runtimeVersion).replace(/^(\S+ \d+)\..*$/, '$1'));
+    setTitle(row.runtime, formatRuntime(p.runtime, p.runtimeVersion));
+    // The group row above names the app; a worker row says which worker it is.
+    setText(row.instance, p.worker !== undefined ? ` #${p.worker}` : '');
+    setTitle(row.tr, p.worker !== undefined ? `${p.app}, worker ${p.worker}` : p.app);
     setText(row.command, truncate(p.command, 80));
     setTitle(row.command, p.command);
-    setText(row.state, describeState(p));
+    setText(row.state, describeState(p, true));
     setTitle(row.stateCell, describeState(p));
     setText(row.uptime, formatDuration(p.gauges.uptimeSeconds));
     setText(row.cpu, formatCpu(p.rates.cpu));

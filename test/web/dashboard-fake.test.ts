@@ -59,7 +59,7 @@ test('the table lists every process, grouped by app, with runtimes and states', 
   const apps = await s.page.$$eval('#process-table tr.group', (rows) => rows.map((r) => r.getAttribute('data-app')));
   assert.deepEqual(new Set(apps), new Set([...api.processes.values()].map((p) => p.summary.app)));
   const jvmRuntime = await s.page.$$eval('#process-table tr.proc', (rows) => rows.map((r) => r.querySelector('.c-runtime')!.textContent));
-  assert.ok(jvmRuntime.includes('JVM 17.0.15') && jvmRuntime.includes('Node 20.20.2'));
+  assert.ok(jvmRuntime.includes('JVM 17') && jvmRuntime.includes('Node 20'));
   await s.page.waitForSelector('body[data-connection=live]');
   assert.match(await s.page.$eval('#connection', (e) => e.textContent), /live/);
 });
@@ -69,7 +69,9 @@ test('a blocked process is shown blocked, with where, within 2 s', { skip }, asy
   const started = Date.now();
   await s.page.waitForSelector(`tr[data-pid="${blockPid}"][data-state=blocked]`, { timeout: 2000 });
   const text = await s.page.$eval(`tr[data-pid="${blockPid}"] .state`, (e) => e.textContent);
-  assert.match(text ?? '', /^blocked for \d+(\.\d)? s in spin \(\/srv\/app-0\/server\.js:42\)$/);
+  assert.match(text ?? '', /^blocked for \d+(\.\d)? s in spin \(server\.js:42\)$/);
+  const title = await s.page.$eval(`tr[data-pid="${blockPid}"] .c-state`, (e) => (e as unknown as PageNode).title);
+  assert.match(title, /^blocked for \d+(\.\d)? s in spin \(\/srv\/app-0\/server\.js:42\)$/);
   assert.ok(Date.now() - started <= 2000);
   assert.match(await s.page.$eval('#totals', (e) => e.textContent), /1 blocked/);
 });
@@ -166,9 +168,11 @@ test('a narrow window keeps the essential columns', { skip }, async () => {
   await s.page.goto(url);
   await s.page.waitForSelector('#process-table tr.proc');
   const visible = await s.page.$$eval('#process-table thead th', (ths) => ths.filter((t) => getComputedStyle(t).display !== 'none').map((t) => t.textContent!.trim()));
-  assert.deepEqual(visible.map((v) => v.replace(/ [▲▼]$/, '')), ['PID', 'State', 'CPU', 'RSS', 'Heap', 'Loop p99']);
+  assert.deepEqual(visible.map((v) => v.replace(/ [▲▼]$/, '')), ['PID', 'State', 'CPU', 'RSS', 'Loop p99']);
   const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the page itself does not scroll sideways (${overflow}px)`);
+  const table = await s.page.evaluate(() => { const w = document.querySelector('.table-wrap') as unknown as { scrollWidth: number; clientWidth: number }; return w.scrollWidth - w.clientWidth; });
+  assert.ok(table <= 0, `the table fits without scrolling sideways (${table}px)`);
   await s.page.setViewport({ width: 1280, height: 800 });
 });
 

@@ -94,7 +94,7 @@ test('real processes: table states, a blocked loop within 2 s, detail charts and
   await s.page.waitForFunction((want: number[]) => want.every((pid) => document.querySelector(`tr[data-pid="${pid}"][data-state=running]`)), { timeout: 30_000 }, pids);
   const runtimeOf = (pid: number) => s.page.$eval(`tr[data-pid="${pid}"] .c-runtime`, (e) => e.textContent);
   assert.match((await runtimeOf(jvm.pid)) ?? '', /^JVM \d+/);
-  assert.match((await runtimeOf(shop.pid)) ?? '', /^Node \d+\./);
+  assert.match((await runtimeOf(shop.pid)) ?? '', /^Node \d+$/);
   // The cluster worker sits under its primary, in the primary's app.
   assert.equal(await s.page.$eval(`tr[data-pid="${workerPid}"]`, (e) => e.getAttribute('class')), 'proc state-running worker');
   const rows = await s.page.$$eval('#process-table tbody tr.proc', (trs) => trs.map((r) => r.getAttribute('data-pid')));

@@ -25,6 +25,8 @@ export interface FakeOptions {
   processes?: number;
   intervalMs?: number;
   port?: number;
+  /** App names (default app-0, app-1, ...); every fifth process is a JVM app. */
+  apps?: string[];
   /** Extra pages by path (the benchmark's bare floor page), served as they are. */
   pages?: Record<string, string>;
 }
@@ -71,7 +73,7 @@ export class FakeApi {
   constructor(private readonly opts: FakeOptions = {}) {
     const n = opts.processes ?? 6;
     for (let i = 0; i < n; i++) {
-      const app = i % 5 === 4 ? 'billing-jvm' : `app-${Math.floor(i / 5)}`;
+      const app = i % 5 === 4 ? 'billing-jvm' : opts.apps?.[Math.floor(i / 5)] ?? `app-${Math.floor(i / 5)}`;
       this.add(i % 5 === 4 ? 'jvm' : 'node', app, i % 5 === 0 || i % 5 === 4 ? undefined : String(i % 5));
     }
     // Workers point at their app's primary.
@@ -122,9 +124,13 @@ export class FakeApi {
     if (state !== 'blocked') p.summary.blockedMs = 0;
   }
 
+  /** `n` samples `intervalMs` apart ending now, as if the server had been running (history for charts and verdicts). */
+  backfill(n: number, intervalMs = this.opts.intervalMs ?? 1000): void {
+    for (let i = n; i > 0; i--) this.tick(Date.now() - i * intervalMs);
+  }
+
   /** One sample: every process's figures move a little; history and counters follow. */
-  tick(): void {
-    const now = Date.now();
+  tick(now = Date.now()): void {
     this.seq++;
     for (const p of this.processes.values()) {
       const s = p.summary;

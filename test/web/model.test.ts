@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { ProcessSummary } from '../../src/monitor/types.js';
-import { describeState, groupByApp, Ring } from '../../src/web/model.js';
+import { describeState, groupByApp, Ring, shortFrame } from '../../src/web/model.js';
 
 function proc(pid: number, app: string, over: Partial<ProcessSummary> = {}, cpu: number | null = 0.1): ProcessSummary {
   return {
@@ -32,6 +32,11 @@ test('describeState says where and how long a loop is blocked', () => {
   assert.equal(describeState(proc(1, 'a', { state: 'blocked', blockedMs: 3200, blockedIn: 'spin (app.js:12)' })), 'blocked for 3.2 s in spin (app.js:12)');
   assert.equal(describeState(proc(1, 'a', { state: 'blocked', blockedMs: 75_000 })), 'blocked for 1m 15s');
   assert.equal(describeState(proc(1, 'a', { state: 'gone' })), 'gone');
+  const deep = proc(1, 'a', { state: 'blocked', blockedMs: 1000, blockedIn: 'spin (file:///srv/a (1)/lib/x.js:7)' });
+  assert.equal(describeState(deep, true), 'blocked for 1.0 s in spin (x.js:7)');
+  assert.equal(shortFrame('(anonymous) (node:internal/x:3)'), '(anonymous) (x:3)');
+  assert.equal(shortFrame('no frame'), 'no frame');
+  assert.equal(shortFrame('f (C:\\app\\y.js:1)'), 'f (y.js:1)');
 });
 
 test('Ring keeps the last `capacity` values in order (like Array#slice(-n))', () => {
