@@ -18,8 +18,9 @@ import { BIN, REGISTER, REPO, haveJdk, startJvm } from '../cli/helpers.js';
 import { canvasDrawn, findChromium, NO_CHROMIUM, openBrowser } from './browser.js';
 
 // What the page functions below use (they run in the browser; this tsconfig has no DOM types).
-interface PageNode { textContent: string | null; getAttribute(n: string): string | null }
+interface PageNode { textContent: string | null; title: string; src: string; getAttribute(n: string): string | null }
 declare const document: { querySelector(s: string): PageNode | null; querySelectorAll(s: string): ArrayLike<PageNode> & Iterable<PageNode>; body: PageNode };
+declare const window: Record<string, unknown>;
 
 const chromium = findChromium();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,12 +31,14 @@ const APP = join(REPO, 'dist/test/fixtures/runtime-app.js');
  * blocked within 2 s" check runs the apps at 250 ms (blocked after 750 ms, plus one 500 ms sample).
  */
 const PERIOD_MS = 250;
+/** An argument the page must show as text: the command line is read from the region. */
+const HOSTILE = '<img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>';
 
 interface App { child: ChildProcess; pid: number; lines: string[]; send(cmd: string): void; waitFor(re: RegExp, timeoutMs?: number): Promise<string> }
 
 /** The runtime fixture app (test/fixtures/runtime-app.ts) under perfmem/register, its region in `dir`. */
-async function startApp(dir: string, name: string): Promise<App> {
-  const child = spawn(process.execPath, ['--import', REGISTER, APP], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PERFMEM_DIR: dir, PERFMEM_APP: name, PERFMEM_PERIOD_MS: String(PERIOD_MS) } });
+async function startApp(dir: string, name: string, args: string[] = []): Promise<App> {
+  const child = spawn(process.execPath, ['--import', REGISTER, APP, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PERFMEM_DIR: dir, PERFMEM_APP: name, PERFMEM_PERIOD_MS: String(PERIOD_MS) } });
   const lines: string[] = [];
   let buffered = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -68,7 +71,7 @@ test('real processes: table states, a blocked loop within 2 s, detail charts and
     for (const a of apps) a.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  const shop = await startApp(dir, 'shop');
+  const shop = await startApp(dir, 'shop', [HOSTILE]);
   apps.push(shop);
   const billing = await startApp(dir, 'billing');
   apps.push(billing);
@@ -99,6 +102,15 @@ test('real processes: table states, a blocked loop within 2 s, detail charts and
   assert.equal(await s.page.$eval(`tr[data-pid="${workerPid}"]`, (e) => e.getAttribute('class')), 'proc state-running worker');
   const rows = await s.page.$$eval('#process-table tbody tr.proc', (trs) => trs.map((r) => r.getAttribute('data-pid')));
   assert.equal(rows.indexOf(String(workerPid)), rows.indexOf(String(shop.pid)) + 1);
+
+  // The hostile argument is text in the command cell and in the detail view, and nothing ran.
+  assert.ok((await s.page.$eval(`tr[data-pid="${shop.pid}"] .c-command`, (e) => (e as unknown as PageNode).title)).includes(HOSTILE));
+  const planted = () => s.page.evaluate(() => ({
+    xss: window.__xss ?? null,
+    imgs: document.querySelectorAll('img').length,
+    scripts: [...document.querySelectorAll('script')].filter((e) => !e.src).length,
+  }));
+  assert.deepEqual(await planted(), { xss: null, imgs: 0, scripts: 0 });
 
   // A loop blocked for 6 s shows as blocked within 2 s of the block starting.
   billing.send('block 6000');
@@ -139,6 +151,11 @@ test('real processes: table states, a blocked loop within 2 s, detail charts and
   billing.child.kill('SIGKILL');
   await s.page.waitForSelector(`tr[data-pid="${billing.pid}"][data-state=gone]`, { timeout: 15_000 });
   await s.page.waitForSelector(`tr[data-pid="${shop.pid}"][data-state=running]`);
+
+  await s.page.goto(`${url}#/process/${shop.pid}`);
+  await s.page.waitForSelector('.detail .command code');
+  assert.ok((await s.page.$eval('.detail .command code', (e) => e.textContent))!.includes(HOSTILE));
+  assert.deepEqual(await planted(), { xss: null, imgs: 0, scripts: 0 });
 
   assert.deepEqual(s.foreign, []);
   assert.deepEqual(s.errors, []);
