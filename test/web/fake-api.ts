@@ -190,7 +190,7 @@ export class FakeApi {
       return json(200, {
         apps: [...apps].map(([app, pids]) => ({
           app, pids,
-          families: app === 'app-0' ? [
+          families: app === (this.opts.apps?.[0] ?? 'app-0') ? [
             { name: 'http_requests_total', help: 'Requests served', type: 'counter', aggregator: 'sum', values: [{ labels: { route: '/api', code: 200 }, value: 1234 + this.seq }] },
             { name: 'queue_depth', help: 'Jobs waiting', type: 'gauge', aggregator: 'all', values: pids.map((pid, i) => ({ labels: { worker: String(i) }, value: (pid + this.seq) % 17 })) },
           ] : [],

@@ -26,7 +26,7 @@ for (const scheme of ['light', 'dark'] as const) {
   const s = await openBrowser(chromium, { width: 1280, height: 800 }, scheme);
   await s.page.goto(url);
   await s.page.waitForSelector('#process-table tr.proc');
-  await sleep(12_000); // a few live samples for the sparklines
+  await sleep(30_000); // half a minute of live samples for the sparklines
   await s.page.screenshot({ path: join(docs, scheme === 'light' ? 'dashboard.png' : 'dashboard-dark.png') });
   if (scheme === 'light') {
     await s.page.goto(`${url}#/process/${blocked.summary.pid}`);
