@@ -6,7 +6,7 @@
  * `--rounds N` runs every single-variant process N times round-robin and keeps the medians.
  * `--check` then compares the results of the files just run with their groups' goals and exits
  * 1 when one is missed (a regression guard; not part of `npm test`). `--check --no-run` checks
- * the stored results without running anything.
+ * the stored results without running anything; `--no-run` alone re-renders BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -186,6 +186,9 @@ mkdirSync(resultsDir, { recursive: true });
 const resultsOf = (file: string): string => join(resultsDir, file.replace(/\.bench\.js$/, '.json'));
 if (!noRun) {
   for (const file of files) writeFileSync(resultsOf(file), JSON.stringify(runFile(file, rounds), null, 2) + '\n');
+}
+// `--no-run` alone re-renders BENCHMARKS.md from the stored results (e.g. after a merge).
+if (!noRun || !check) {
   const all = readdirSync(resultsDir)
     .filter((f) => f.endsWith('.json'))
     .sort()

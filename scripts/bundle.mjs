@@ -87,7 +87,9 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['koffi'],
+  // Packages stay external: koffi is a native addon loaded on the first libc call; the
+  // OpenTelemetry packages are the app's optional peer dependencies (one copy, the app's).
+  packages: 'external',
   logLevel: 'warning',
   legalComments: 'none',
   // The compiled JS keeps tsc's semantics (no class field declarations); esbuild only joins it.

@@ -3,7 +3,8 @@
  * publishes this process's runtime counters with the configuration from PERFMEM_* variables.
  * It must never break the app: any failure, even loading perfmem itself (hence the dynamic
  * import), is swallowed, and explained on stderr only under PERFMEM_DEBUG. In a worker thread
- * (which runs the app's preloads too) it does nothing: the main thread publishes the workers.
+ * (imported by the worker's own code: Node 20 runs no --import preload in workers) it only
+ * installs the tiny GC hook (worker-gc.ts); the main thread publishes the workers.
  *
  * Loading strategy (start-up cost, issue 10): this module has no static imports, so a process
  * with PERFMEM_DISABLE set loads nothing else at all; the package export points at the bundled
@@ -21,6 +22,8 @@ if (truthy(process.env.PERFMEM_DISABLE)) {
     if (isMainThread) {
       const { start } = await import('./index.js');
       start();
+    } else {
+      (await import('./worker-gc.js')).startWorkerGcHook();
     }
   } catch (error) {
     if (truthy(process.env.PERFMEM_DEBUG)) {
