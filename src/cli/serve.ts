@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { createMonitor } from '../monitor/index.js';
 import { AuthFileError, hashPassword, parseAuthFile, type Authenticator } from '../serve/auth.js';
 import { isLoopback, loadDashboard } from '../serve/dashboard-loader.js';
+import { announceDashboard, dashboardUrl } from '../serve/open.js';
 import { closeServer, createPerfmemServer, listen } from '../serve/server.js';
 import { startTextfile } from '../serve/textfile.js';
 import { displayUrl, OtlpConfigError, resolveOtlpConfig } from '../serve/otlp-config.js';
@@ -22,7 +23,7 @@ export const DEFAULT_PORT = 10099;
 export const DEFAULT_HOST = '127.0.0.1';
 
 const usage = 'usage: perfmem serve [--listen <host:port>] [--textfile <path>] [--interval <n>ms|s] [--show-args] '
-  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>[,<base>...]] [--otlp] [--json] | --hash-password';
+  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>[,<base>...]] [--otlp] [--open] [--json] | --hash-password';
 
 const help = `${usage}
 
@@ -41,6 +42,7 @@ options:
   --dir <base>[,...]     scan these base directories instead of /tmp, /dev/shm and $PERFMEM_DIR
   --otlp                 also push every process's metrics to an OpenTelemetry collector (OTEL_EXPORTER_OTLP_* variables; docs/otel.md)
   --json                 print the startup line as JSON
+  --open                 print the dashboard's URL and open it where a browser is configured ($BROWSER, or a desktop's xdg-open)
 
 examples:
   perfmem serve                                         then: curl -s 127.0.0.1:${DEFAULT_PORT}/metrics
@@ -89,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseFlags(argv, {
-      usage, booleans: ['--show-args', '--json', '--hash-password', '--otlp'],
+      usage, booleans: ['--show-args', '--json', '--hash-password', '--otlp', '--open'],
       values: ['--listen', '--textfile', '--interval', '--tls-cert', '--tls-key', '--auth-file', '--dir'],
     });
   } catch (err) {
@@ -168,6 +170,9 @@ export async function run(argv: string[]): Promise<number> {
     stops.push(() => closeServer(server));
     const url = `${tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     say({ url, host: address.address, port: address.port, intervalMs, tls: tls !== undefined, auth: auth !== undefined }, `perfmem serve: listening on ${url}/metrics`);
+    if (args.flags.has('--open')) {
+      await announceDashboard(dashboardUrl(address, tls !== undefined), { open: true, json }, (line) => process.stderr.write(`${line}\n`));
+    }
     if (!isLoopback(address.address)) {
       const who = process.getuid?.() === 0 ? 'as root it serves every user\'s processes' : 'it serves every process this user can read';
       process.stderr.write(`perfmem serve: warning: listening beyond loopback (${address.address}); ${who}`

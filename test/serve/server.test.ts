@@ -77,7 +77,7 @@ test('serve: /metrics in both formats, filters, the JSON API, SSE, health, metho
   res = await fetch(`${base}/metrics`, { method: 'HEAD' });
   assert.equal(res.status, 200);
   assert.equal(await res.text(), '');
-  assert.equal((await fetch(`${base}/`)).status, 404, 'no dashboard built in: 404, never a placeholder');
+  assert.equal((await fetch(`${base}/nothing-here`)).status, 404);
 
   // Server-Sent Events: a sample at once, then one per monitor sample.
   monitor.start(200);

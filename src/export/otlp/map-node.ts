@@ -119,9 +119,9 @@ export function mapNode(b: MetricsBuilder, get: Lookup, spaces: readonly string[
     const dA = active - state.activeTicks, dI = idle - state.idleTicks;
     if (dA >= 0 && dI >= 0 && dA + dI > 0) utilization = dA / (dA + dI);
   }
-  if (utilization === undefined) {
-    const ppm = get('node.eventLoop.utilization');
-    if (ppm !== undefined) utilization = ppm / 1e6;
+  if (utilization === undefined && active !== undefined && idle !== undefined && state.activeTicks === undefined && active + idle > 0) {
+    // The first export of a process: the interval is its whole life so far.
+    utilization = active / (active + idle);
   }
   b.gauge(M.loopUtilization, [[{}, utilization]]);
 
