@@ -109,6 +109,7 @@ export class PerfDataReader {
     const view = dataViewOf(bytes);
     const u8 = bufferOf(view);
     const header = readHeader(view);
+    if (options.regionSize !== undefined) header.size = options.regionSize;
     const little = header.byteOrder === 'little';
     let layout = this.layout;
     if (layout !== undefined && (layout.byteOrder !== header.byteOrder || layout.entryOffset !== header.entryOffset

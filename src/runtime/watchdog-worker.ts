@@ -1,6 +1,7 @@
 /**
  * The watchdog thread's body (see watchdog.ts). Opens this process's region from its own thread
- * (perfmemory's openRegionCounters: the file mapped read-write, counters found by name), then
+ * (perfmemory's openRegionCounters: the region's creation descriptor mapped read-write, never
+ * its path; counters found by name), then
  * every period publishes CPU time, RSS and the main loop's heartbeat age.
  */
 import { workerData } from 'node:worker_threads';
@@ -8,7 +9,7 @@ import { openRegionCounters } from '../perfmemory/index.js';
 import type { WatchdogData } from './watchdog.js';
 
 const data = workerData as WatchdogData;
-const region = openRegionCounters(data.path);
+const region = openRegionCounters(data.region);
 const counter = (name: string) => region.long(name);
 const c = data.counters;
 const mainHeartbeat = counter(data.mainHeartbeat);

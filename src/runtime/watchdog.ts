@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { constantLong, monotonicLong, variableLong, type CounterRegistry } from './counters.js';
 import { TICKS_PER_MS } from './clock.js';
+import type { RegionThreadHandle } from '../perfmemory/index.js';
 
 /** The counters the watchdog thread writes (declared by the main thread). */
 export const WATCHDOG_COUNTERS = {
@@ -24,7 +25,8 @@ export const WATCHDOG_COUNTERS = {
 
 /** What the watchdog thread is told at start (structured-clonable). */
 export interface WatchdogData {
-  path: string;
+  /** The region's creation descriptor (threads share them): the worker maps it, never a path. */
+  region: RegionThreadHandle;
   periodMs: number;
   /** The main thread's heartbeat counter, read to compute its age. */
   mainHeartbeat: string;
@@ -37,8 +39,8 @@ export interface Watchdog {
   readonly worker: Worker;
 }
 
-/** Declares the watchdog counters in `r`, then starts the thread over the region file at `path`. */
-export function startWatchdog(r: CounterRegistry, path: string, periodMs: number, onError: (e: unknown) => void): Watchdog {
+/** Declares the watchdog counters in `r`, then starts the thread over the region's descriptor. */
+export function startWatchdog(r: CounterRegistry, region: RegionThreadHandle, periodMs: number, onError: (e: unknown) => void): Watchdog {
   const c = WATCHDOG_COUNTERS;
   variableLong(r, c.heartbeat, 'ticks');
   variableLong(r, c.loopAge, 'ticks');
@@ -48,7 +50,7 @@ export function startWatchdog(r: CounterRegistry, path: string, periodMs: number
   variableLong(r, c.rss, 'bytes');
   constantLong(r, 'node.watchdog.period', periodMs * TICKS_PER_MS, 'ticks');
 
-  const data: WatchdogData = { path, periodMs, mainHeartbeat: 'node.heartbeat', counters: c };
+  const data: WatchdogData = { region, periodMs, mainHeartbeat: 'node.heartbeat', counters: c };
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), {
     workerData: data,
     // Not the app's preloads (which would load perfmem/register again), and a small heap.
