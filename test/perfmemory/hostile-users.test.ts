@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import {
-  chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, writeFileSync,
+  chmodSync, copyFileSync, existsSync, linkSync, readFileSync, readdirSync, writeFileSync,
 } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { decodeUtf8AsJava } from '../../src/perfdata/java-utf8.js';
@@ -267,7 +267,6 @@ test('escape sequences in javaCommand and names: exact in the data, inert in eve
     assert.fail('expected an error');
   } catch (err) {
     assert.equal((err as { code: string }).code, 'ERR_PERFDATA_UNSUPPORTED');
-    // eslint-disable-next-line no-control-regex
     assert.doesNotMatch((err as Error).message, /[\x00-\x1f\x7f-\x9f]/);
     assert.match((err as Error).message, /\\u001b\]0;pwned\\u0007\\u009b2J/);
   }
