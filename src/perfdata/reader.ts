@@ -106,7 +106,7 @@ export function readHeader(bytes: PerfDataBytes): PerfDataHeader {
     throw new PerfDataError('ERR_PERFDATA_MAGIC', `perfdata: ${size} bytes is too short for the ${PROLOGUE_SIZE}-byte prologue`, 0);
   }
   if (size > MAX_REGION_SIZE) {
-    throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: ${size} bytes is more than the ${MAX_REGION_SIZE}-byte limit of a region`);
+    throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: ${size} bytes is more than the ${MAX_REGION_SIZE}-byte limit of a region`, 0);
   }
   const magic = view.getUint32(P_MAGIC, false);
   if (magic !== MAGIC) {
