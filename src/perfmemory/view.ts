@@ -155,12 +155,15 @@ export function forgetSharedReaders(): void {
   sharedReaders.clear();
 }
 
+/** Live regions are written by HotSpot or perfmem, which only append (see trustUnchangedPrologue). */
+const READER_OPTIONS = { trustUnchangedPrologue: true };
+
 function readerFor(identity: string | undefined, fresh = false): PerfDataReader {
-  if (identity === undefined) return new PerfDataReader();
+  if (identity === undefined) return new PerfDataReader(READER_OPTIONS);
   if (fresh) sharedReaders.delete(identity);
   let reader = sharedReaders.get(identity);
   if (reader === undefined) {
-    reader = new PerfDataReader();
+    reader = new PerfDataReader(READER_OPTIONS);
     if (sharedReaders.size >= SHARED_READERS_MAX) sharedReaders.delete(sharedReaders.keys().next().value as string);
   } else {
     sharedReaders.delete(identity); // re-inserted below: most recently used last
@@ -208,6 +211,8 @@ export class RegionView {
   #reader: PerfDataReader;
   #header: PerfDataHeader | undefined;
   #index: EntryIndex | undefined;
+  /** True when #prologue holds the state of a verified copy of the allocated bytes. */
+  #verified = false;
   /** How many bytes the next copy reads: the allocated part as of the last one. */
   #want = Number.MAX_SAFE_INTEGER;
   /** This process's own region (always alive). */
@@ -230,11 +235,13 @@ export class RegionView {
     this.#bytes = this.#spare.subarray(0, size);
     this.#index = undefined;
     this.#want = Number.MAX_SAFE_INTEGER;
+    this.#verified = false;
   }
 
   /** Forgets everything learnt about the layout (after the file misbehaved). */
   #distrust(): void {
     this.#index = undefined;
+    this.#verified = false;
     this.#reader = readerFor(this.#source?.identity, true);
   }
 
@@ -280,10 +287,17 @@ export class RegionView {
         this.#want = need; // entries were added beyond what was read: read them too
         continue;
       }
-      if (source.read(this.#prologue, PROLOGUE_SIZE, 0) !== PROLOGUE_SIZE) continue;
-      if (!samePrologueState(this.#bytes, this.#prologue)) {
-        lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `${this.path} kept changing while being read`, this.path);
-        continue;
+      // Entries below `used` are complete once a copy verified them, and writers never change a
+      // complete entry's header: a copy whose prologue is the last verified one, read only up to
+      // its `used`, is consistent without reading the prologue again.
+      if (!this.#verified || !samePrologueState(this.#bytes, this.#prologue)) {
+        if (source.read(this.#prologue, PROLOGUE_SIZE, 0) !== PROLOGUE_SIZE) continue;
+        if (!samePrologueState(this.#bytes, this.#prologue)) {
+          this.#verified = false;
+          lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `${this.path} kept changing while being read`, this.path);
+          continue;
+        }
+        this.#verified = !full;
       }
       this.#want = need;
       return full ? this.#bytes : this.#bytes.subarray(0, need);
@@ -344,6 +358,7 @@ export class RegionView {
   get(name: string): CounterInfo | undefined {
     const source = this.source();
     const known = this.#index;
+    this.#verified = false; // #prologue is about to hold a state no copy verified
     if (known !== undefined && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && samePrologueState(known.key, this.#prologue)) {
       const entry = known.entries.get(name);
       if (entry === undefined) return pseudoCounters(known.header).find((c) => c.name === name);
