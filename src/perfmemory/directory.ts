@@ -83,7 +83,9 @@ export function makeUserDirectory(path: string, euid: number): void {
 
 /** A safe directory held open: files in it are named through the descriptor. */
 export class SecureDirectory {
-  private constructor(readonly path: string, readonly fd: number, readonly dev: number, readonly ino: number) {}
+  private constructor(readonly path: string, readonly fd: number, readonly dev: number, readonly ino: number,
+    /** The directory's owner, as the open descriptor says. */
+    readonly uid: number) {}
 
   /**
    * Opens `path` with O_NOFOLLOW and checks the opened directory itself (fstat), so a symlink
@@ -105,7 +107,7 @@ export class SecureDirectory {
       const st = fstatSync(fd);
       const why = insecurity(st, owner);
       if (why !== undefined) throw insecure(path, why);
-      return new SecureDirectory(path, fd, st.dev, st.ino);
+      return new SecureDirectory(path, fd, st.dev, st.ino, st.uid);
     } catch (err) {
       closeSync(fd);
       throw err;

@@ -5,7 +5,7 @@
  * namespace other than ours), mapping a container's pids to host pids through NSpid. Each file is
  * read with pread (never mapped), and only the few identity counters are decoded.
  */
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { allocatedLength, findEntries, readEntryValue, readHeader, type LongValue } from '../perfdata/index.js';
 import { SecureDirectory } from './directory.js';
 import { PerfMemoryError } from './errors.js';
@@ -23,8 +23,14 @@ export interface ProcessInfo {
   pid: number;
   /** The pid the file is named after, when it differs from `pid` (inside a pid namespace). */
   namespacePid?: number;
-  /** The user from the directory name hsperfdata_<user>. */
+  /**
+   * The user from the directory name hsperfdata_<user>, unless that names a known user (in
+   * /etc/passwd) other than the directory's owner: then the owner's name (or uid), so that a
+   * directory another user made cannot pass its regions off as, say, root's.
+   */
   user: string;
+  /** The uid that owns the user directory. */
+  uid: number;
   path: string;
   kind: ProcessKind;
   /** sun.rt.javaCommand: a JVM's main class or jar and its arguments; a Node script and its arguments. */
@@ -191,6 +197,7 @@ export function listProcesses(options: ListOptions = {}): ProcessInfo[] {
   if (options.containers !== false) places.push(...containerPlaces());
   const boot = bootTimeMs();
   const seen = new Set<string>();
+  const passwd = passwdUids();
   const out: ProcessInfo[] = [];
   for (const place of places) {
     for (const user of userDirectoryNames(place.base)) {
@@ -203,10 +210,11 @@ export function listProcesses(options: ListOptions = {}): ProcessInfo[] {
         continue;
       }
       try {
+        const owner = ownerName(user, dir.uid, passwd);
         for (const name of dir.names()) {
           const filePid = pidFromFileName(name);
           if (filePid === 0) continue;
-          const info = describe(dir, name, filePid, user, place, boot, seen);
+          const info = describe(dir, name, filePid, owner, place, boot, seen);
           if (info !== undefined) out.push(info);
         }
       } finally {
@@ -215,6 +223,28 @@ export function listProcesses(options: ListOptions = {}): ProcessInfo[] {
     }
   }
   return out.sort((a, b) => a.pid - b.pid);
+}
+
+/** Login names to uids from /etc/passwd (empty when unreadable). */
+function passwdUids(): Map<string, number> {
+  const uids = new Map<string, number>();
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , uid] = line.split(':');
+      if (name !== undefined && name !== '' && uid !== undefined && /^\d+$/.test(uid) && !uids.has(name)) uids.set(name, Number(uid));
+    }
+  } catch {
+    // no passwd to check against: directory names stand
+  }
+  return uids;
+}
+
+/** The user a directory's regions are shown under (see ProcessInfo.user). */
+function ownerName(claimed: string, uid: number, passwd: Map<string, number>): string {
+  const known = passwd.get(claimed);
+  if (known === undefined || known === uid) return claimed;
+  for (const [name, id] of passwd) if (id === uid) return name;
+  return String(uid);
 }
 
 function describe(dir: SecureDirectory, name: string, filePid: number, user: string, place: Place,
@@ -262,7 +292,7 @@ function describe(dir: SecureDirectory, name: string, filePid: number, user: str
     staleReason = judged.reason;
   }
   const info: ProcessInfo = {
-    pid, user, path, kind: kindOf(id), command: id.command, vmArgs: id.vmArgs, vmName: id.vmName,
+    pid, user, uid: dir.uid, path, kind: kindOf(id), command: id.command, vmArgs: id.vmArgs, vmName: id.vmName,
     startTime: Math.round(startTime), state,
   };
   // Inside a container: the inner pid, also when no host pid could be found for it (then pid is the inner one).

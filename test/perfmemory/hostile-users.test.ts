@@ -144,6 +144,11 @@ test('root never writes into an hsperfdata_root another user made first: private
   assert.deepEqual(warnings.map((w) => w.code), ['PERFMEM_PRIVATE_FALLBACK']);
   assert.match(warnings[0]!.message, new RegExp(`owned by uid ${user.uid}, not 0`));
   assert.deepEqual(readdirSync(`${base}/hsperfdata_root`), [], 'nothing was created in the attacker\'s directory');
+  // Regions the attacker puts there are listed as the attacker's, not root's.
+  asUser(user, `cp ${FIXTURE_DIR}cetra3_example ${base}/hsperfdata_root/${process.pid}`);
+  const [fake] = listProcesses({ dirs: [base], containers: false });
+  assert.equal(fake?.user, user.name);
+  assert.equal(fake?.uid, user.uid);
 });
 
 test('the watchdog\'s way in is the creation descriptor: a directory renamed and replaced by another user changes nothing', async (t) => {
