@@ -31,6 +31,12 @@ interface Layout {
    * (up to and including its NUL): while they are unchanged, so is the value, exactly.
    */
   strings: (DecodedString | undefined)[];
+  /**
+   * The counter object last returned for each entry: returned again while its value is the
+   * same (an idle region's snapshot then allocates almost nothing). Callers treat results
+   * as read-only, so sharing an unchanged object between snapshots is invisible.
+   */
+  infos: (CounterInfo | undefined)[];
 }
 
 interface DecodedString {
@@ -163,7 +169,7 @@ export class PerfDataReader {
       const end = walkEntries(view, u8, little, header.entryOffset, entries);
       layout = {
         byteOrder: header.byteOrder, entryOffset: header.entryOffset, end, entries,
-        fingerprint: fingerprintOf(view, entries), ...slotsFor(entries), constants: [], strings: [],
+        fingerprint: fingerprintOf(view, entries), ...slotsFor(entries), constants: [], strings: [], infos: [],
       };
     } else if (layout.end < view.byteLength) {
       // Entries added since the last read: walk only those (usually none, a zero entry_length).
@@ -177,12 +183,16 @@ export class PerfDataReader {
     this.layout = layout;
 
     const counters = new Array<CounterInfo>(layout.slotCount);
-    const { entries, slots, constants, strings } = layout;
+    const { entries, slots, constants, strings, infos } = layout;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as EntryLocation;
       let c: CounterInfo;
+      const last = infos[i];
       if (e.type === 'long') {
-        c = { name: e.name, type: 'long', units: e.units, variability: e.variability, supported: e.supported, value: readLongAt(view, e.dataOffset, little) };
+        const value = readLongAt(view, e.dataOffset, little);
+        // (=== compares bigints by value.)
+        c = last !== undefined && last.value === value ? last
+          : { name: e.name, type: 'long', units: e.units, variability: e.variability, supported: e.supported, value };
       } else {
         const cached = this.cacheConstants && e.variability === 'constant';
         let value = cached ? constants[i] : undefined;
@@ -192,8 +202,10 @@ export class PerfDataReader {
           value = decoded.value;
           if (cached) constants[i] = value;
         }
-        c = { name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported, value, maxLength: e.vectorLength };
+        c = last !== undefined && last.value === value ? last
+          : { name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported, value, maxLength: e.vectorLength };
       }
+      infos[i] = c;
       counters[slots[i] as number] = c;
     }
     if (options.pseudoCounters !== false) {
