@@ -40,24 +40,31 @@ interface Layout {
 }
 
 interface DecodedString {
-  raw: Uint8Array;
+  raw: DataView;
   value: string;
 }
 
 /** The value of a string entry, reusing `last` when its bytes are the same. */
-function stringValue(u8: Buffer, e: EntryLocation, last: DecodedString | undefined): DecodedString {
+function stringValue(view: DataView, u8: Buffer, e: EntryLocation, last: DecodedString | undefined): DecodedString {
   const at = e.dataOffset;
   if (last !== undefined) {
+    // Four bytes at a time (strings sit at any offset: DataView reads unaligned words).
     const raw = last.raw;
+    const n = raw.byteLength;
+    const whole = n & ~3;
     let j = 0;
-    while (j < raw.length && u8[at + j] === raw[j]) j++;
-    if (j === raw.length) return last;
+    while (j < whole && view.getInt32(at + j) === raw.getInt32(j)) j += 4;
+    if (j === whole) {
+      while (j < n && u8[at + j] === raw.getUint8(j)) j++;
+      if (j === n) return last;
+    }
   }
   // The bytes the value depends on: none for a field of one byte or less, else up to the NUL.
   const nul = e.vectorLength <= 1 ? -2 : u8.subarray(at, at + e.vectorLength).indexOf(0);
   const length = nul === -2 ? 0 : nul === -1 ? e.vectorLength : nul + 1;
   // A copy (Buffer#slice would share the bytes it must be compared against).
-  return { raw: Uint8Array.prototype.slice.call(u8, at, at + length), value: decodeStringValue(u8, at, e.vectorLength) };
+  const copy = Uint8Array.prototype.slice.call(u8, at, at + length);
+  return { raw: new DataView(copy.buffer), value: decodeStringValue(u8, at, e.vectorLength) };
 }
 
 /**
@@ -197,7 +204,7 @@ export class PerfDataReader {
         const cached = this.cacheConstants && e.variability === 'constant';
         let value = cached ? constants[i] : undefined;
         if (value === undefined) {
-          const decoded = stringValue(u8, e, strings[i]);
+          const decoded = stringValue(view, u8, e, strings[i]);
           strings[i] = decoded;
           value = decoded.value;
           if (cached) constants[i] = value;
