@@ -114,8 +114,9 @@ export class FileSource implements ByteSource {
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, into, done, length - done, position + done);
-      if (n === 0) break;
       done += n;
+      // A regular file's pread is short only at its end: no second call to learn that.
+      if (n < length - (done - n)) break;
     }
     return done;
   }
@@ -157,6 +158,17 @@ export function forgetSharedReaders(): void {
 
 /** Live regions are written by HotSpot or perfmem, which only append (see trustUnchangedPrologue). */
 const READER_OPTIONS = { trustUnchangedPrologue: true };
+
+/**
+ * What copies of a file have learnt, shared by its views: how many bytes are allocated, and a
+ * prologue state a copy verified (see copy()). A view of the same file (same device, inode,
+ * size and mtime) starts from it: one pread for its first snapshot instead of three.
+ */
+interface Learnt {
+  want: number;
+  prologue: Uint8Array;
+}
+const learnt = new WeakMap<PerfDataReader, Learnt>();
 
 function readerFor(identity: string | undefined, fresh = false): PerfDataReader {
   if (identity === undefined) return new PerfDataReader(READER_OPTIONS);
@@ -226,6 +238,12 @@ export class RegionView {
     this.#fileCtimeMs = source instanceof FileSource ? source.file.ctimeMs : undefined;
     this.#reader = readerFor(source.identity);
     this.#resize(source.size());
+    const known = learnt.get(this.#reader);
+    if (known !== undefined) {
+      this.#want = known.want;
+      this.#prologue.set(known.prologue);
+      this.#verified = true;
+    }
   }
 
   /** One spare byte past the end lets a single pread tell that the file grew. */
@@ -298,6 +316,7 @@ export class RegionView {
           continue;
         }
         this.#verified = !full;
+        if (this.#verified && this.#source?.identity !== undefined) learnt.set(this.#reader, { want: need, prologue: this.#prologue.slice() });
       }
       this.#want = need;
       return full ? this.#bytes : this.#bytes.subarray(0, need);
