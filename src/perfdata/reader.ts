@@ -209,6 +209,11 @@ export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = rea
 export interface FindOptions {
   /** Stop after this many entries (default MAX_ENTRIES): a listing needs only the first few hundred. */
   maxEntries?: number;
+  /**
+   * `bytes` is only the first part of the region (a listing's bounded read): an entry running
+   * past its end ends the walk instead of being an error.
+   */
+  partial?: boolean;
 }
 
 /**
@@ -220,7 +225,8 @@ export function findEntries(bytes: PerfDataBytes, wanted: ReadonlySet<string>, h
   options: FindOptions = {}): Map<string, EntryLocation> {
   const view = dataViewOf(bytes);
   const found = new Map<string, EntryLocation>();
-  walkEntries(view, bufferOf(view), header.byteOrder === 'little', header.entryOffset, found, { wanted, maxEntries: options.maxEntries });
+  walkEntries(view, bufferOf(view), header.byteOrder === 'little', header.entryOffset, found,
+    { wanted, maxEntries: options.maxEntries, partial: options.partial === true });
   return found;
 }
 
@@ -228,6 +234,7 @@ export function findEntries(bytes: PerfDataBytes, wanted: ReadonlySet<string>, h
 export interface WalkFilter {
   wanted: ReadonlySet<string>;
   maxEntries: number | undefined;
+  partial: boolean;
 }
 
 /** The entries by name; where a name repeats, the last entry wins (as a full parse reports it). */
@@ -252,9 +259,13 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
   let count = list?.length ?? 0;
   while (at < limit) {
     if (at % 4 !== 0) throw corrupt(`perfdata: misaligned entry`, at);
-    if (at + 4 > limit) throw corrupt(`perfdata: entry header extends beyond the region end ${limit}`, at);
+    if (at + 4 > limit) {
+      if (filter?.partial === true) break;
+      throw corrupt(`perfdata: entry header extends beyond the region end ${limit}`, at);
+    }
     const length = view.getInt32(at, little);
     if (length === 0) break; // the end of the allocated entries
+    if (length > limit - at && filter?.partial === true && length >= ENTRY_HEADER_SIZE) break; // beyond what was read
     if (length < ENTRY_HEADER_SIZE || length > limit - at) {
       throw corrupt(`perfdata: entry_length ${length} is outside the ${ENTRY_HEADER_SIZE}..${limit - at} bytes left in the region`, at);
     }

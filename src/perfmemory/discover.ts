@@ -147,7 +147,8 @@ export const LIST_MAX_ENTRIES = 4096;
 let listBuffer: Uint8Array | undefined;
 
 function readIdentity(source: FileSource): Identity {
-  const size = Math.min(source.size(), LIST_READ_BYTES);
+  const fileSize = source.size();
+  const size = Math.min(fileSize, LIST_READ_BYTES);
   listBuffer ??= new Uint8Array(LIST_READ_BYTES);
   const buffer = listBuffer;
   if (source.read(buffer, size, 0) !== size) {
@@ -155,8 +156,10 @@ function readIdentity(source: FileSource): Identity {
   }
   const bytes = buffer.subarray(0, allocatedLength(buffer, size));
   const header = readHeader(bytes);
+  // Read less than the region holds: an entry running past what was read ends the look.
+  const partial = allocatedLength(buffer, fileSize) > bytes.length;
   const found = new Map<string, LongValue | string>();
-  for (const [name, e] of findEntries(bytes, WANTED, header, { maxEntries: LIST_MAX_ENTRIES })) {
+  for (const [name, e] of findEntries(bytes, WANTED, header, { maxEntries: LIST_MAX_ENTRIES, partial })) {
     found.set(name, readEntryValue(bytes, e, header.byteOrder));
   }
   const str = (name: string): string => {
