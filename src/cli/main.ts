@@ -12,6 +12,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   ps: { summary: 'list Node and JVM processes with a perfdata region (like jps)', load: () => import('./ps.js') },
   snap: { summary: 'print every counter of a process or file (like jstat -snap)', load: () => import('./snap.js') },
   stat: { summary: 'print jstat-style columns at an interval', load: () => import('./stat.js') },
+  stack: { summary: "print a process's main-thread JavaScript stack, even while blocked", load: () => import('./stack.js') },
   watch: { summary: 'live terminal dashboard of all processes', load: () => import('./watch.js') },
   serve: { summary: 'Prometheus/OpenMetrics endpoint and JSON API for every process', load: () => import('./serve.js') },
   shm: { summary: 'list and manage POSIX shared memory objects (like posixshmcontrol)', load: () => import('./shm.js') },
