@@ -173,8 +173,15 @@ test('the watchdog\'s way in is the creation descriptor: a directory renamed and
       openRegionCounters(workerData).long('test.beat').set(4242);
       parentPort.postMessage('done');
     });`, { eval: true, workerData: handle });
-  await once(worker, 'message');
-  await once(worker, 'exit');
+  // A timer keeps the loop alive while the worker starts (under heavy load a worker's start once
+  // left the test runner's loop with nothing to wait on).
+  const keepAlive = setTimeout(() => {}, 60_000);
+  try {
+    await once(worker, 'message');
+    await once(worker, 'exit');
+  } finally {
+    clearTimeout(keepAlive);
+  }
   assert.equal(beat.get(), 4242, 'the worker wrote into the region itself');
   assert.ok(readFileSync(`${base}/hsperfdata_root/${process.pid}`).every((b) => b === 0), 'the attacker\'s file was never touched');
   // A descriptor that is no longer the region's file is refused (same check in any thread).
