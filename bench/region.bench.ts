@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { benchMain, median, sink, usPerCall } from './harness.js';
 import { attach, createRegion, listProcesses, parsePerfData } from '../src/index.js';
 import { forgetSharedReaders } from '../src/perfmemory/view.js';
+import { forgetLocatedRegions } from '../src/perfmemory/attach.js';
 
 const indexUrl = new URL('../src/index.js', import.meta.url).href;
 const base = `/tmp/perfmem-bench-${process.pid}`;
@@ -104,6 +105,7 @@ await benchMain([
       'first attach(pid, {dir, user}) + snapshot() (names not decoded before)': {
         run: () => withOwner((pid) => usPerCall(() => {
           forgetSharedReaders();
+          forgetLocatedRegions();
           const view = attach(pid, { dir: base, user: 'root' });
           sink.value = view.snapshot().counters.length;
           view.detach();
@@ -119,6 +121,7 @@ await benchMain([
       },
       'attach(pid) scanning for the user + snapshot() + detach()': {
         run: () => withOwner((pid) => usPerCall(() => {
+          forgetLocatedRegions(); // the scan itself, not the cached location
           const view = attach(pid, { dir: base });
           sink.value = view.snapshot().counters.length;
           view.detach();

@@ -4,7 +4,7 @@
  * blocked (a Node process whose event loop has not turned for several sampling periods, and
  * for how long), or stale (the file of a process that is gone).
  */
-import { attachFile, listProcesses, type ProcessInfo } from '../perfmemory/index.js';
+import { attachListed, listProcesses, type ProcessInfo } from '../perfmemory/index.js';
 import { loopStatus } from '../runtime/loop-status.js';
 import { describeTopFrame, parseStack, STACK_COUNTER, STACK_TIME_COUNTER } from '../runtime/stack-format.js';
 import { escapeTerminal } from './escape.js';
@@ -71,22 +71,24 @@ export function collectRows(now = Date.now()): PsRow[] {
     let blockedForMs = 0;
     let blockedIn: string | undefined;
     const readable = p.error !== 'ERR_PERFDATA_ACCESS' && p.error !== 'EACCES' && p.error !== 'EPERM';
-    if (state === 'running' && p.kind === 'node' && p.error === undefined) {
-      try {
-        const view = attachFile(p.path);
+    if (state === 'running' && p.kind === 'node' && p.error === undefined && p.loopCounters !== undefined) {
+      // The listing already read the heartbeat: the region is read again only for a blocked
+      // loop's stack, through the file the listing validated.
+      const loop = p.loopCounters;
+      const status = loopStatus((name) => loop[name], process.hrtime.bigint());
+      if (status.state === 'blocked') {
+        state = 'blocked';
+        blockedForMs = status.blockedForMs;
         try {
-          // Three counters by name: the view indexes the entries once, without decoding them all.
-          const status = loopStatus((name) => view.get(name), process.hrtime.bigint());
-          if (status.state === 'blocked') {
-            state = 'blocked';
-            blockedForMs = status.blockedForMs;
+          const view = attachListed(p);
+          try {
             blockedIn = topFrameOfBlock((name) => view.get(name));
+          } finally {
+            view.detach();
           }
-        } finally {
-          view.detach();
+        } catch {
+          // The process exited or its file changed since the listing: no frame to show.
         }
-      } catch {
-        // The process exited between the listing and this read: the listing's state stands.
       }
     }
     rows.push({

@@ -7,7 +7,8 @@
  * PerfStringConstantMonitor does). Anything unexpected falls back to a full walk, so the
  * result is always what a full walk returns.
  */
-import { bufferOf, dataViewOf, decodeStringValue, pseudoCounters, readHeader, readLongAt, walkEntries, type EntryLocation, type ParseOptions, type PerfDataBytes } from './reader.js';
+import { PROLOGUE_SIZE } from './layout.js';
+import { bufferOf, dataViewOf, samePrologueState, decodeStringValue, pseudoCounters, readHeader, readLongAt, walkEntries, type EntryLocation, type ParseOptions, type PerfDataBytes } from './reader.js';
 import { HOST_LITTLE_ENDIAN } from './handles.js';
 import type { CounterInfo, ParsedPerfData } from './types.js';
 
@@ -25,6 +26,45 @@ interface Layout {
   names: Set<string>;
   /** Decoded constant strings, by entry index. */
   constants: (string | undefined)[];
+  /**
+   * The last value of each string entry, by entry index, with the bytes it was decoded from
+   * (up to and including its NUL): while they are unchanged, so is the value, exactly.
+   */
+  strings: (DecodedString | undefined)[];
+  /**
+   * The counter object last returned for each entry: returned again while its value is the
+   * same (an idle region's snapshot then allocates almost nothing). Callers treat results
+   * as read-only, so sharing an unchanged object between snapshots is invisible.
+   */
+  infos: (CounterInfo | undefined)[];
+}
+
+interface DecodedString {
+  raw: DataView;
+  value: string;
+}
+
+/** The value of a string entry, reusing `last` when its bytes are the same. */
+function stringValue(view: DataView, u8: Buffer, e: EntryLocation, last: DecodedString | undefined): DecodedString {
+  const at = e.dataOffset;
+  if (last !== undefined) {
+    // Four bytes at a time (strings sit at any offset: DataView reads unaligned words).
+    const raw = last.raw;
+    const n = raw.byteLength;
+    const whole = n & ~3;
+    let j = 0;
+    while (j < whole && view.getInt32(at + j) === raw.getInt32(j)) j += 4;
+    if (j === whole) {
+      while (j < n && u8[at + j] === raw.getUint8(j)) j++;
+      if (j === n) return last;
+    }
+  }
+  // The bytes the value depends on: none for a field of one byte or less, else up to the NUL.
+  const nul = e.vectorLength <= 1 ? -2 : u8.subarray(at, at + e.vectorLength).indexOf(0);
+  const length = nul === -2 ? 0 : nul === -1 ? e.vectorLength : nul + 1;
+  // A copy (Buffer#slice would share the bytes it must be compared against).
+  const copy = Uint8Array.prototype.slice.call(u8, at, at + length);
+  return { raw: new DataView(copy.buffer), value: decodeStringValue(u8, at, e.vectorLength) };
 }
 
 /**
@@ -94,14 +134,27 @@ export interface PerfDataReaderOptions {
    * torn constant for good.
    */
   cacheConstantStrings?: boolean;
+  /**
+   * Skip comparing every entry's header and name when the prologue's state (accessible, used,
+   * overflow, mod_time_stamp, entry_offset, num_entries) is byte for byte the last read's
+   * (default false). For live regions written by HotSpot or perfmem, which change entries only
+   * by appending and bump mod_time_stamp and num_entries when they do: the comparison is then
+   * half the cost of a read. A writer that rewrites headers behind an unchanged prologue gets
+   * its values read at the old places: wrong numbers from a lying writer, never a crash.
+   */
+  trustUnchangedPrologue?: boolean;
 }
 
 export class PerfDataReader {
   private layout: Layout | undefined;
   private readonly cacheConstants: boolean;
+  private readonly trustPrologue: boolean;
+  /** The prologue state (bytes 7..31) of the last read, when trustUnchangedPrologue. */
+  private readonly lastPrologue = new Uint8Array(PROLOGUE_SIZE);
 
   constructor(options: PerfDataReaderOptions = {}) {
     this.cacheConstants = options.cacheConstantStrings === true;
+    this.trustPrologue = options.trustUnchangedPrologue === true;
   }
 
   /** Parses `bytes`, reusing what earlier reads learned about the region's entries. */
@@ -109,18 +162,21 @@ export class PerfDataReader {
     const view = dataViewOf(bytes);
     const u8 = bufferOf(view);
     const header = readHeader(view);
+    if (options.regionSize !== undefined) header.size = options.regionSize;
     const little = header.byteOrder === 'little';
     let layout = this.layout;
     if (layout !== undefined && (layout.byteOrder !== header.byteOrder || layout.entryOffset !== header.entryOffset
-      || layout.end > view.byteLength || !sameFingerprint(view, layout.entries, layout.fingerprint))) {
+      || layout.end > view.byteLength
+      || !((this.trustPrologue && samePrologueState(u8, this.lastPrologue)) || sameFingerprint(view, layout.entries, layout.fingerprint)))) {
       layout = undefined;
     }
+    if (this.trustPrologue) this.lastPrologue.set(u8.subarray(0, PROLOGUE_SIZE));
     if (layout === undefined) {
       const entries: EntryLocation[] = [];
       const end = walkEntries(view, u8, little, header.entryOffset, entries);
       layout = {
         byteOrder: header.byteOrder, entryOffset: header.entryOffset, end, entries,
-        fingerprint: fingerprintOf(view, entries), ...slotsFor(entries), constants: [],
+        fingerprint: fingerprintOf(view, entries), ...slotsFor(entries), constants: [], strings: [], infos: [],
       };
     } else if (layout.end < view.byteLength) {
       // Entries added since the last read: walk only those (usually none, a zero entry_length).
@@ -134,21 +190,29 @@ export class PerfDataReader {
     this.layout = layout;
 
     const counters = new Array<CounterInfo>(layout.slotCount);
-    const { entries, slots, constants } = layout;
+    const { entries, slots, constants, strings, infos } = layout;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as EntryLocation;
       let c: CounterInfo;
+      const last = infos[i];
       if (e.type === 'long') {
-        c = { name: e.name, type: 'long', units: e.units, variability: e.variability, supported: e.supported, value: readLongAt(view, e.dataOffset, little) };
+        const value = readLongAt(view, e.dataOffset, little);
+        // (=== compares bigints by value.)
+        c = last !== undefined && last.value === value ? last
+          : { name: e.name, type: 'long', units: e.units, variability: e.variability, supported: e.supported, value };
       } else {
         const cached = this.cacheConstants && e.variability === 'constant';
         let value = cached ? constants[i] : undefined;
         if (value === undefined) {
-          value = decodeStringValue(u8, e.dataOffset, e.vectorLength);
+          const decoded = stringValue(view, u8, e, strings[i]);
+          strings[i] = decoded;
+          value = decoded.value;
           if (cached) constants[i] = value;
         }
-        c = { name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported, value, maxLength: e.vectorLength };
+        c = last !== undefined && last.value === value ? last
+          : { name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported, value, maxLength: e.vectorLength };
       }
+      infos[i] = c;
       counters[slots[i] as number] = c;
     }
     if (options.pseudoCounters !== false) {

@@ -19,7 +19,9 @@ export type PerfDataErrorCode =
   /** A bad argument: value out of 64-bit range, unknown units or variability, bad length. */
   | 'ERR_PERFDATA_ARGUMENT'
   /** A buffer the writer cannot use (too small, not 8-byte aligned). */
-  | 'ERR_PERFDATA_BUFFER';
+  | 'ERR_PERFDATA_BUFFER'
+  /** A region beyond a reader's bounds (size, entry count, name or string length; see limits.ts). */
+  | 'ERR_PERFDATA_LIMIT';
 
 export class PerfDataError extends Error {
   readonly code: PerfDataErrorCode;

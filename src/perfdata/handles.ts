@@ -164,7 +164,8 @@ export function cString(s: string): string {
   return nul === -1 ? s : s.slice(0, nul);
 }
 
-const decoder = new TextDecoder('utf-8');
+// ignoreBOM: a leading U+FEFF is part of the value, not a byte-order mark to drop.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** A string counter: maxLength bytes reserved, including the terminating NUL. */
 export class StringCounter {

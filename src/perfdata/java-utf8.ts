@@ -22,13 +22,36 @@ function badSecondOf4(b1: number, b2: number): boolean {
   return (b1 === 0xf0 && (b2 < 0x90 || b2 > 0xbf)) || (b1 === 0xf4 && (b2 & 0xf0) !== 0x80) || !isContinuation(b2);
 }
 
+/** UTF-16LE code units written into a preallocated byte buffer, decoded natively at the end. */
+class Units {
+  private readonly buf: Buffer;
+  private n = 0;
+  constructor(maxUnits: number) {
+    this.buf = Buffer.allocUnsafe(maxUnits * 2);
+  }
+  push(a: number, b?: number): void {
+    this.buf[this.n++] = a & 0xff;
+    this.buf[this.n++] = a >>> 8;
+    if (b !== undefined) {
+      this.buf[this.n++] = b & 0xff;
+      this.buf[this.n++] = b >>> 8;
+    }
+  }
+  text(): string {
+    return this.buf.toString('utf16le', 0, this.n);
+  }
+}
+
 /**
  * Decodes bytes [start, end) as Java's String(byte[], UTF_8) does: each malformed run becomes
  * one U+FFFD, where a run is the lead byte plus those following bytes that could still have
  * belonged to it; a sequence cut short by the end of input becomes one U+FFFD and ends it.
  */
 export function decodeUtf8AsJava(bytes: Uint8Array, start: number, end: number): string {
-  const units: number[] = [];
+  // Each input byte yields at most one UTF-16 unit (a 4-byte sequence yields two), so the
+  // output fits in a typed array of the input's length: no JS array, no spread arguments,
+  // whatever the input (a JS array once grew past V8's limit and killed the process).
+  const units = new Units(end - start);
   let i = start;
   while (i < end) {
     const b1 = bytes[i++] as number;
@@ -88,7 +111,5 @@ export function decodeUtf8AsJava(bytes: Uint8Array, start: number, end: number):
       units.push(REPL);
     }
   }
-  let out = '';
-  for (let k = 0; k < units.length; k += 8192) out += String.fromCharCode(...units.slice(k, k + 8192));
-  return out;
+  return units.text();
 }

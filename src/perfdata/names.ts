@@ -3,6 +3,7 @@
  * underscores (`sun.gc.collector.0.time`, `sun.rt._sync_Inflations`).
  */
 import { PerfDataError } from './errors.js';
+import { MAX_NAME_BYTES } from './limits.js';
 import { PSEUDO_COUNTER_NAMES } from './reader.js';
 
 const SEGMENT = /^[A-Za-z0-9_]+$/;
@@ -12,6 +13,7 @@ const RESERVED: ReadonlySet<string> = new Set(PSEUDO_COUNTER_NAMES);
 export function counterNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return 'it is not a string';
   if (name.length === 0) return 'it is empty';
+  if (name.length > MAX_NAME_BYTES) return `it is longer than ${MAX_NAME_BYTES} characters (readers refuse longer names)`;
   const segments = name.split('.');
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as string;

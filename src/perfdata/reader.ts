@@ -17,6 +17,7 @@ import {
   P_MINOR, P_MOD_TIME_STAMP, P_NUM_ENTRIES, P_OVERFLOW, P_USED, PROLOGUE_SIZE, TYPE_BYTE,
   TYPE_LONG, unitsFromCode, variabilityFromCode,
 } from './layout.js';
+import { MAX_ENTRIES, MAX_NAME_BYTES, MAX_REGION_SIZE, MAX_STRING_BYTES } from './limits.js';
 import type { CounterInfo, LongCounterInfo, LongValue, ParsedPerfData, PerfDataHeader, Units, Variability } from './types.js';
 
 /** What a region may be handed in as: its bytes, or a view of them. */
@@ -45,6 +46,11 @@ export interface ParseOptions {
    * overflow, timestamp), decoded from the prologue, as jstat -snap shows them (default true).
    */
   pseudoCounters?: boolean;
+  /**
+   * The whole region's size, when `bytes` holds only its first `used` bytes (what a reader
+   * copies): the header's `size` and sun.perfdata.size report it.
+   */
+  regionSize?: number;
 }
 
 
@@ -62,6 +68,16 @@ export function dataViewOf(bytes: PerfDataBytes): DataView {
 
 const KNOWN_TYPE = new Uint8Array(256);
 for (let i = 0; i < KNOWN_TYPE_CODES.length; i++) KNOWN_TYPE[KNOWN_TYPE_CODES.charCodeAt(i)] = 1;
+
+/**
+ * A name from a region as an error message shows it: quoted, cut to 80 characters, every
+ * control character escaped (C0, DEL and C1, which some terminals obey), so that a hostile
+ * name is inert wherever the message is printed.
+ */
+export function shown(name: string): string {
+  const cut = name.length > 80 ? `${name.slice(0, 80)}...` : name;
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 function corrupt(message: string, offset: number): PerfDataError {
   return new PerfDataError('ERR_PERFDATA_CORRUPT', message, offset);
@@ -89,9 +105,13 @@ export function readHeader(bytes: PerfDataBytes): PerfDataHeader {
   if (size < PROLOGUE_SIZE) {
     throw new PerfDataError('ERR_PERFDATA_MAGIC', `perfdata: ${size} bytes is too short for the ${PROLOGUE_SIZE}-byte prologue`, 0);
   }
+  if (size > MAX_REGION_SIZE) {
+    throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: ${size} bytes is more than the ${MAX_REGION_SIZE}-byte limit of a region`, 0);
+  }
   const magic = view.getUint32(P_MAGIC, false);
   if (magic !== MAGIC) {
-    throw new PerfDataError('ERR_PERFDATA_MAGIC', `perfdata: bad magic 0x${magic.toString(16).padStart(8, '0')}, expected 0xcafec0c0`, P_MAGIC);
+    // Never the bytes themselves: a refused file's content must not appear in a message.
+    throw new PerfDataError('ERR_PERFDATA_MAGIC', 'perfdata: not an hsperfdata region (the first 4 bytes are not the magic 0xcafec0c0)', P_MAGIC);
   }
   // jvmstat reads any non-zero byte-order byte as little-endian.
   const little = view.getUint8(P_BYTE_ORDER) !== BYTE_ORDER_BIG;
@@ -124,8 +144,6 @@ export function bufferOf(view: DataView): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
-/** V8's longest string has 2^29 - 24 code units; UTF-8 never decodes to more units than bytes. */
-const MAX_DECODED_BYTES = (1 << 29) - 24;
 /** Names and most strings are short: scan them in JavaScript, longer ones natively. */
 const SHORT_SCAN = 64;
 
@@ -163,9 +181,6 @@ export function decodeString(bytes: Buffer, start: number, end: number, latin1?:
     stop = nul === -1 ? end : short + nul;
     high = 0x80;
   }
-  if (stop - start > MAX_DECODED_BYTES) {
-    throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: a string of ${stop - start} bytes is longer than JavaScript strings can be`, start);
-  }
   if (high < 0x80) return latin1 === undefined ? bytes.toString('latin1', start, stop) : latin1.slice(start, stop);
   if (isUtf8(bytes.subarray(start, stop))) return bytes.toString('utf8', start, stop);
   return decodeUtf8AsJava(bytes, start, stop);
@@ -191,6 +206,37 @@ export function locateEntries(bytes: PerfDataBytes, header: PerfDataHeader = rea
   return entries;
 }
 
+export interface FindOptions {
+  /** Stop after this many entries (default MAX_ENTRIES): a listing needs only the first few hundred. */
+  maxEntries?: number;
+  /**
+   * `bytes` is only the first part of the region (a listing's bounded read): an entry running
+   * past its end ends the walk instead of being an error.
+   */
+  partial?: boolean;
+}
+
+/**
+ * The entries named in `wanted` (the last of each name), walking only until every one was
+ * seen, the walk ends, or `maxEntries` entries were looked at: what a listing needs, at a
+ * cost bounded by the caller, whatever else the region holds.
+ */
+export function findEntries(bytes: PerfDataBytes, wanted: ReadonlySet<string>, header: PerfDataHeader = readHeader(bytes),
+  options: FindOptions = {}): Map<string, EntryLocation> {
+  const view = dataViewOf(bytes);
+  const found = new Map<string, EntryLocation>();
+  walkEntries(view, bufferOf(view), header.byteOrder === 'little', header.entryOffset, found,
+    { wanted, maxEntries: options.maxEntries, partial: options.partial === true });
+  return found;
+}
+
+/** @internal What walkEntries keeps, and when it stops early. */
+export interface WalkFilter {
+  wanted: ReadonlySet<string>;
+  maxEntries: number | undefined;
+  partial: boolean;
+}
+
 /** The entries by name; where a name repeats, the last entry wins (as a full parse reports it). */
 export function entriesByName(bytes: PerfDataBytes, header: PerfDataHeader = readHeader(bytes)): Map<string, EntryLocation> {
   const byName = new Map<string, EntryLocation>();
@@ -203,14 +249,23 @@ export function entriesByName(bytes: PerfDataBytes, header: PerfDataHeader = rea
  * `entries`; returns the offset where it stopped (a zero entry_length or the end).
  * @internal
  */
-export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: number, entries: EntryLocation[]): number {
-  const limit = view.byteLength;
+export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: number,
+  entries: EntryLocation[] | Map<string, EntryLocation>, filter?: WalkFilter): number {
+  const limit = Math.min(view.byteLength, MAX_REGION_SIZE);
   const latin1 = new Latin1Text(u8);
+  const list = Array.isArray(entries) ? entries : undefined;
+  const maxEntries = Math.min(filter?.maxEntries ?? MAX_ENTRIES, MAX_ENTRIES);
+  // Entries before `at` (a cached reader walking on) count towards the bound too.
+  let count = list?.length ?? 0;
   while (at < limit) {
     if (at % 4 !== 0) throw corrupt(`perfdata: misaligned entry`, at);
-    if (at + 4 > limit) throw corrupt(`perfdata: entry header extends beyond the region end ${limit}`, at);
+    if (at + 4 > limit) {
+      if (filter?.partial === true) break;
+      throw corrupt(`perfdata: entry header extends beyond the region end ${limit}`, at);
+    }
     const length = view.getInt32(at, little);
     if (length === 0) break; // the end of the allocated entries
+    if (length > limit - at && filter?.partial === true && length >= ENTRY_HEADER_SIZE) break; // beyond what was read
     if (length < ENTRY_HEADER_SIZE || length > limit - at) {
       throw corrupt(`perfdata: entry_length ${length} is outside the ${ENTRY_HEADER_SIZE}..${limit - at} bytes left in the region`, at);
     }
@@ -238,36 +293,60 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
     const units = unitsFromCode(unitsByte);
     if (units === undefined) throw corrupt(`perfdata: invalid units 0x${unitsByte.toString(16)}`, at + E_DATA_UNITS);
 
+    if (count >= maxEntries) {
+      if (filter !== undefined) break; // a partial look was asked for
+      throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: more than ${MAX_ENTRIES} entries`, at);
+    }
+    count++;
     // The name runs to its NUL or, with none, to the data (jvmstat takes the whole field).
     const nameStart = at + nameOffset;
-    const name = decodeString(u8, nameStart, at + dataOffset, latin1);
+    const nameEnd = at + dataOffset;
+    if (nameEnd - nameStart > MAX_NAME_BYTES && u8.subarray(nameStart, nameStart + MAX_NAME_BYTES + 1).indexOf(0) === -1) {
+      throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: an entry name longer than ${MAX_NAME_BYTES} bytes`, nameStart);
+    }
+    const name = decodeString(u8, nameStart, nameEnd, latin1);
     const typeChar = String.fromCharCode(typeCode);
     let type: 'long' | 'string';
     if (vectorLength === 0) {
       if (typeCode !== TYPE_LONG) {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${typeChar}' for ${JSON.stringify(name)}`, at + E_DATA_TYPE);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${typeChar}' for ${shown(name)}`, at + E_DATA_TYPE);
       }
-      if (dataOffset + 8 > length) throw corrupt(`perfdata: the 8-byte value of ${JSON.stringify(name)} extends beyond its entry`, at + E_DATA_OFFSET);
+      if (dataOffset + 8 > length) throw corrupt(`perfdata: the 8-byte value of ${shown(name)} extends beyond its entry`, at + E_DATA_OFFSET);
       type = 'long';
     } else {
       if (typeCode !== TYPE_BYTE) {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${typeChar}' for ${JSON.stringify(name)}`, at + E_DATA_TYPE);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${typeChar}' for ${shown(name)}`, at + E_DATA_TYPE);
       }
       if (units !== 'string') {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported byte vector with units ${units} for ${JSON.stringify(name)}`, at + E_DATA_UNITS);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported byte vector with units ${units} for ${shown(name)}`, at + E_DATA_UNITS);
       }
       if (variability === 'monotonic') {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported monotonic string ${JSON.stringify(name)}`, at + E_DATA_VARIABILITY);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported monotonic string ${shown(name)}`, at + E_DATA_VARIABILITY);
       }
       if (vectorLength < 0 || vectorLength > length - dataOffset) {
-        throw corrupt(`perfdata: vector_length ${vectorLength} of ${JSON.stringify(name)} does not fit in its entry`, at + E_VECTOR_LENGTH);
+        throw corrupt(`perfdata: vector_length ${vectorLength} of ${shown(name)} does not fit in its entry`, at + E_VECTOR_LENGTH);
+      }
+      if (vectorLength > MAX_STRING_BYTES) {
+        throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: a string of ${vectorLength} bytes is longer than the ${MAX_STRING_BYTES}-byte limit`, at + E_VECTOR_LENGTH);
       }
       type = 'string';
     }
-    entries.push({
-      name, type, units, variability, supported: (flags & FLAG_SUPPORTED) !== 0,
-      offset: at, length, dataOffset: at + dataOffset, vectorLength,
-    });
+    if (list !== undefined) {
+      list.push({
+        name, type, units, variability, supported: (flags & FLAG_SUPPORTED) !== 0,
+        offset: at, length, dataOffset: at + dataOffset, vectorLength,
+      });
+    } else if (filter === undefined || filter.wanted.has(name)) {
+      const byName = entries as Map<string, EntryLocation>;
+      byName.set(name, {
+        name, type, units, variability, supported: (flags & FLAG_SUPPORTED) !== 0,
+        offset: at, length, dataOffset: at + dataOffset, vectorLength,
+      });
+      if (filter !== undefined && byName.size === filter.wanted.size) {
+        at += length;
+        break; // every wanted name seen (a later duplicate would be missed, as in a listing)
+      }
+    }
     at += length;
   }
   return at;
@@ -289,6 +368,25 @@ export function samePrologueState(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength < PROLOGUE_SIZE || b.byteLength < PROLOGUE_SIZE) return false;
   for (let i = P_ACCESSIBLE; i < PROLOGUE_SIZE; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+function int32At(b: Uint8Array, o: number, little: boolean): number {
+  return little
+    ? ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16) | ((b[o + 3] as number) << 24))
+    : (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number));
+}
+
+/**
+ * How many leading bytes of a region of `size` bytes hold its prologue and entries, from the
+ * prologue in `bytes`: `used` (at least up to entry_offset), or `size` when the prologue claims
+ * more than the region has. A reader copies only these, so its cost is what the region
+ * holds, never more than the file (which the caller bounds).
+ */
+export function allocatedLength(bytes: Uint8Array, size: number): number {
+  if (size < PROLOGUE_SIZE || bytes.byteLength < PROLOGUE_SIZE) return size;
+  const little = bytes[P_BYTE_ORDER] !== BYTE_ORDER_BIG;
+  const need = Math.max(int32At(bytes, P_USED, little), int32At(bytes, P_ENTRY_OFFSET, little), PROLOGUE_SIZE);
+  return need > size ? size : need;
 }
 
 /** Names of the counters jvmstat derives from the prologue rather than from entries. */

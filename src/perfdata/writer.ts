@@ -4,6 +4,7 @@
  * Structural changes are single-threaded (the thread that owns the writer); counter
  * updates go through the handles.
  */
+import { MAX_STRING_BYTES } from './limits.js';
 import { PerfDataError } from './errors.js';
 import { HOST_LITTLE_ENDIAN, LongCounter, StringCounter, cString, toInt64 } from './handles.js';
 import {
@@ -195,8 +196,8 @@ export class PerfDataWriter {
         ? Math.min(needed, MAX_STRING_CONSTANT_LENGTH)
         : Math.max(needed, DEFAULT_VARIABLE_STRING_LENGTH);
     }
-    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 0x7fffffff) {
-      throw argumentError(`maxLength ${String(maxLength)} of ${name} is not an integer from 1 to 2^31-1`);
+    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > MAX_STRING_BYTES) {
+      throw argumentError(`maxLength ${String(maxLength)} of ${name} is not an integer from 1 to ${MAX_STRING_BYTES} (readers refuse longer strings)`);
     }
     const geometry = entryGeometry(name.length, 1, maxLength);
     const at = this.allocate(name, geometry.size);

@@ -6,6 +6,50 @@ import { PerfMemoryError, invalidArg } from './errors.js';
 import { findRegion } from './locate.js';
 import { FileSource, MemorySource, RegionView } from './view.js';
 import { currentRegion } from './region.js';
+import { liveness } from './proc.js';
+import { SecureDirectory } from './directory.js';
+import type { ProcessInfo } from './discover.js';
+
+/** Where a pid's region was found and validated: the file's display path and identity. */
+interface Located {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * The region files attach() has found, by pid and options: attaching again to the same process
+ * (a tool polling it) opens the file directly and revalidates on the descriptor (O_NOFOLLOW, a
+ * regular file with one link, and the very device and inode found before) instead of scanning
+ * the bases again. Anything else (the file gone or replaced) falls back to a full search.
+ */
+const located = new Map<string, Located>();
+const LOCATED_MAX = 256;
+
+function openLocated(pid: number, key: string): RegionView | undefined {
+  const known = located.get(key);
+  if (known === undefined) return undefined;
+  if (liveness(pid) !== 'alive') {
+    located.delete(key);
+    return undefined; // the full search says why
+  }
+  try {
+    return new RegionView(FileSource.open(known.path, known.path, { expect: known }), pid, known.path);
+  } catch {
+    located.delete(key);
+    return undefined;
+  }
+}
+
+function remember(key: string, source: FileSource): void {
+  if (located.size >= LOCATED_MAX) located.delete(located.keys().next().value as string);
+  located.set(key, { path: source.path, dev: source.file.dev, ino: source.file.ino });
+}
+
+/** Forgets every located region (for benchmarks of a first attach). */
+export function forgetLocatedRegions(): void {
+  located.clear();
+}
 
 export interface AttachOptions {
   /** A base directory to look in instead of /tmp, /dev/shm and $PERFMEM_DIR. */
@@ -38,19 +82,47 @@ export function attach(pid: number, options: AttachOptions = {}): RegionView {
     const own = currentRegion();
     if (own !== undefined) return new RegionView(new MemorySource(() => own.bytes()), pid, own.path ?? `(private region of ${pid})`);
   }
+  const key = `${pid}\0${options.dir ?? ''}\0${options.user ?? ''}`;
+  const warm = openLocated(pid, key);
+  if (warm !== undefined) return warm;
   const found = findRegion(pid, options);
+  let source: FileSource;
   try {
-    return new RegionView(FileSource.open(found.handle.at(String(found.filePid)), found.path), pid, found.path);
+    source = FileSource.open(found.handle.at(String(found.filePid)), found.path);
   } finally {
     found.handle.close(); // the open file keeps its own reference
+  }
+  remember(key, source);
+  return new RegionView(source, pid, found.path);
+}
+
+/**
+ * A read-only view of a region listProcesses() returned, opened again with the listing's rules:
+ * its directory must still be a real directory nobody else can write into, the file is opened
+ * without following links through that directory's descriptor, and it must be the very file
+ * (device and inode) that was listed, a regular file with one link. Otherwise a coded error
+ * (ERR_INSECURE_DIRECTORY, ERR_INSECURE_FILE, ERR_PROCESS_NOT_FOUND).
+ */
+export function attachListed(info: Pick<ProcessInfo, 'pid' | 'path' | 'file'>): RegionView {
+  const slash = info.path.lastIndexOf('/');
+  if (slash <= 0) throw invalidArg('path', 'a listed region path', info.path);
+  const dir = SecureDirectory.open(info.path.slice(0, slash), 'any');
+  try {
+    const source = FileSource.open(dir.at(info.path.slice(slash + 1)), info.path, info.file === undefined ? {} : { expect: info.file });
+    return new RegionView(source, info.pid, info.path);
+  } finally {
+    dir.close();
   }
 }
 
 /**
  * A read-only view of a region saved to a file (PerfDataSaveFile, perfmem's saveFile, or a
- * copy). Any size is accepted from a prologue up; the reader checks the rest.
+ * copy). Any size from a prologue up to the region limit is accepted; the reader checks the
+ * rest. The file itself must be a regular file with one link, not a symlink (O_NOFOLLOW,
+ * checked on the open descriptor): otherwise ERR_INSECURE_FILE, and never any of its content
+ * in the message.
  */
 export function attachFile(path: string): RegionView {
   if (typeof path !== 'string' || path === '') throw invalidArg('path', 'a file path', path);
-  return new RegionView(FileSource.open(path, path, { strict: false, pageMultiple: false }), undefined, path);
+  return new RegionView(FileSource.open(path, path, { pageMultiple: false }), undefined, path);
 }

@@ -15,9 +15,10 @@ import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, un
 import { flock, LOCK_EX, LOCK_NB } from '../sys/index.js';
 import { mapFd, type Mapping } from '../shm/index.js';
 import { cleanupStaleFiles } from './cleanup.js';
-import { fileInsecurity, insecureFile, makeUserDirectory, SecureDirectory } from './directory.js';
+import { insecureFile, makeUserDirectory, SecureDirectory, writerFileInsecurity } from './directory.js';
 import { PerfMemoryError } from './errors.js';
 import { userDirectory } from './paths.js';
+import type { RegionThreadHandle } from './thread-counters.js';
 
 const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = constants;
 
@@ -61,7 +62,9 @@ export class RegionFile {
         throw err;
       }
       const st = fstatSync(fd);
-      const why = fileInsecurity(st) ?? (euid !== 0 && st.uid !== euid ? `is owned by uid ${st.uid}` : undefined);
+      // Checked on the descriptor, for root too: a file another user owns or can write could be
+      // truncated under our mapping.
+      const why = writerFileInsecurity(st, euid);
       if (why !== undefined) throw insecureFile(path, why);
       if (!flock(fd, LOCK_EX | LOCK_NB)) {
         throw new PerfMemoryError('ERR_REGION_IN_USE', `Region in use: another process (or this process's main thread) holds the lock on ${path}`, path);
@@ -94,6 +97,11 @@ export class RegionFile {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The creation descriptor and identity, for another thread to map (see thread-counters.ts). */
+  threadHandle(): RegionThreadHandle | undefined {
+    return this.#closed ? undefined : { fd: this.fd, dev: this.dev, ino: this.ino, size: this.mapping.buffer.byteLength, path: this.path };
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import { PerfMemoryError } from './errors.js';
-import { fileInsecurity, insecureFile, SecureDirectory } from './directory.js';
+import { fileInsecurity, insecureFile, readerOwner, SecureDirectory } from './directory.js';
 import { DEFAULT_BASE, SHM_BASE, userDirectory, userDirectoryNames } from './paths.js';
 import { liveness, namespacePids } from './proc.js';
 
@@ -74,7 +74,7 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
   const alive = liveness(pid);
   if (alive === 'gone') throw new PerfMemoryError('ERR_PROCESS_NOT_FOUND', `Process not found: no process ${pid}`);
   if (alive === 'denied') throw new PerfMemoryError('ERR_PERFDATA_ACCESS', `Operation not permitted: cannot signal process ${pid}`);
-  const euid = process.geteuid?.() ?? 0;
+  const owner = readerOwner();
   let best: (FoundRegion & { ctimeMs: number }) | undefined;
   let keep = false;
   let insecure: PerfMemoryError | undefined;
@@ -88,7 +88,7 @@ export function findRegion(pid: number, options: { dir?: string; user?: string }
       const dir = userDirectory(base, user);
       let secure: SecureDirectory;
       try {
-        secure = SecureDirectory.open(dir, euid);
+        secure = SecureDirectory.open(dir, owner);
       } catch (err) {
         // Remember why a directory holding the file was refused, to say so if nothing else is found.
         if (err instanceof PerfMemoryError && hasEntry(dir, filePid)) insecure ??= err;

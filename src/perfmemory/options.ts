@@ -5,6 +5,7 @@
  */
 import { pageSize } from '../sys/index.js';
 import { invalidArg } from './errors.js';
+import { MAX_REGION_SIZE } from '../perfdata/index.js';
 
 export interface RegionOptions {
   /** Base directory instead of /tmp: the region is `<dir>/hsperfdata_<user>/<pid>`. Env PERFMEM_DIR. */
@@ -36,11 +37,11 @@ export interface ResolvedOptions {
 
 export const DEFAULT_SIZE = 32 * 1024;
 /**
- * The largest region perfmem makes or reads: far above real use (HotSpot's PerfDataMemorySize
- * defaults to 64 KiB and is capped at 2 MiB), low enough that a hostile sparse file cannot make
- * a reader allocate gigabytes. (perfmem/register accepts sizes up to the same limit.)
+ * The largest region perfmem makes, and so the largest any of its readers accepts:
+ * perfdata's MAX_REGION_SIZE (8 MiB; see limits.ts for why). HotSpot's PerfDataMemorySize
+ * defaults to 64 KiB and is capped at 2 MiB. (perfmem/register accepts sizes up to the same limit.)
  */
-export const MAX_SIZE = 256 * 1024 * 1024;
+export const MAX_SIZE = MAX_REGION_SIZE;
 
 export function roundToPage(size: number): number {
   return Math.ceil(size / pageSize) * pageSize;

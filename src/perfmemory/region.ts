@@ -14,6 +14,7 @@ import { onProcessEnd, type ExitHook } from './exit.js';
 import { elapsedTicks, identityCounters } from './identity.js';
 import { resolveOptions, type RegionOptions, type ResolvedOptions } from './options.js';
 import { DEFAULT_BASE, effectiveUser, SHM_BASE } from './paths.js';
+import type { RegionThreadHandle } from './thread-counters.js';
 
 export type { RegionOptions } from './options.js';
 
@@ -64,6 +65,14 @@ export class Region {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * What a worker thread of this process passes to openRegionCounters() to map the region: the
+   * creation descriptor, never the path. undefined for a private or closed region.
+   */
+  get threadHandle(): RegionThreadHandle | undefined {
+    return this.#closed ? undefined : this.#file?.threadHandle();
   }
 
   /** Bytes of counters that did not fit, as the prologue's overflow field counts them. */

@@ -7,13 +7,15 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import {
-  entriesByName, PerfDataReader, pseudoCounters, readEntryValue, readHeader, samePrologueState, PROLOGUE_SIZE,
+  allocatedLength, entriesByName, PerfDataReader, pseudoCounters, readEntryValue, readHeader, samePrologueState, PROLOGUE_SIZE,
   type CounterInfo, type EntryLocation, type ParsedPerfData, type PerfDataHeader,
 } from '../perfdata/index.js';
 import { pageSize } from '../sys/index.js';
 import { fileInsecurity, insecureFile } from './directory.js';
 import { PerfMemoryError } from './errors.js';
 import { MAX_SIZE } from './options.js';
+import { judgeStaleness, type Staleness } from './staleness.js';
+import { START_TICKS_COUNTER } from './identity.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
 
@@ -34,36 +36,45 @@ export interface ByteSource {
 export interface OpenOptions {
   /** Require a size that is a non-zero multiple of the page size (live regions). Default true. */
   pageMultiple?: boolean;
-  /** Refuse symlinks and files with several links (live regions). Default true. */
-  strict?: boolean;
+  /** The device and inode the file must have (a listed region opened again). */
+  expect?: { dev: number; ino: number };
 }
 
-/** Checks a region file's size the way HotSpot's sharedmem_filesize does. */
+/** Checks a region file's size the way HotSpot's sharedmem_filesize does, with perfmem's cap. */
 export function checkRegionSize(size: number, path: string, pageMultiple: boolean): void {
   if (size === 0 || size > MAX_SIZE || (pageMultiple && size % pageSize !== 0)) {
     throw new PerfMemoryError('ERR_PERFDATA_SIZE',
-      `Invalid PerfMemory size: ${path} holds ${size} bytes${size > MAX_SIZE ? `, more than ${MAX_SIZE}` : pageMultiple ? `, not a non-zero multiple of the page size (${pageSize})` : ''}`, path);
+      `Invalid PerfMemory size: ${path} holds ${size} bytes${size > MAX_SIZE ? `, more than the ${MAX_SIZE}-byte limit of a region` : pageMultiple ? `, not a non-zero multiple of the page size (${pageSize})` : ''}`, path);
   }
   if (size < PROLOGUE_SIZE) {
     throw new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${path} holds ${size} bytes, less than a prologue`, path);
   }
 }
 
+/** What the open descriptor said about the file, for a later re-open to compare with. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  uid: number;
+  ctimeMs: number;
+}
+
 /** A region file read with pread. */
 export class FileSource implements ByteSource {
   private constructor(private readonly fd: number, readonly path: string, private readonly pageMultiple: boolean,
-    readonly identity: string, private openSize: number | undefined) {}
+    readonly identity: string, private openSize: number | undefined, readonly file: FileIdentity) {}
 
   /**
-   * Opens `openPath` read-only (no symlinks when strict; O_NONBLOCK so a planted FIFO cannot
-   * block) and checks it: a regular file, one link, a valid size. `path` names it in errors.
+   * Opens `openPath` read-only, never following a symlink (O_NOFOLLOW; O_NONBLOCK so a planted
+   * FIFO cannot block), and checks the open descriptor (fstat): a regular file, one link, a
+   * valid size; with `expect`, the very file (device and inode) a listing validated. `path`
+   * names it in errors, which never quote its content.
    */
   static open(openPath: string, path: string, options: OpenOptions = {}): FileSource {
-    const strict = options.strict ?? true;
     const pageMultiple = options.pageMultiple ?? true;
     let fd: number;
     try {
-      fd = openSync(openPath, O_RDONLY | O_NONBLOCK | (strict ? O_NOFOLLOW : 0));
+      fd = openSync(openPath, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ENOENT') throw new PerfMemoryError('ERR_PROCESS_NOT_FOUND', `Process not found: ${path} does not exist`, path);
@@ -73,12 +84,16 @@ export class FileSource implements ByteSource {
     }
     try {
       const st = fstatSync(fd);
-      const why = fileInsecurity(st, strict);
+      const why = fileInsecurity(st);
       if (why !== undefined) throw insecureFile(path, why);
+      if (options.expect !== undefined && (st.dev !== options.expect.dev || st.ino !== options.expect.ino)) {
+        throw insecureFile(path, 'is no longer the file that was listed');
+      }
       checkRegionSize(st.size, path, pageMultiple);
       // mtime is part of the identity: a file rewritten with write() gets fresh readers, while a
       // mapped writer's stores (HotSpot's, perfmem's) leave it alone.
-      return new FileSource(fd, path, pageMultiple, `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, st.size);
+      return new FileSource(fd, path, pageMultiple, `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, st.size,
+        { dev: st.dev, ino: st.ino, uid: st.uid, ctimeMs: st.ctimeMs });
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -99,8 +114,9 @@ export class FileSource implements ByteSource {
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, into, done, length - done, position + done);
-      if (n === 0) break;
       done += n;
+      // A regular file's pread is short only at its end: no second call to learn that.
+      if (n < length - (done - n)) break;
     }
     return done;
   }
@@ -140,12 +156,26 @@ export function forgetSharedReaders(): void {
   sharedReaders.clear();
 }
 
+/** Live regions are written by HotSpot or perfmem, which only append (see trustUnchangedPrologue). */
+const READER_OPTIONS = { trustUnchangedPrologue: true };
+
+/**
+ * What copies of a file have learnt, shared by its views: how many bytes are allocated, and a
+ * prologue state a copy verified (see copy()). A view of the same file (same device, inode,
+ * size and mtime) starts from it: one pread for its first snapshot instead of three.
+ */
+interface Learnt {
+  want: number;
+  prologue: Uint8Array;
+}
+const learnt = new WeakMap<PerfDataReader, Learnt>();
+
 function readerFor(identity: string | undefined, fresh = false): PerfDataReader {
-  if (identity === undefined) return new PerfDataReader();
+  if (identity === undefined) return new PerfDataReader(READER_OPTIONS);
   if (fresh) sharedReaders.delete(identity);
   let reader = sharedReaders.get(identity);
   if (reader === undefined) {
-    reader = new PerfDataReader();
+    reader = new PerfDataReader(READER_OPTIONS);
     if (sharedReaders.size >= SHARED_READERS_MAX) sharedReaders.delete(sharedReaders.keys().next().value as string);
   } else {
     sharedReaders.delete(identity); // re-inserted below: most recently used last
@@ -193,12 +223,27 @@ export class RegionView {
   #reader: PerfDataReader;
   #header: PerfDataHeader | undefined;
   #index: EntryIndex | undefined;
+  /** True when #prologue holds the state of a verified copy of the allocated bytes. */
+  #verified = false;
+  /** How many bytes the next copy reads: the allocated part as of the last one. */
+  #want = Number.MAX_SAFE_INTEGER;
+  /** This process's own region (always alive). */
+  readonly #own: boolean;
+  readonly #fileCtimeMs: number | undefined;
 
   /** @internal Made by attach() and attachFile(). */
   constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string) {
     this.#source = source;
+    this.#own = source instanceof MemorySource;
+    this.#fileCtimeMs = source instanceof FileSource ? source.file.ctimeMs : undefined;
     this.#reader = readerFor(source.identity);
     this.#resize(source.size());
+    const known = learnt.get(this.#reader);
+    if (known !== undefined) {
+      this.#want = known.want;
+      this.#prologue.set(known.prologue);
+      this.#verified = true;
+    }
   }
 
   /** One spare byte past the end lets a single pread tell that the file grew. */
@@ -207,11 +252,14 @@ export class RegionView {
     this.#spare = takeBuffer(size + 1);
     this.#bytes = this.#spare.subarray(0, size);
     this.#index = undefined;
+    this.#want = Number.MAX_SAFE_INTEGER;
+    this.#verified = false;
   }
 
   /** Forgets everything learnt about the layout (after the file misbehaved). */
   #distrust(): void {
     this.#index = undefined;
+    this.#verified = false;
     this.#reader = readerFor(this.#source?.identity, true);
   }
 
@@ -230,14 +278,21 @@ export class RegionView {
     return this.#source;
   }
 
-  /** Copies the whole region into the view's buffer, consistently; returns that buffer. */
-  private copy(): Uint8Array {
+  /**
+   * Copies the region's allocated bytes (the prologue's `used`, bounded by the file) into the
+   * view's buffer, consistently; returns them. A read costs what the region holds, not what the
+   * file claims; `full` copies the whole file (bytes()).
+   */
+  private copy(full = false): Uint8Array {
     const source = this.source();
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const size = this.#bytes.byteLength;
-      const n = source.read(this.#spare!, size + 1, 0);
-      if (n !== size) {
+      const want = full ? size : Math.min(this.#want, size);
+      // Reading one byte more than the whole file tells in the same call that it grew.
+      const ask = want === size ? size + 1 : want;
+      const n = source.read(this.#spare!, ask, 0);
+      if (n !== want) {
         // The file shrank or grew: re-check its size (a valid new size is read again).
         const now = source.size();
         if (now !== size) this.#resize(now);
@@ -245,12 +300,26 @@ export class RegionView {
         lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `Invalid PerfMemory size: ${this.path} changed from ${size} to ${now} bytes while being read`, this.path);
         continue;
       }
-      if (source.read(this.#prologue, PROLOGUE_SIZE, 0) !== PROLOGUE_SIZE) continue;
-      if (!samePrologueState(this.#bytes, this.#prologue)) {
-        lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `${this.path} kept changing while being read`, this.path);
+      const need = allocatedLength(this.#bytes, size);
+      if (need > want) {
+        this.#want = need; // entries were added beyond what was read: read them too
         continue;
       }
-      return this.#bytes;
+      // Entries below `used` are complete once a copy verified them, and writers never change a
+      // complete entry's header: a copy whose prologue is the last verified one, read only up to
+      // its `used`, is consistent without reading the prologue again.
+      if (!this.#verified || !samePrologueState(this.#bytes, this.#prologue)) {
+        if (source.read(this.#prologue, PROLOGUE_SIZE, 0) !== PROLOGUE_SIZE) continue;
+        if (!samePrologueState(this.#bytes, this.#prologue)) {
+          this.#verified = false;
+          lastError = new PerfMemoryError('ERR_PERFDATA_SIZE', `${this.path} kept changing while being read`, this.path);
+          continue;
+        }
+        this.#verified = !full;
+        if (this.#verified && this.#source?.identity !== undefined) learnt.set(this.#reader, { want: need, prologue: this.#prologue.slice() });
+      }
+      this.#want = need;
+      return full ? this.#bytes : this.#bytes.subarray(0, need);
     }
     throw lastError;
   }
@@ -261,7 +330,7 @@ export class RegionView {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const bytes = this.copy();
       try {
-        const parsed = this.#reader.read(bytes);
+        const parsed = this.#reader.read(bytes, { regionSize: this.#bytes.byteLength });
         this.#header = parsed.header;
         return parsed;
       } catch (err) {
@@ -271,6 +340,29 @@ export class RegionView {
       }
     }
     throw lastError;
+  }
+
+  /**
+   * Whether the region still belongs to a running process. 'stale' when the process is gone,
+   * or when its pid now belongs to a later process: the start time the writer published
+   * (perfmem.proc.starttime, exact; else sun.rt.createVmBeginTime or the file's ctime) does
+   * not match the running process's (/proc/<pid>/stat), and `reason` says so with both times.
+   * 'unknown' for a saved file (attachFile: no pid).
+   */
+  staleness(): Staleness {
+    if (this.pid === undefined) return { state: 'unknown', reason: 'a saved file belongs to no process' };
+    if (this.#own) return { state: 'alive', reason: undefined };
+    const ticks = this.get(START_TICKS_COUNTER)?.value;
+    const begin = this.get('sun.rt.createVmBeginTime')?.value;
+    return judgeStaleness(this.pid, {
+      startTicks: typeof ticks === 'number' && ticks > 0 ? ticks : undefined,
+      startTimeMs: typeof begin === 'number' && begin > 0 ? begin : this.#fileCtimeMs,
+    });
+  }
+
+  /** True when staleness() says 'stale': the data is a dead process's, not the running one's. */
+  get stale(): boolean {
+    return this.staleness().state === 'stale';
   }
 
   /** The counters of a fresh snapshot. */
@@ -285,6 +377,7 @@ export class RegionView {
   get(name: string): CounterInfo | undefined {
     const source = this.source();
     const known = this.#index;
+    this.#verified = false; // #prologue is about to hold a state no copy verified
     if (known !== undefined && source.read(this.#prologue, PROLOGUE_SIZE, 0) === PROLOGUE_SIZE && samePrologueState(known.key, this.#prologue)) {
       const entry = known.entries.get(name);
       if (entry === undefined) return pseudoCounters(known.header).find((c) => c.name === name);
@@ -295,6 +388,7 @@ export class RegionView {
     }
     const bytes = this.copy();
     const header = readHeader(bytes);
+    header.size = this.#bytes.byteLength;
     const entries = entriesByName(bytes, header);
     this.#index = { key: bytes.slice(0, PROLOGUE_SIZE), header, entries };
     this.#header = header;
@@ -305,7 +399,7 @@ export class RegionView {
 
   /** A copy of the region's raw bytes, consistent as in snapshot(). */
   bytes(): Uint8Array {
-    return this.copy().slice();
+    return this.copy(true).slice();
   }
 
   /** Closes the file. Further reads throw ERR_DETACHED; detaching again does nothing. */

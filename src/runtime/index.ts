@@ -64,8 +64,9 @@ export function start(options: RuntimeOptions = {}): RuntimeHandle | undefined {
 
   let watchdog: Watchdog | undefined;
   if (config.watchdog) {
-    if (region.path === undefined || !region.shared) debug('no watchdog: the region is in private memory');
-    else watchdog = startWatchdog(region, region.path, config.periodMs, config.stackAfterMs, (e) => debug(`watchdog failed: ${e instanceof Error ? e.message : String(e)}`));
+    const own = region.threadHandle;
+    if (own === undefined) debug('no watchdog: the region is in private memory');
+    else watchdog = startWatchdog(region, own, config.periodMs, config.stackAfterMs, (e) => debug(`watchdog failed: ${e instanceof Error ? e.message : String(e)}`));
   }
   debug(`publishing into ${region.path ?? 'private memory'} every ${config.periodMs} ms${watchdog ? ', with a watchdog thread' : ''}`);
 

@@ -1,6 +1,6 @@
 /**
  * The watchdog thread's body (see watchdog.ts). Opens this process's region from its own thread
- * (perfmemory's openRegionCounters), publishes CPU time, RSS and the main loop's heartbeat age,
+ * (perfmemory's openRegionCounters over the region's creation descriptor), publishes CPU time, RSS and the main loop's heartbeat age,
  * and captures the main thread's JavaScript stack: automatically once a block has lasted
  * `stackAfterMs`, and on request (stack-request.ts).
  *
@@ -24,7 +24,7 @@ import { pendingRequests, requestDirectories, isRequestFor } from './stack-reque
 import type { StackFrame } from '../monitor/types.js';
 
 const data = workerData as WatchdogData;
-const region = openRegionCounters(data.path);
+const region = openRegionCounters(data.region); // the creation descriptor, never the path
 const counter = (name: string) => region.long(name);
 const c = data.counters;
 const mainHeartbeat = counter(data.mainHeartbeat);

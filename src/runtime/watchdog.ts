@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { constantLong, monotonicLong, variableLong, type CounterRegistry } from './counters.js';
 import { TICKS_PER_MS } from './clock.js';
+import type { RegionThreadHandle } from '../perfmemory/index.js';
 import { internalWorkers } from './collectors/workers.js';
 import { STACK_COUNTER, STACK_TIME_COUNTER, STACK_WALL_COUNTER } from './stack-format.js';
 
@@ -40,6 +41,8 @@ export const STACK_MAX_BYTES = 4096;
 /** What the watchdog thread is told at start (structured-clonable). */
 export interface WatchdogData {
   path: string;
+  /** The region's creation descriptor (threads share them): the worker maps it, never the path. */
+  region: RegionThreadHandle;
   periodMs: number;
   /** The main thread's heartbeat counter, read to compute its age. */
   mainHeartbeat: string;
@@ -57,8 +60,8 @@ export interface Watchdog {
   readonly worker: Worker;
 }
 
-/** Declares the watchdog counters in `r`, then starts the thread over the region file at `path`. */
-export function startWatchdog(r: CounterRegistry, path: string, periodMs: number, stackAfterMs: number, onError: (e: unknown) => void): Watchdog {
+/** Declares the watchdog counters in `r`, then starts the thread over the region's creation descriptor. */
+export function startWatchdog(r: CounterRegistry, region: RegionThreadHandle, periodMs: number, stackAfterMs: number, onError: (e: unknown) => void): Watchdog {
   const c = WATCHDOG_COUNTERS;
   variableLong(r, c.heartbeat, 'ticks');
   variableLong(r, c.loopAge, 'ticks');
@@ -75,7 +78,7 @@ export function startWatchdog(r: CounterRegistry, path: string, periodMs: number
   monotonicLong(r, c.stackSeq, 'events');
   variableLong(r, c.stackCost, 'ticks');
 
-  const data: WatchdogData = { path, periodMs, mainHeartbeat: 'node.heartbeat', counters: c, stackAfterMs, pid: process.pid, uid: process.geteuid?.() ?? 0 };
+  const data: WatchdogData = { path: region.path, region, periodMs, mainHeartbeat: 'node.heartbeat', counters: c, stackAfterMs, pid: process.pid, uid: process.geteuid?.() ?? 0 };
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), {
     workerData: data,
     // Not the app's preloads (which would load perfmem/register again), and a small heap.

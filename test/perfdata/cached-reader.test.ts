@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { PerfDataReader, PerfDataWriter, parsePerfData, PerfDataError, type LongCounter, type StringCounter } from '../../src/perfdata/index.js';
+import { allocatedLength, PerfDataReader, PerfDataWriter, parsePerfData, PerfDataError, type LongCounter, type StringCounter } from '../../src/perfdata/index.js';
 import { fixtureFiles } from './jdk.js';
 import { parseWithoutCache } from '../../src/perfdata/reader.js';
 
@@ -18,12 +18,17 @@ test('PerfDataReader follows a region as it grows and changes, always agreeing w
   fc.assert(fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 64, max: 2048 }), (ops, kib8) => {
     const w = new PerfDataWriter(new ArrayBuffer(kib8 * 8));
     const reader = new PerfDataReader();
+    // A view's reader: trusts an unchanged prologue (the writer only appends, bumping it).
+    const trusting = new PerfDataReader({ trustUnchangedPrologue: true });
     const longs: LongCounter[] = [];
     const strings: StringCounter[] = [];
     let n = 0;
     const check = (): void => {
       const full = parseWithoutCache(w.buffer);
       assert.deepEqual(reader.read(w.buffer), full);
+      assert.deepEqual(trusting.read(w.buffer), full);
+      // As a view reads it: only the allocated bytes, the region's size reported.
+      assert.deepEqual(trusting.read(new Uint8Array(w.buffer, 0, allocatedLength(new Uint8Array(w.buffer), w.buffer.byteLength)), { regionSize: w.buffer.byteLength }), full);
       assert.deepEqual(parsePerfData(w.buffer), full, 'parsePerfData\'s own cache agrees too');
     };
     for (const o of ops) {

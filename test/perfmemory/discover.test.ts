@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { listProcesses } from '../../src/perfmemory/index.js';
+import { attachListed, KIND_COUNTER, listProcesses } from '../../src/perfmemory/index.js';
+import { PerfDataWriter } from '../../src/perfdata/index.js';
 import { FIXTURE_DIR } from '../perfdata/jdk.js';
 import { deadPid, runFixture, sleeper, stop, tempBase } from './helpers.js';
 
@@ -49,4 +50,32 @@ test('a Node region named after a pid now held by an older process is stale (exa
   copyFileSync(`${base}/saved`, `${dir}/${older.pid}`);
   const [entry] = listProcesses({ dirs: [base], containers: false }).filter((p) => p.user === 'bob');
   assert.deepEqual([entry?.pid, entry?.kind, entry?.state], [older.pid, 'node', 'stale']);
+});
+
+test('a listing reads each file once and only its first part: identity and loop counters, bounded', (t) => {
+  const { base, remove } = tempBase('list-bounded');
+  t.after(remove);
+  const dir = `${base}/hsperfdata_carol`;
+  mkdirSync(dir, { mode: 0o755 });
+  const buf = new ArrayBuffer(512 * 1024);
+  const w = new PerfDataWriter(buf);
+  w.string('sun.rt.javaCommand', 'app.js --port 1');
+  w.string('java.property.java.vm.name', 'Node.js');
+  w.string(KIND_COUNTER, 'node');
+  w.long('node.sample.period', { value: 1_000_000_000 });
+  w.long('node.heartbeat', { value: 42n });
+  // A 200 KiB string runs past what a listing reads (128 KiB): the look ends there, no error.
+  w.string('app.big', 'x'.repeat(200_000), { variability: 'variable', maxLength: 200_001 });
+  w.long('node.watchdog.heartbeat', { value: 7 });
+  writeFileSync(`${dir}/${process.pid}`, new Uint8Array(buf));
+  const [p] = listProcesses({ dirs: [base], containers: false });
+  assert.equal(p?.command, 'app.js --port 1');
+  assert.equal(p?.kind, 'node');
+  assert.equal(p?.error, undefined);
+  assert.deepEqual(p?.loopCounters, { 'node.heartbeat': 42, 'node.sample.period': 1_000_000_000 });
+  assert.deepEqual(Object.keys(p?.file ?? {}), ['dev', 'ino']);
+  // attachListed opens exactly that file again and reads all of it.
+  const view = attachListed(p!);
+  assert.equal(view.get('node.watchdog.heartbeat')?.value, 7);
+  view.detach();
 });

@@ -45,7 +45,7 @@ test('a bad value gives one warning naming it, and the default', () => {
   assert.deepEqual(bad.warnings, [
     'perfmem: option periodMs=1.5 is not a whole number of milliseconds from 10 to 3600000; using 1000',
     'perfmem: option dir="rel" is not an absolute path; using the default directory',
-    'perfmem: option size=-1 is not a size in bytes from 1 to 268435456; using the default size',
+    `perfmem: option size=-1 is not a size in bytes from 1 to ${MAX_SIZE}; using the default size`,
     'perfmem: option saveFile="" is not a file path; using no save file',
     'perfmem: option shm=1 is not a boolean; using the default location',
     'perfmem: option debug="yes" is not a boolean; using false',
