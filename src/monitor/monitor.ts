@@ -8,7 +8,7 @@
  * nothing a blocked, dying or hostile process does can stall it; a region that fails to parse
  * is counted in `readErrors` and read again next time.
  */
-import { attachFile, listProcesses, liveness, readProcStat, type ProcessInfo, type RegionView } from '../perfmemory/index.js';
+import { attachListed, listProcesses, liveness, readProcStat, type ProcessInfo, type RegionView } from '../perfmemory/index.js';
 import { describeTopFrame, parseStack, STACK_COUNTER, STACK_TIME_COUNTER, STACK_WALL_COUNTER } from '../runtime/stack-format.js';
 import { groupApps, scriptName } from './apps.js';
 import { gaugesOf, runtimeVersionOf } from './gauges.js';
@@ -122,7 +122,8 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       let view: RegionView | undefined;
       if (info.state === 'alive') {
         try {
-          view = attachFile(info.path);
+          // The very file the listing checked: opened without following links, its identity verified.
+          view = attachListed(info);
         } catch {
           continue; // gone or replaced since the listing
         }
