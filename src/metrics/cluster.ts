@@ -1,0 +1,287 @@
+/**
+ * Aggregation without IPC: AggregatorRegistry#clusterMetrics() reads the regions of every
+ * process of this app (appOf) plus the app file holding the totals of exited workers, and
+ * aggregates them (aggregateFamilies). Nothing waits on a worker: a blocked or dying one is read
+ * like any other. The app file (`<base>/perfmem_<user>/metrics-<app>-<hash>`, see
+ * perfmemory/app-file.ts) is updated under its lock: at a member's start (membership), at its
+ * exit (its final totals folded in, before its region file goes), every checkpoint period (so a
+ * SIGKILLed worker loses at most what it did since), and by a reader that finds a dead
+ * member's region. It is removed by the app's last process, and swept when abandoned.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppFiles } from '../perfmemory/app-file.js';
+import { liveness } from '../perfmemory/index.js';
+import { FileSource } from '../perfmemory/view.js';
+import { effectiveUser, userDirectory, pidFromFileName } from '../perfmemory/paths.js';
+import { addTotals, aggregateFamilies, type ProcessFamilies } from './aggregate.js';
+import { appFileName, appOf, primaryOf, workerOf } from './app.js';
+import { decodeRegionMetrics } from './decode.js';
+import { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './format.js';
+import { Registry } from './registry.js';
+import { metricStore, onStoreCreated, type MetricStore } from './store.js';
+import type { AppIdentity, MetricFamily } from './types.js';
+
+/** The app file's content (JSON), version 1. */
+export interface AppFileState {
+  v: 1;
+  app: string;
+  /** Members seen alive: their last checkpoint. */
+  live: Record<string, { worker: string; families: MetricFamily[] }>;
+  /** Totals of exited workers, by worker label. */
+  exited: Record<string, MetricFamily[]>;
+  /** Pids already folded into `exited` whose region file may still exist (skipped by readers). */
+  folded: Record<string, 1>;
+}
+
+function parseState(text: string | undefined, app: string): AppFileState {
+  const empty: AppFileState = { v: 1, app, live: {}, exited: {}, folded: {} };
+  if (text === undefined) return empty;
+  try {
+    const s = JSON.parse(text) as AppFileState;
+    if (s?.v !== 1 || typeof s.live !== 'object' || typeof s.exited !== 'object' || typeof s.folded !== 'object') return empty;
+    return s;
+  } catch {
+    return empty;
+  }
+}
+
+function alive(pid: number): boolean {
+  return pid > 0 && (pid === process.pid || liveness(pid) === 'alive');
+}
+
+/** The base directory regions of this process live under (`<base>/hsperfdata_<user>/<pid>`). */
+function baseOf(store: MetricStore | undefined, dir?: string): string {
+  if (dir !== undefined) return dir;
+  const path = store?.region?.path;
+  if (path !== undefined) return dirname(dirname(path));
+  const env = process.env.PERFMEM_DIR;
+  if (env !== undefined && env.startsWith('/')) return env;
+  return /^(1|true|yes|on)$/i.test(process.env.PERFMEM_SHM ?? '') ? '/dev/shm' : '/tmp';
+}
+
+interface FoundRegion {
+  pid: number;
+  identity: AppIdentity;
+  families: MetricFamily[];
+  alive: boolean;
+}
+
+/** Reads one region file twice (and rereads series that changed between), decoding its metrics. */
+function readRegionFile(path: string): ReturnType<typeof decodeRegionMetrics> | undefined {
+  let src: FileSource;
+  try {
+    src = FileSource.open(path, path);
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = src.size();
+    const a = new Uint8Array(size);
+    const b = new Uint8Array(size);
+    if (src.read(a, size, 0) !== size || src.read(b, size, 0) !== size) return undefined;
+    return decodeRegionMetrics(a, {
+      confirm: b,
+      reread: (offset, length) => {
+        const into = new Uint8Array(length);
+        return src.read(into, length, offset) === length ? into : undefined;
+      },
+    });
+  } catch {
+    return undefined;
+  } finally {
+    src.close();
+  }
+}
+
+/** Every region under `base` whose metrics belong to `app` (this process's from its own memory). */
+export function readAppRegions(app: string, base: string, store?: MetricStore): FoundRegion[] {
+  const dir = userDirectory(base, effectiveUser().name);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    names = [];
+  }
+  const out: FoundRegion[] = [];
+  for (const name of names) {
+    const pid = pidFromFileName(name);
+    if (pid === 0) continue;
+    let decoded: ReturnType<typeof decodeRegionMetrics> | undefined;
+    if (pid === process.pid && store?.region !== undefined && !store.region.closed) decoded = decodeRegionMetrics(store.region.bytes());
+    else decoded = readRegionFile(`${dir}/${name}`);
+    if (decoded?.identity === undefined || decoded.identity.pid !== pid) continue;
+    if (appOf(decoded.identity) !== app) continue;
+    out.push({ pid, identity: decoded.identity, families: decoded.families, alive: alive(pid) });
+  }
+  return out;
+}
+
+/** Folds dead members into `exited`, forgets folded pids whose region is gone. */
+function prune(state: AppFileState, regions: Map<number, FoundRegion>): void {
+  for (const [key, member] of Object.entries(state.live)) {
+    const pid = Number(key);
+    if (alive(pid)) continue;
+    const region = regions.get(pid);
+    const families = region !== undefined ? region.families : member.families;
+    state.exited[member.worker] = addTotals(state.exited[member.worker] ?? [], families);
+    delete state.live[key];
+    if (region !== undefined) state.folded[key] = 1;
+  }
+  for (const region of regions.values()) {
+    const key = String(region.pid);
+    if (region.alive || state.folded[key] !== undefined || state.live[key] !== undefined) continue;
+    const w = workerOf(region.identity);
+    state.exited[w] = addTotals(state.exited[w] ?? [], region.families);
+    state.folded[key] = 1;
+  }
+  for (const key of Object.keys(state.folded)) if (!regions.has(Number(key))) delete state.folded[key];
+}
+
+function openFiles(base: string, create: boolean): AppFiles | undefined {
+  try {
+    return AppFiles.open(base, create);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes app files whose members and primary are all gone (their app ended without cleaning up). */
+export function sweepAbandoned(files: AppFiles): void {
+  for (const name of files.names()) {
+    const state = parseState(files.read(name), '');
+    const primary = primaryOf(state.app);
+    if (Object.keys(state.live).some((p) => alive(Number(p))) || (primary !== undefined && alive(primary))) continue;
+    if (state.app === '' && files.read(name) !== undefined) continue; // not ours to judge
+    files.update(name, (text) => {
+      const s = parseState(text, state.app);
+      const p = primaryOf(s.app);
+      return Object.keys(s.live).some((k) => alive(Number(k))) || (p !== undefined && alive(p)) ? undefined : null;
+    });
+  }
+}
+
+/**
+ * Membership of this process in its app's file: registered at start, checkpointed every
+ * PERFMEM_METRICS_CHECKPOINT_MS (default 5000), folded at exit. Only for processes of a
+ * multi-process app (a cluster worker or a named app); a primary folds nothing of its own.
+ */
+export function joinApp(store: MetricStore): void {
+  const id = store.identity;
+  if (store.region === undefined || !store.shared || (id.clusterWorker !== true && id.app === undefined)) return;
+  const app = appOf(id);
+  const base = baseOf(store);
+  const files = openFiles(base, true);
+  if (files === undefined) return;
+  const name = appFileName(app);
+  const worker = workerOf(id);
+  const own = (): MetricFamily[] => (store.region !== undefined ? decodeRegionMetrics(store.region.bytes()).families : []);
+  const checkpoint = (final: boolean): void => {
+    const families = own();
+    files.update(name, (text) => {
+      const state = parseState(text, app);
+      const regions = new Map(readAppRegions(app, base).filter((r) => r.pid !== process.pid).map((r) => [r.pid, r]));
+      prune(state, regions);
+      if (!final) {
+        state.live[String(process.pid)] = { worker, families };
+        return JSON.stringify(state);
+      }
+      delete state.live[String(process.pid)];
+      state.exited[worker] = addTotals(state.exited[worker] ?? [], families);
+      state.folded[String(process.pid)] = 1;
+      const primary = primaryOf(app);
+      const others = Object.keys(state.live).some((p) => alive(Number(p))) || [...regions.values()].some((r) => r.alive)
+        || (primary !== undefined && primary !== process.pid && alive(primary));
+      return others ? JSON.stringify(state) : null;
+    });
+  };
+  try {
+    sweepAbandoned(files);
+    checkpoint(false);
+  } catch {
+    // the app file is a best effort on top of the live regions
+  }
+  const period = Number(process.env.PERFMEM_METRICS_CHECKPOINT_MS ?? 5000);
+  const timer = setInterval(() => {
+    try {
+      checkpoint(false);
+    } catch {
+      // next time
+    }
+  }, Number.isFinite(period) && period >= 100 ? period : 5000);
+  timer.unref();
+  store.onClose(() => {
+    clearInterval(timer);
+    checkpoint(true);
+    files.close();
+  });
+}
+
+export interface ClusterMetricsOptions {
+  /** The app to read (an appOf() key, e.g. `app:api` or `cluster:1234`); default this process's. */
+  app?: string;
+  /** Base directory of the regions (default: this process's region's, else $PERFMEM_DIR or /tmp). */
+  dir?: string;
+}
+
+/** The per-process families of an app, exited workers' totals included: aggregateFamilies' input. */
+export function collectApp(options: ClusterMetricsOptions = {}): ProcessFamilies[] {
+  const store = metricStore();
+  const app = options.app ?? appOf(store.identity);
+  const base = baseOf(store, options.dir);
+  const regions = readAppRegions(app, base, store);
+  const files = openFiles(base, false);
+  const name = appFileName(app);
+  const state = parseState(files?.read(name), app);
+  const out: ProcessFamilies[] = [];
+  const seen = new Set<number>();
+  for (const r of regions) {
+    seen.add(r.pid);
+    if (state.folded[String(r.pid)] !== undefined) continue;
+    out.push({ pid: r.pid, worker: workerOf(r.identity), families: r.families });
+  }
+  for (const [pid, member] of Object.entries(state.live)) {
+    if (!seen.has(Number(pid))) out.push({ pid: Number(pid), worker: member.worker, families: member.families, exited: true });
+  }
+  for (const [worker, families] of Object.entries(state.exited)) out.push({ pid: 0, worker, families, exited: true });
+  // A dead member's region is folded now, before a restarting process's cleanup can remove it.
+  if (files !== undefined && regions.some((r) => !r.alive && state.folded[String(r.pid)] === undefined)) {
+    try {
+      files.update(name, (text) => {
+        const s = parseState(text, app);
+        prune(s, new Map(readAppRegions(app, base, store).filter((r) => r.pid !== process.pid).map((r) => [r.pid, r])));
+        return JSON.stringify(s);
+      });
+    } catch {
+      // read-only reader: the next writer folds it
+    }
+  }
+  files?.close();
+  return out;
+}
+
+/** prom-client's AggregatorRegistry, reading shared memory instead of asking workers over IPC. */
+export class AggregatorRegistry extends Registry {
+  constructor(regContentType: string = PROMETHEUS_CONTENT_TYPE) {
+    super(regContentType);
+  }
+
+  /** The app's aggregated text, from any process of the app (or any process, with `app`). */
+  async clusterMetrics(options: ClusterMetricsOptions = {}): Promise<string> {
+    const families = aggregateFamilies(collectApp(options));
+    return formatPrometheus(families, { openMetrics: this.contentType === OPENMETRICS_CONTENT_TYPE, defaultLabels: this.defaultLabels });
+  }
+
+  /** prom-client's static aggregate(): a registry of the families of several registries' getMetricsAsJSON(). */
+  static aggregate(metricsArr: MetricFamily[][]): Registry {
+    const registry = new Registry();
+    const families = aggregateFamilies(metricsArr.map((families, i) => ({ pid: i + 1, families })));
+    for (const f of families) registry.registerMetric({ name: f.name, get: () => f, reset: () => {} });
+    return registry;
+  }
+
+  /** prom-client's setRegistries(): nothing to do, every process publishes all its metrics. */
+  static setRegistries(): void {}
+}
+
+onStoreCreated(joinApp);

@@ -1,0 +1,223 @@
+/**
+ * The reader side of layout.ts: a region's bytes to metric families, pure (no I/O). Everything
+ * read is bounded and checked (names, sizes, JSON shapes); an entry that fails a check is
+ * skipped, never trusted. A series is returned only when it is self-consistent: its seqlock
+ * was even and unchanged around the values (see decodeRegionMetrics' options).
+ */
+import { locateEntries, readHeader, type EntryLocation, type PerfDataBytes } from '../perfdata/index.js';
+import {
+  B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, MAX_TEXT_BYTES, MAX_VALUES, R_LENGTH, R_TEXT, R_VERSION, STATE_LIVE, parseEntryName, valueCount,
+} from './layout.js';
+import type { Aggregator, AppIdentity, LabelValues, MetricFamily, MetricType } from './types.js';
+import { validateLabelName, validateMetricName } from './validation.js';
+
+const TYPES: readonly MetricType[] = ['counter', 'gauge', 'histogram', 'summary'];
+const AGGREGATORS: readonly Aggregator[] = ['sum', 'first', 'min', 'max', 'average', 'omit', 'all'];
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export interface DecodeOptions {
+  /**
+   * A second copy of the same region taken after `bytes`: a multi-value series counts as
+   * consistent when its sequence is even and equal in both copies and its values match.
+   * Without it (one copy of a live region), only an even sequence is checked.
+   */
+  confirm?: Uint8Array;
+  /**
+   * Reads `length` bytes at `offset` from the live region now (e.g. pread). Used for a series
+   * the copies disagree on: sequence, values, sequence again, up to `attempts` times.
+   */
+  reread?: (offset: number, length: number) => Uint8Array | undefined;
+  /** Default 20. */
+  attempts?: number;
+}
+
+export interface DecodedRegion {
+  identity: AppIdentity | undefined;
+  families: MetricFamily[];
+  /** Series left out because no consistent read of them was had. */
+  torn: number;
+}
+
+interface FamilyDesc {
+  name: string;
+  help: string;
+  type: MetricType;
+  aggregator: Aggregator;
+  buckets: number[];
+  quantiles: number[];
+  live: boolean;
+}
+
+function u32le(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+/** The JSON text of a record, or undefined when its bounds or version are wrong. */
+function recordText(bytes: Uint8Array, e: EntryLocation): unknown {
+  if (e.type !== 'string' || e.vectorLength < R_TEXT) return undefined;
+  const at = e.dataOffset;
+  if (bytes[at] !== 0 || bytes[at + R_VERSION] !== LAYOUT_VERSION) return undefined;
+  const len = u32le(bytes, at + R_LENGTH);
+  if (len > MAX_TEXT_BYTES || R_TEXT + len > e.vectorLength) return undefined;
+  try {
+    return JSON.parse(decoder.decode(bytes.subarray(at + R_TEXT, at + R_TEXT + len)));
+  } catch {
+    return undefined;
+  }
+}
+
+const finiteArray = (v: unknown): v is number[] => Array.isArray(v) && v.length <= MAX_VALUES && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+function familyDesc(bytes: Uint8Array, e: EntryLocation): FamilyDesc | undefined {
+  const d = recordText(bytes, e) as Record<string, unknown> | undefined;
+  if (typeof d !== 'object' || d === null) return undefined;
+  const { n, h, t, a, l } = d;
+  if (typeof n !== 'string' || n.length > 1024 || !validateMetricName(n)) return undefined;
+  if (typeof h !== 'string' || h.length > MAX_TEXT_BYTES) return undefined;
+  if (!TYPES.includes(t as MetricType) || !AGGREGATORS.includes(a as Aggregator)) return undefined;
+  if (!Array.isArray(l) || !l.every((x) => typeof x === 'string') || !validateLabelName(l as string[])) return undefined;
+  const buckets = t === 'histogram' ? d.b : [];
+  const quantiles = t === 'summary' ? d.q : [];
+  if (!finiteArray(buckets) || !finiteArray(quantiles)) return undefined;
+  const state = bytes[e.dataOffset + 2]! | (bytes[e.dataOffset + 3]! << 8);
+  return { name: n, help: h, type: t as MetricType, aggregator: a as Aggregator, buckets, quantiles, live: state === STATE_LIVE };
+}
+
+function identityOf(bytes: Uint8Array, e: EntryLocation): AppIdentity | undefined {
+  const d = recordText(bytes, e) as Record<string, unknown> | undefined;
+  if (typeof d !== 'object' || d === null) return undefined;
+  if (!Number.isSafeInteger(d.pid) || !Number.isSafeInteger(d.ppid)) return undefined;
+  const id: AppIdentity = { pid: d.pid as number, ppid: d.ppid as number };
+  if (typeof d.app === 'string' && d.app.length <= 256) id.app = d.app;
+  if (d.clusterWorker === true) id.clusterWorker = true;
+  if (typeof d.worker === 'string' && d.worker.length <= 256) id.worker = d.worker;
+  return id;
+}
+
+function labelsOf(bytes: Uint8Array, at: number, len: number): LabelValues | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(decoder.decode(bytes.subarray(at, at + len)));
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const out: LabelValues = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (!validateLabelName([k]) || (typeof x !== 'string' && typeof x !== 'number')) return undefined;
+    out[k] = x;
+  }
+  return out;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The values of one series block, consistent, or undefined. */
+function seriesValues(bytes: Uint8Array, at: number, n: number, options: DecodeOptions): Float64Array | undefined {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const seq = dv.getInt32(at + B_SEQ, true);
+  const from = at + B_VALUES;
+  const to = from + n * 8;
+  const read = (src: Uint8Array, off: number): Float64Array => {
+    const out = new Float64Array(n);
+    const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (let i = 0; i < n; i++) out[i] = v.getFloat64(off + i * 8, true);
+    return out;
+  };
+  const c = options.confirm;
+  if ((seq & 1) === 0) {
+    if (c === undefined) return read(bytes, from);
+    if (c.byteLength >= to && new DataView(c.buffer, c.byteOffset).getInt32(at + B_SEQ, true) === seq && sameBytes(bytes, c, from, to)) return read(bytes, from);
+  }
+  const reread = options.reread;
+  if (reread === undefined) return undefined;
+  for (let attempt = options.attempts ?? 20; attempt > 0; attempt--) {
+    const s1 = reread(at + B_SEQ, 4);
+    const vals = reread(from, n * 8);
+    const s2 = reread(at + B_SEQ, 4);
+    if (s1 === undefined || vals === undefined || s2 === undefined || vals.byteLength < n * 8) return undefined;
+    const a = new DataView(s1.buffer, s1.byteOffset).getInt32(0, true);
+    const b = new DataView(s2.buffer, s2.byteOffset).getInt32(0, true);
+    if ((a & 1) === 0 && a === b) return read(vals, 0);
+  }
+  return undefined;
+}
+
+function exportValues(d: FamilyDesc, labels: LabelValues, v: Float64Array): MetricFamily['values'] {
+  if (d.type === 'counter' || d.type === 'gauge') return [{ value: v[0]!, labels }];
+  if (d.type === 'histogram') {
+    const out: MetricFamily['values'] = [];
+    let acc = 0;
+    const bucket = `${d.name}_bucket`;
+    d.buckets.forEach((le, i) => {
+      acc += v[2 + i]!;
+      out.push({ labels: { le, ...labels }, value: acc, metricName: bucket });
+    });
+    out.push({ labels: { le: '+Inf', ...labels }, value: v[0]!, metricName: bucket });
+    out.push({ labels: { ...labels }, value: v[1]!, metricName: `${d.name}_sum` });
+    out.push({ labels: { ...labels }, value: v[0]!, metricName: `${d.name}_count` });
+    return out;
+  }
+  const out: MetricFamily['values'] = d.quantiles.map((q, i) => ({ labels: { quantile: q, ...labels }, value: v[2 + i]! }));
+  out.push({ metricName: `${d.name}_sum`, labels, value: v[1]! });
+  out.push({ metricName: `${d.name}_count`, labels, value: v[0]! });
+  return out;
+}
+
+/** A region's app identity and metric families (see DecodeOptions for consistency). */
+export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions = {}): DecodedRegion {
+  const u8 = bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  const header = readHeader(u8);
+  if (header.byteOrder !== 'little') return { identity: undefined, families: [], torn: 0 };
+  const entries = locateEntries(u8, header);
+  let identity: AppIdentity | undefined;
+  const descs = new Map<number, FamilyDesc | undefined>();
+  const series = new Map<number, MetricFamily['values']>();
+  let torn = 0;
+  for (const e of entries) {
+    if (!e.name.startsWith('perfmem.metrics.')) continue;
+    const kind = parseEntryName(e.name);
+    if (kind === undefined) continue;
+    if (kind.kind === 'app') {
+      identity = identityOf(u8, e);
+    } else if (kind.kind === 'family') {
+      descs.set(kind.f, familyDesc(u8, e));
+    } else {
+      // A family record always precedes its series (the writer allocates it first).
+      const d = descs.get(kind.f);
+      if (d === undefined || !d.live || e.type !== 'string') continue;
+      const at = e.dataOffset;
+      if (u8[at] !== 0 || u8[at + R_VERSION] !== LAYOUT_VERSION) continue;
+      const n = valueCount(d.type, d.buckets.length, d.quantiles.length);
+      const labelBytes = u32le(u8, at + R_LENGTH);
+      if (n > MAX_VALUES || labelBytes > MAX_TEXT_BYTES || B_VALUES + n * 8 + labelBytes > e.vectorLength) continue;
+      if (new DataView(u8.buffer, u8.byteOffset).getInt32(at + B_STATE, true) !== STATE_LIVE) continue;
+      const labels = labelsOf(u8, at + B_VALUES + n * 8, labelBytes);
+      if (labels === undefined) continue;
+      const values = seriesValues(u8, at, n, options);
+      if (values === undefined) {
+        torn++;
+        continue;
+      }
+      let list = series.get(kind.f);
+      if (list === undefined) series.set(kind.f, (list = []));
+      list.push(...exportValues(d, labels, values));
+    }
+  }
+  // One family per name: a name registered again (after clear()) shows its latest family.
+  const byName = new Map<string, MetricFamily>();
+  for (const [f, d] of descs) {
+    if (d === undefined || !d.live) continue;
+    byName.delete(d.name);
+    byName.set(d.name, { name: d.name, help: d.help, type: d.type, aggregator: d.aggregator, values: series.get(f) ?? [] });
+  }
+  return { identity, families: [...byName.values()], torn };
+}
+
+/** A region's metric families (prom-client's get() shape). */
+export function decodeAppMetrics(bytes: PerfDataBytes, options: DecodeOptions = {}): MetricFamily[] {
+  return decodeRegionMetrics(bytes, options).families;
+}
