@@ -8,6 +8,7 @@
  * SIGKILLed worker loses at most what it did since), and by a reader that finds a dead
  * member's region. It is removed by the app's last process, and swept when abandoned.
  */
+import cluster from 'node:cluster';
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppFiles } from '../perfmemory/app-file.js';
@@ -264,6 +265,8 @@ export function collectApp(options: ClusterMetricsOptions = {}): ProcessFamilies
 export class AggregatorRegistry extends Registry {
   constructor(regContentType: string = PROMETHEUS_CONTENT_TYPE) {
     super(regContentType);
+    // In a cluster primary this starts watching its workers' exits (see watchWorkers).
+    metricStore();
   }
 
   /** The app's aggregated text, from any process of the app (or any process, with `app`). */
@@ -284,4 +287,36 @@ export class AggregatorRegistry extends Registry {
   static setRegistries(): void {}
 }
 
+/**
+ * In a cluster primary, a worker's death is the moment to fold its region: the primary's
+ * 'exit' listeners run before the app's own handler forks a replacement, whose region cleanup
+ * would otherwise remove the dead worker's file first.
+ */
+function watchWorkers(store: MetricStore): void {
+  if (!cluster.isPrimary || store.identity.clusterWorker === true) return;
+  const app = appOf(store.identity);
+  cluster.prependListener('exit', () => {
+    try {
+      collectApp({ app });
+    } catch {
+      // best effort: the checkpoints bound the loss
+    }
+  });
+  // The primary's end ends the app: its file goes unless a member still runs.
+  store.onClose(() => {
+    const files = openFiles(baseOf(store), false);
+    if (files === undefined) return;
+    try {
+      files.update(appFileName(app), (text) => {
+        if (text === undefined) return undefined;
+        const s = parseState(text, app);
+        return Object.keys(s.live).some((p) => Number(p) !== process.pid && alive(Number(p))) ? undefined : null;
+      });
+    } finally {
+      files.close();
+    }
+  });
+}
+
 onStoreCreated(joinApp);
+onStoreCreated(watchWorkers);
