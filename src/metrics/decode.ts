@@ -6,7 +6,8 @@
  */
 import { locateEntries, readHeader, type EntryLocation, type PerfDataBytes } from '../perfdata/index.js';
 import {
-  B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, MAX_TEXT_BYTES, MAX_VALUES, R_LENGTH, R_TEXT, R_VERSION, STATE_LIVE, parseEntryName, valueCount,
+  B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, MAX_TEXT_BYTES, MAX_VALUES, R_LENGTH, R_TEXT, R_VERSION, STATE_LIVE, blockSize, labelOffset,
+  parseEntryName, seqEndOffset, valueCount,
 } from './layout.js';
 import type { Aggregator, AppIdentity, LabelValues, MetricFamily, MetricType } from './types.js';
 import { validateLabelName, validateMetricName } from './validation.js';
@@ -17,18 +18,19 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export interface DecodeOptions {
   /**
-   * A second copy of the same region taken after `bytes`: a multi-value series counts as
-   * consistent when its sequence is even and equal in both copies and its values match.
-   * Without it (one copy of a live region), only an even sequence is checked.
+   * A second copy of the same region taken after `bytes`: a single-value series (one 8-byte
+   * store, no seqlock) counts as settled when both copies agree; without it, it is taken as read.
    */
   confirm?: Uint8Array;
   /**
    * Reads `length` bytes at `offset` from the live region now (e.g. pread). Used for a series
-   * the copies disagree on: sequence, values, sequence again, up to `attempts` times.
+   * whose copy was not settled: the block is read again, up to `attempts` times.
    */
   reread?: (offset: number, length: number) => Uint8Array | undefined;
-  /** Default 20. */
+  /** Rereads tried before the time budget counts (default 100). */
   attempts?: number;
+  /** How long to keep rereading a series that is never settled (default 500 ms). */
+  retryMs?: number;
 }
 
 export interface DecodedRegion {
@@ -117,33 +119,39 @@ function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): bool
 
 /** The values of one series block, consistent, or undefined. */
 function seriesValues(bytes: Uint8Array, at: number, n: number, options: DecodeOptions): Float64Array | undefined {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const seq = dv.getInt32(at + B_SEQ, true);
   const from = at + B_VALUES;
   const to = from + n * 8;
+  const endAt = at + seqEndOffset(n);
   const read = (src: Uint8Array, off: number): Float64Array => {
     const out = new Float64Array(n);
     const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
     for (let i = 0; i < n; i++) out[i] = v.getFloat64(off + i * 8, true);
     return out;
   };
-  const c = options.confirm;
-  if ((seq & 1) === 0) {
-    if (c === undefined) return read(bytes, from);
-    if (c.byteLength >= to && new DataView(c.buffer, c.byteOffset).getInt32(at + B_SEQ, true) === seq && sameBytes(bytes, c, from, to)) return read(bytes, from);
+  /** Both seq words equal and even: no multi-value write overlapped this copy. */
+  const settled = (src: Uint8Array, seqAt: number, endWordAt: number): boolean => {
+    const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    const s = v.getInt32(seqAt, true);
+    return (s & 1) === 0 && s === v.getInt32(endWordAt, true);
+  };
+  if (settled(bytes, at + B_SEQ, endAt)) {
+    const c = options.confirm;
+    // A single value (seq unused) is one 8-byte store: two copies agreeing settle it.
+    if (n > 1 || c === undefined) return read(bytes, from);
+    if (c.byteLength >= to && sameBytes(bytes, c, from, to)) return read(bytes, from);
   }
   const reread = options.reread;
   if (reread === undefined) return undefined;
-  for (let attempt = options.attempts ?? 20; attempt > 0; attempt--) {
-    const s1 = reread(at + B_SEQ, 4);
-    const vals = reread(from, n * 8);
-    const s2 = reread(at + B_SEQ, 4);
-    if (s1 === undefined || vals === undefined || s2 === undefined || vals.byteLength < n * 8) return undefined;
-    const a = new DataView(s1.buffer, s1.byteOffset).getInt32(0, true);
-    const b = new DataView(s2.buffer, s2.byteOffset).getInt32(0, true);
-    if ((a & 1) === 0 && a === b) return read(vals, 0);
+  const span = seqEndOffset(n) + 4 - B_SEQ;
+  // A series written in a tight loop is rarely settled: keep trying until the writer pauses
+  // (any event-loop turn does), within a time budget.
+  const deadline = performance.now() + (options.retryMs ?? 500);
+  for (let attempt = 0; ; attempt++) {
+    const block = reread(at + B_SEQ, span);
+    if (block === undefined || block.byteLength < span) return undefined;
+    if (settled(block, 0, span - 4)) return read(block, B_VALUES - B_SEQ);
+    if (attempt >= (options.attempts ?? 100) && performance.now() > deadline) return undefined;
   }
-  return undefined;
 }
 
 function exportValues(d: FamilyDesc, labels: LabelValues, v: Float64Array): MetricFamily['values'] {
@@ -193,9 +201,9 @@ export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions
       if (u8[at] !== 0 || u8[at + R_VERSION] !== LAYOUT_VERSION) continue;
       const n = valueCount(d.type, d.buckets.length, d.quantiles.length);
       const labelBytes = u32le(u8, at + R_LENGTH);
-      if (n > MAX_VALUES || labelBytes > MAX_TEXT_BYTES || B_VALUES + n * 8 + labelBytes > e.vectorLength) continue;
+      if (n > MAX_VALUES || labelBytes > MAX_TEXT_BYTES || blockSize(n, labelBytes) > e.vectorLength) continue;
       if (new DataView(u8.buffer, u8.byteOffset).getInt32(at + B_STATE, true) !== STATE_LIVE) continue;
-      const labels = labelsOf(u8, at + B_VALUES + n * 8, labelBytes);
+      const labels = labelsOf(u8, at + labelOffset(n), labelBytes);
       if (labels === undefined) continue;
       const values = seriesValues(u8, at, n, options);
       if (values === undefined) {

@@ -10,11 +10,14 @@
  *
  * Text record: u8 0 | u8 version | u16 0 | u32 byte length | UTF-8 JSON.
  * Series block: u8 0 | u8 version | u16 0 | u32 label bytes | i32 seq | u32 state |
- *   f64 values[n] | UTF-8 JSON array of label values.
+ *   f64 values[n] | i32 seq again | u32 0 | UTF-8 JSON object of the labels.
  *   n = 1 (counter, gauge: the value), buckets + 2 (histogram: count, sum, then the count of
  *   each finite bucket, not cumulative), quantiles + 2 (summary: count, sum, then each quantile).
- *   seq is even when the values are consistent and odd while a multi-value write is under way
- *   (a seqlock; counters and gauges are one aligned 8-byte store and leave it 0).
+ *   The two seq words make a seqlock that one copy of the block can check, whichever way the
+ *   copy runs: a multi-value write stores seq+1 (odd) in the first word, then in the second,
+ *   then the values, then seq+2 in the second word, then in the first. A copy is consistent
+ *   when both words are equal and even. Counters and gauges are one aligned 8-byte store and
+ *   leave both at 0.
  *   state 0 = live, 1 = removed (remove()/reset(); the block is reused if the labels return).
  */
 import type { MetricType } from './types.js';
@@ -60,7 +63,17 @@ export function valueCount(type: MetricType, buckets: number, quantiles: number)
   return 1;
 }
 
+/** Offset of the second seq word in a block of `values` doubles. */
+export function seqEndOffset(values: number): number {
+  return B_VALUES + values * 8;
+}
+
+/** Offset of the label JSON in a block of `values` doubles. */
+export function labelOffset(values: number): number {
+  return B_VALUES + values * 8 + 8;
+}
+
 /** Bytes of a series block holding `values` doubles and `labelBytes` of label JSON. */
 export function blockSize(values: number, labelBytes: number): number {
-  return B_VALUES + values * 8 + labelBytes;
+  return labelOffset(values) + labelBytes;
 }

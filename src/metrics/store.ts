@@ -7,7 +7,7 @@
 import cluster from 'node:cluster';
 import { createRegion, currentRegion, type Region } from '../perfmemory/index.js';
 import {
-  APP_ENTRY, B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, R_LENGTH, R_TEXT, R_VERSION, blockSize, familyEntry, seriesEntry,
+  APP_ENTRY, B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, R_LENGTH, R_TEXT, R_VERSION, blockSize, familyEntry, labelOffset, seqEndOffset, seriesEntry,
 } from './layout.js';
 import type { AppIdentity } from './types.js';
 
@@ -19,6 +19,7 @@ export class Block {
   i32: Int32Array;
   base: number;
   seq: number;
+  seqEnd: number;
   state: number;
   /** The seqlock's current value (the writer keeps its own copy: no load on the hot path). */
   seqValue: number;
@@ -30,17 +31,22 @@ export class Block {
     this.base = (byteOffset + B_VALUES) / 8;
     this.seq = (byteOffset + B_SEQ) / 4;
     this.state = (byteOffset + B_STATE) / 4;
+    this.seqEnd = (byteOffset + seqEndOffset(values)) / 4;
     this.seqValue = 0;
     this.onMove = undefined;
   }
 
   /** Opens a multi-value write: readers see an odd sequence until end(). */
   begin(): void {
-    Atomics.store(this.i32, this.seq, ++this.seqValue);
+    const v = ++this.seqValue;
+    Atomics.store(this.i32, this.seq, v);
+    Atomics.store(this.i32, this.seqEnd, v);
   }
 
   end(): void {
-    Atomics.store(this.i32, this.seq, ++this.seqValue);
+    const v = ++this.seqValue;
+    Atomics.store(this.i32, this.seqEnd, v);
+    Atomics.store(this.i32, this.seq, v);
   }
 
   setState(state: number): void {
@@ -57,13 +63,14 @@ export class Block {
   /** Moves the values to private memory (the region is closing): the series keeps working. */
   detach(): void {
     if (!this.shared) return;
-    const copy = new Float64Array(2 + this.values);
+    const copy = new Float64Array(3 + this.values);
     copy.set(this.f64.subarray(this.base, this.base + this.values), 2);
     this.f64 = copy;
     this.i32 = new Int32Array(copy.buffer);
     this.base = 2;
     this.seq = 0;
     this.state = 1;
+    this.seqEnd = (2 + this.values) * 2;
     this.onMove?.();
   }
 }
@@ -165,12 +172,12 @@ export class MetricStore {
         this.warn('PERFMEM_METRICS_REGION_FULL', `perfmem: the region ${this.region.path ?? ''} is full: new metric series live in private memory only ` +
           'and other processes do not see them; give it more room (PERFMEM_SIZE, or PERFMEM_METRICS_SIZE when perfmem/metrics creates the region)');
       }
-      block = new Block(new ArrayBuffer(blockSize(values, 0) + 8), 0, false, values);
+      block = new Block(new ArrayBuffer(blockSize(values, 0)), 0, false, values);
     } else {
       const u8 = new Uint8Array(entry.buffer);
       u8[entry.byteOffset + R_VERSION] = LAYOUT_VERSION;
       new DataView(entry.buffer).setUint32(entry.byteOffset + R_LENGTH, label.length, true);
-      u8.set(label, entry.byteOffset + B_VALUES + values * 8);
+      u8.set(label, entry.byteOffset + labelOffset(values));
       block = new Block(entry.buffer, entry.byteOffset, true, values);
     }
     this.blocks.add(block);
