@@ -63,17 +63,18 @@ export class Counter<T extends string = string> extends Metric<T> {
   /** inc(), inc(value), inc(labels), inc(labels, value). */
   inc(labels?: Partial<Record<T, string | number>> | number, value?: number): void {
     let l: LabelValues;
-    let hash = '';
-    if (isObject(labels)) {
-      l = labels as LabelValues;
-      hash = this.hash(l);
-      validateLabel(this.labelNames, l);
-    } else {
+    if (isObject(labels)) l = labels as LabelValues;
+    else {
       value = labels as number | undefined;
       l = {};
     }
-    const v = checkIncrement(value);
-    const b = this.slot(l, hash).block;
+    let v = 1;
+    if (value !== undefined) {
+      // prom-client checks the labels before the value, and makes no series for a refused call.
+      if (!(value >= 0 && value < Infinity)) validateLabel(this.labelNames, l);
+      v = checkIncrement(value);
+    }
+    const b = this.find(l).block;
     b.f64[b.base]! += v;
   }
 

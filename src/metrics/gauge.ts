@@ -3,7 +3,7 @@ import { format } from 'node:util';
 import { Metric, type MetricConfiguration, type SeriesSlot } from './metric.js';
 import type { Block } from './store.js';
 import type { LabelValues, MetricFamily } from './types.js';
-import { getLabels, hashObject, isObject, validateLabel } from './validation.js';
+import { getLabels, isObject, validateLabel } from './validation.js';
 
 type Labels<T extends string> = Partial<Record<T, string | number>>;
 
@@ -82,8 +82,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
   set(labels: Labels<T> | number, value?: number): void {
     const [l, v] = this.args(labels, value);
     if (typeof v !== 'number') throw new TypeError(`Value is not a valid number: ${format(v)}`);
-    validateLabel(this.labelNames, l);
-    const b = this.slot(l, hashObject(l, this.sortedLabelNames)).block;
+    const b = this.find(l).block;
     b.f64[b.base] = v;
   }
 
@@ -99,8 +98,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   private delta(labels: LabelValues, delta: number): void {
     if (typeof delta !== 'number') throw new TypeError(`Delta is not a valid number: ${format(delta)}`);
-    validateLabel(this.labelNames, labels);
-    const b = this.slot(labels).block;
+    const b = this.find(labels).block;
     b.f64[b.base]! += delta;
   }
 

@@ -108,8 +108,11 @@ export class Histogram<T extends string = string> extends Metric<T> {
       l = {};
       v = first;
     }
-    validateLabel(this.labelNames, l);
-    record(this.slot(l).block, this.upperBounds, checkValue(v));
+    if (!Number.isFinite(v)) {
+      validateLabel(this.labelNames, l);
+      checkValue(v);
+    }
+    record(this.find(l).block, this.upperBounds, v as number);
   }
 
   startTimer(labels?: Labels<T>): (endLabels?: Labels<T>) => number {

@@ -7,7 +7,7 @@ import type { Block, MetricStore } from './store.js';
 import { metricStore } from './store.js';
 import { STATE_LIVE, STATE_REMOVED, valueCount } from './layout.js';
 import type { Aggregator, LabelValues, MetricFamily, MetricType } from './types.js';
-import { hashObject, isObject, validateLabelName, validateMetricName } from './validation.js';
+import { hashObject, isObject, validateLabel, validateLabelName, validateMetricName } from './validation.js';
 import { globalRegistry, type Registry } from './registry.js';
 
 /** Series per metric by default (distinct label sets since start: a region never frees space). */
@@ -25,6 +25,13 @@ export interface MetricConfiguration<T extends string = string> {
   collect?: (this: any) => void | Promise<void>;
   /** Label sets kept as their own series (default 2000); more go to one overflow series, with one warning. */
   maxSeries?: number;
+}
+
+/** The tree key of a label value: prom-client's hash treats 200 and '200' alike and skips undefined. */
+const EMPTY = Symbol('no labels');
+const UNDEFINED = Symbol('undefined label');
+function keyOf(v: unknown): unknown {
+  return typeof v === 'string' ? v : v === undefined ? UNDEFINED : String(v);
 }
 
 /** A series: its labels and where its values are. */
@@ -52,6 +59,10 @@ export abstract class Metric<T extends string = string> {
   declare protected readonly store: MetricStore;
   declare protected readonly familyId: number;
   declare private overflowSlot: SeriesSlot | undefined;
+  /** Label names as a set, for validating a label object in one pass. */
+  declare private readonly labelSet: Set<string>;
+  /** Live series by label values in sorted-name order: nested maps, no key string built per call. */
+  declare private tree: Map<unknown, unknown>;
   declare private overflowWarned: boolean;
 
   constructor(config: MetricConfiguration<T>, type: MetricType, extra: Record<string, unknown>) {
@@ -79,6 +90,8 @@ export abstract class Metric<T extends string = string> {
     self.live = new Map();
     self.slots = new Map();
     self.overflowSlot = undefined;
+    self.labelSet = new Set(labelNames);
+    self.tree = new Map();
     self.overflowWarned = false;
     self.store = metricStore();
     self.familyId = this.store.family({ n: c.name, h: c.help, t: type, a: self.aggregator, l: labelNames, ...extra });
@@ -98,6 +111,40 @@ export abstract class Metric<T extends string = string> {
   /** @internal The region is hidden from readers while no registry holds it (1) or shown again (0). */
   setPublished(published: boolean): void {
     this.store.setFamilyState(this.familyId, published ? STATE_LIVE : STATE_REMOVED);
+  }
+
+  /**
+   * The live series for a label object, validated as prom-client does (an unknown label name
+   * throws): the fast path of inc({...}), set({...}), observe({...}).
+   */
+  protected find(labels: LabelValues): SeriesSlot {
+    for (const k in labels) {
+      if (!this.labelSet.has(k)) validateLabel(this.labelNames, labels);
+    }
+    const names = this.sortedLabelNames;
+    let node: Map<unknown, unknown> = this.tree;
+    const last = names.length - 1;
+    if (last < 0) return (this.tree.get(EMPTY) as SeriesSlot | undefined) ?? this.remember(labels, [EMPTY]);
+    for (let i = 0; i < last; i++) {
+      const next = node.get(keyOf(labels[names[i]!])) as Map<unknown, unknown> | undefined;
+      if (next === undefined) return this.remember(labels, names.map((n) => keyOf(labels[n])));
+      node = next;
+    }
+    return (node.get(keyOf(labels[names[last]!])) as SeriesSlot | undefined) ?? this.remember(labels, names.map((n) => keyOf(labels[n])));
+  }
+
+  /** Resolves a label set the slow way and caches it in the tree (not the overflow series: unbounded). */
+  private remember(labels: LabelValues, path: unknown[]): SeriesSlot {
+    const slot = this.slot(labels);
+    if (slot === this.overflowSlot) return slot;
+    let node = this.tree;
+    for (let i = 0; i < path.length - 1; i++) {
+      let next = node.get(path[i]) as Map<unknown, unknown> | undefined;
+      if (next === undefined) node.set(path[i], (next = new Map()));
+      node = next;
+    }
+    node.set(path[path.length - 1], slot);
+    return slot;
   }
 
   protected hash(labels: LabelValues): string {
@@ -154,6 +201,7 @@ export abstract class Metric<T extends string = string> {
   protected removeSlot(hash: string): void {
     const slot = this.live.get(hash);
     if (slot === undefined) return;
+    this.tree.clear();
     this.live.delete(hash);
     slot.block.setState(STATE_REMOVED);
   }

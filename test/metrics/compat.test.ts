@@ -50,6 +50,16 @@ test('counters: unlabelled, labelled by position and object, doubles, remove, re
     r.inc({ x: 'b' }, 2);
     const u = new lib.Counter({ name: 'unused_total', help: 'never incremented', registers });
     u.reset();
+    // Refused calls make no series; NaN is added as prom-client adds it.
+    const refused = new lib.Counter({ name: 'refused_total', help: 'refused', labelNames: ['a'], registers });
+    assert.throws(() => refused.inc({ a: 'neg' }, -1));
+    assert.throws(() => refused.inc({ b: 'x' } as never, -1), /Added label "b"/);
+    refused.inc({ a: 'nan' }, Number.NaN);
+    refused.inc({ a: 200 });
+    refused.inc({ a: '200' }, 2);
+    const h = new lib.Histogram({ name: 'refused_hist', help: 'refused', labelNames: ['a'], registers });
+    assert.throws(() => h.observe({ a: 'inf' }, Infinity));
+    h.observe({ a: 'ok' }, 1);
   });
 });
 
