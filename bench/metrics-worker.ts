@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 const lib = process.env.LIB === 'prom-client'
   ? createRequire(import.meta.url)('prom-client') as typeof import('../src/metrics/index.js')
   : await import('../src/metrics/index.js');
+// prom-client's workers answer the primary only once an AggregatorRegistry exists in them.
+new lib.AggregatorRegistry();
 const c = new lib.Counter({ name: 'requests_total', help: 'requests', labelNames: ['route', 'code'] });
 for (let i = 0; i < 1000; i++) c.inc({ route: `/r/${i >> 2}`, code: String(200 + (i & 3)) }, i);
 process.on('message', (m: string) => {

@@ -15,6 +15,7 @@ import { AppFiles } from '../perfmemory/app-file.js';
 import { liveness } from '../perfmemory/index.js';
 import { FileSource } from '../perfmemory/view.js';
 import { effectiveUser, userDirectory, pidFromFileName } from '../perfmemory/paths.js';
+import { readHeader } from '../perfdata/index.js';
 import { addTotals, aggregateFamilies, type ProcessFamilies } from './aggregate.js';
 import { appFileName, appOf, primaryOf, workerOf } from './app.js';
 import { decodeRegionMetrics } from './decode.js';
@@ -76,18 +77,27 @@ function readRegionFile(path: string): ReturnType<typeof decodeRegionMetrics> | 
   } catch {
     return undefined;
   }
+  const reread = (offset: number, length: number): Uint8Array | undefined => {
+    const into = new Uint8Array(length);
+    return src.read(into, length, offset) === length ? into : undefined;
+  };
   try {
     const size = src.size();
-    const a = new Uint8Array(size);
-    const b = new Uint8Array(size);
-    if (src.read(a, size, 0) !== size || src.read(b, size, 0) !== size) return undefined;
-    return decodeRegionMetrics(a, {
-      confirm: b,
-      reread: (offset, length) => {
-        const into = new Uint8Array(length);
-        return src.read(into, length, offset) === length ? into : undefined;
-      },
-    });
+    // Only the used part of a mostly empty region is copied (its prologue says how much); if
+    // the writer added entries meanwhile and the walk runs past the copy, the whole file is read.
+    const prologue = reread(0, 32);
+    const used = prologue === undefined ? size : readHeader(prologue).used;
+    for (const length of used > 32 && used < size ? [used, size] : [size]) {
+      const a = new Uint8Array(length);
+      const b = new Uint8Array(length);
+      if (src.read(a, length, 0) !== length || src.read(b, length, 0) !== length) return undefined;
+      try {
+        return decodeRegionMetrics(a, { confirm: b, reread });
+      } catch (err) {
+        if (length === size) throw err;
+      }
+    }
+    return undefined;
   } catch {
     return undefined;
   } finally {

@@ -96,7 +96,24 @@ function identityOf(bytes: Uint8Array, e: EntryLocation): AppIdentity | undefine
   return id;
 }
 
+/**
+ * Decoded label sets by their raw bytes (as latin1 text): a label set is written once and read
+ * at every scrape, so its JSON is parsed and validated once. Bounded; the values are frozen.
+ */
+const labelCache = new Map<string, LabelValues | null>();
+const LABEL_CACHE_MAX = 200_000;
+
 function labelsOf(bytes: Uint8Array, at: number, len: number): LabelValues | undefined {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset + at, len).toString('latin1');
+  const cached = labelCache.get(key);
+  if (cached !== undefined) return cached ?? undefined;
+  const parsed = parseLabels(bytes, at, len);
+  if (labelCache.size >= LABEL_CACHE_MAX) labelCache.clear();
+  labelCache.set(key, parsed === undefined ? null : Object.freeze(parsed));
+  return parsed;
+}
+
+function parseLabels(bytes: Uint8Array, at: number, len: number): LabelValues | undefined {
   let v: unknown;
   try {
     v = JSON.parse(decoder.decode(bytes.subarray(at, at + len)));
