@@ -16,9 +16,13 @@ function elapsedSeconds(start: [number, number]): number {
 export class GaugeChild {
   declare private f: Float64Array;
   declare private i: number;
-  constructor(block: Block, private readonly gauge: Gauge, private readonly labels: LabelValues) {
+  declare private readonly gauge: Gauge;
+  declare private readonly labels: LabelValues;
+  constructor(block: Block, gauge: Gauge, labels: LabelValues) {
     this.f = block.f64;
     this.i = block.base;
+    (this as unknown as { gauge: Gauge }).gauge = gauge;
+    (this as unknown as { labels: LabelValues }).labels = labels;
   }
 
   inc(value?: number): void {

@@ -38,7 +38,17 @@ function elapsedSeconds(start: [number, number]): number {
 
 /** A bound series (`histogram.labels(...)`). */
 export class HistogramChild {
-  constructor(private readonly block: Block, private readonly bounds: readonly number[], private readonly h: Histogram, private readonly labels: LabelValues) {}
+  declare private readonly block: Block;
+  declare private readonly bounds: readonly number[];
+  declare private readonly h: Histogram;
+  declare private readonly labels: LabelValues;
+  constructor(block: Block, bounds: readonly number[], h: Histogram, labels: LabelValues) {
+    const self = this as unknown as Record<string, unknown>;
+    self.block = block;
+    self.bounds = bounds;
+    self.h = h;
+    self.labels = labels;
+  }
 
   observe(value: number): void {
     record(this.block, this.bounds, checkValue(value));

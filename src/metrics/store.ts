@@ -15,17 +15,20 @@ const encoder = new TextEncoder();
 
 /** Where one series' values are: f64[base + k]; the seqlock at i32[seq]; the state at i32[state]. */
 export class Block {
-  f64: Float64Array;
-  i32: Int32Array;
-  base: number;
-  seq: number;
-  seqEnd: number;
-  state: number;
+  // `declare` fields: no class-field definitions in the compiled JS (see ARCHITECTURE.md).
+  declare f64: Float64Array;
+  declare i32: Int32Array;
+  declare base: number;
+  declare seq: number;
+  declare seqEnd: number;
+  declare state: number;
   /** The seqlock's current value (the writer keeps its own copy: no load on the hot path). */
-  seqValue: number;
+  declare seqValue: number;
   /** Called after detach(), so bound children re-read where their values are. */
-  onMove: (() => void) | undefined;
-  constructor(buffer: ArrayBufferLike, byteOffset: number, readonly shared: boolean, readonly values: number) {
+  declare onMove: (() => void) | undefined;
+  declare readonly shared: boolean;
+  declare readonly values: number;
+  constructor(buffer: ArrayBufferLike, byteOffset: number, shared: boolean, values: number) {
     this.f64 = new Float64Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.base = (byteOffset + B_VALUES) / 8;
@@ -34,6 +37,8 @@ export class Block {
     this.seqEnd = (byteOffset + seqEndOffset(values)) / 4;
     this.seqValue = 0;
     this.onMove = undefined;
+    (this as { shared: boolean }).shared = shared;
+    (this as { values: number }).values = values;
   }
 
   /** Opens a multi-value write: readers see an odd sequence until end(). */
