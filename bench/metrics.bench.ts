@@ -68,7 +68,30 @@ async function clusterRun(libName: 'perfmem' | 'prom-client', blocked: boolean):
   return median(samples);
 }
 
+/** Creates and closes this process's region of `size` bytes in a fresh directory: ms per region. */
+async function regionCost(size: number): Promise<number> {
+  const { createRegion } = await import('../src/perfmemory/index.js');
+  const base = mkdtempSync(join(tmpdir(), 'perfmem-bench-size-'));
+  const samples: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t = process.hrtime.bigint();
+    createRegion({ dir: base, size }).close();
+    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(samples);
+}
+
 await benchMain([
+  {
+    name: 'metrics: region size',
+    unit: 'ms/op',
+    description: 'Creating (every page written once) and closing a region: the price of the room for app metrics (1 MiB holds about 8,000 counter series).',
+    variants: {
+      '32 KiB (PERFMEM_SIZE default)': { baseline: true, run: () => regionCost(32 * 1024) },
+      '1 MiB (PERFMEM_METRICS_SIZE default)': { run: () => regionCost(1024 * 1024) },
+      '8 MiB': { run: () => regionCost(8 * 1024 * 1024) },
+    },
+  },
   {
     name: 'metrics: kept child inc()',
     unit: 'ns/op',

@@ -103,7 +103,10 @@ export class AppFiles {
         flock(lock, LOCK_EX);
         // The previous holder may have removed the lock file after we opened it: start over.
         if (fstatSync(lock).nlink === 0) continue;
-        const next = fn(this.read(name));
+        const current = this.read(name);
+        let next = fn(current);
+        // A lock without its file is left over from a removal: remove it too.
+        if (next === undefined && current === undefined) next = null;
         if (next === null) {
           for (const n of [name, lockName]) {
             try {
