@@ -34,4 +34,5 @@ export type { MetricFamily, MetricValue, MetricType, Aggregator, LabelValues, Ap
 export const register = globalRegistry();
 /** prom-client's content types, as on its module. */
 export const prometheusContentType = register.contentType;
+export const contentType = prometheusContentType;
 export const openMetricsContentType = 'application/openmetrics-text; version=1.0.0; charset=utf-8';

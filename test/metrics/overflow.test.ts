@@ -15,10 +15,12 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/metrics-overflow.js', import.
 
 interface Out { warnings: { code: string; message: string }[]; own: string; decoded: string; overflow: number; size: number }
 
-function run(env: Record<string, string>): Out {
+const REGISTER = fileURLToPath(new URL('../../src/runtime/register.js', import.meta.url));
+
+function run(env: Record<string, string>, nodeArgs: string[] = []): Out {
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-metrics-overflow-'));
   try {
-    return JSON.parse(execFileSync(process.execPath, [FIXTURE], { env: { ...process.env, PERFMEM_DIR: dir, ...env }, encoding: 'utf8' })) as Out;
+    return JSON.parse(execFileSync(process.execPath, [...nodeArgs, FIXTURE], { env: { ...process.env, PERFMEM_DIR: dir, ...env }, encoding: 'utf8' })) as Out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -53,4 +55,11 @@ test('a full region: own metrics exact, one warning, readers see what fitted', (
   const seen = lines(out.decoded, 'many{');
   assert.ok(seen.length > 0 && seen.length < 400, `readers see the series that fitted (${seen.length})`);
   for (const l of seen) assert.ok(own.includes(l), `${l} is one of the process's own`);
+});
+
+test('under --import perfmem/register: metrics share the runtime\'s region', () => {
+  const out = run({ SERIES: '50' }, ['--import', REGISTER]);
+  assert.equal(out.size, 32 * 1024, 'the region perfmem/register made (PERFMEM_SIZE default)');
+  assert.equal(out.decoded, out.own);
+  assert.equal(lines(out.own, 'many{').length, 50);
 });
