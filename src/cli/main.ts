@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   snap: { summary: 'print every counter of a process or file (like jstat -snap)', load: () => import('./snap.js') },
   stat: { summary: 'print jstat-style columns at an interval', load: () => import('./stat.js') },
   watch: { summary: 'live terminal dashboard of all processes', load: () => import('./watch.js') },
+  serve: { summary: 'Prometheus/OpenMetrics endpoint and JSON API for every process', load: () => import('./serve.js') },
   shm: { summary: 'list and manage POSIX shared memory objects (like posixshmcontrol)', load: () => import('./shm.js') },
   demo: { summary: 'start instrumented demo workers and watch them (what `npm start` runs)', load: () => import('./demo.js') },
 };

@@ -5,16 +5,13 @@
  * and open a process's counters. When stdout is not a terminal it prints a plain table every
  * interval instead.
  */
-import { listProcesses, attach, attachFile, type ProcessKind, type RegionView } from '../perfmemory/index.js';
+import { createMonitor, type Monitor } from '../monitor/index.js';
+import type { HostSample } from '../monitor/types.js';
+import { liveness } from '../perfmemory/index.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { interruptibleSleep, writeOut } from './output.js';
-import { readProcStat, uptimeSeconds } from '../perfmemory/index.js';
-import { shortName } from './ps.js';
-import { toSample } from './sample.js';
-import { parseInterval } from './stat-args.js';
-import { isAlive, kindOf, userFacing } from './target.js';
-import { type Row, type SortKey, newRow, sortRows, update } from './watch-model.js';
+import { type Row, type SortKey, labelRows, rowFromSample, sortRows } from './watch-model.js';
 import { type ViewState, SORT_KEYS, render, renderPlain } from './watch-render.js';
 
 const usage = 'usage: perfmem watch [pid...] [-i <interval>[ms|s]] [-n <count>] [--plain]';
@@ -22,81 +19,39 @@ const usage = 'usage: perfmem watch [pid...] [-i <interval>[ms|s]] [-n <count>] 
 /** Rows of processes that died stay on screen (flagged) this long when watching everything. */
 const DEAD_ROW_MS = 30_000;
 
-interface Tracked { view: RegionView | undefined; row: Row; diedAt?: number }
-
-/** Keeps a row per process and reads all of them once per tick. */
+/**
+ * The rows of the dashboard, kept from one monitor sample to the next (each row's history
+ * continues). The monitor reads the regions; this only turns its samples into rows.
+ */
 export class Watcher {
-  readonly tracked = new Map<number, Tracked>();
-  constructor(private readonly pids: number[] | undefined) {}
+  readonly monitor: Monitor;
+  #rows = new Map<number, Row>();
 
-  /** Opens the given pids (each must exist), or discovers every live process. */
-  discover(): void {
-    if (this.pids !== undefined) {
-      for (const pid of this.pids) if (!this.tracked.has(pid)) this.open(pid);
-      return;
-    }
-    // The listing has found, checked and identified each region: open its file directly.
-    for (const p of listProcesses()) {
-      if (p.state !== 'alive' || p.pid === process.pid || this.tracked.has(p.pid) || p.error !== undefined) continue;
-      let view: RegionView;
-      try {
-        view = attachFile(p.path);
-      } catch {
-        continue; // gone since the listing
-      }
-      this.tracked.set(p.pid, { view, row: newRow(p.pid, p.kind, shortName(p.kind, p.command, false) || String(p.pid)) });
-    }
+  constructor(private readonly pids: number[] | undefined, dirs?: string[]) {
+    // Named pids stay on screen after they die; when watching everything, dead rows go after a while.
+    this.monitor = createMonitor({ pids, dirs, goneRetentionMs: pids === undefined ? DEAD_ROW_MS : Infinity, historyLength: 0 });
   }
 
-  /** A pid named on the command line: it must exist and be readable. */
-  private open(pid: number): void {
-    const view = userFacing(() => attach(pid), String(pid));
-    let kind: ProcessKind = 'other';
-    let name = '';
-    try {
-      const sample = toSample(view.counters());
-      kind = kindOf(sample);
-      const command = sample.get('sun.rt.javaCommand');
-      name = shortName(kind, typeof command === 'string' ? command : '', false);
-    } catch {
-      // Unreadable right now: the first tick will mark it.
-    }
-    this.tracked.set(pid, { view, row: newRow(pid, kind, name || String(pid)) });
+  /** One sample of every process, folded into the rows. */
+  tick(): HostSample {
+    const sample = this.monitor.sample();
+    const next = new Map<number, Row>();
+    for (const p of sample.processes) next.set(p.pid, rowFromSample(this.#rows.get(p.pid), p));
+    this.#rows = next;
+    return sample;
   }
 
-  /** One reading of every tracked process. */
-  tick(nowMs = Date.now()): void {
-    const uptime = uptimeSeconds();
-    for (const [pid, t] of this.tracked) {
-      const alive = t.diedAt === undefined && isAlive(pid);
-      let counters;
-      if (alive && t.view !== undefined) {
-        try {
-          counters = t.view.counters();
-        } catch {
-          counters = undefined;
-        }
-      }
-      const reading = {
-        counters, sample: counters && toSample(counters), proc: alive ? readProcStat(pid) : undefined,
-        uptimeSeconds: uptime, atMs: nowMs, monoNs: process.hrtime.bigint(), alive,
-      };
-      t.row = update(t.row, reading);
-      if (!alive && t.diedAt === undefined) {
-        t.diedAt = nowMs;
-        t.view?.detach();
-        t.view = undefined;
-      }
-      if (this.pids === undefined && t.diedAt !== undefined && nowMs - t.diedAt > DEAD_ROW_MS) this.tracked.delete(pid);
-    }
+  /** Named pids that the first sample did not find: gone, or running without a readable region. */
+  missing(): number[] {
+    return (this.pids ?? []).filter((pid) => !this.#rows.has(pid));
   }
 
   rows(): Row[] {
-    return [...this.tracked.values()].map((t) => t.row);
+    return labelRows([...this.#rows.values()]);
   }
 
   close(): void {
-    for (const t of this.tracked.values()) t.view?.detach();
+    this.monitor.close();
   }
 }
 
@@ -153,13 +108,19 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const intervalText = args.values.get('-i') ?? args.values.get('--interval') ?? '1s';
-  const intervalMs = Math.max(50, parseInterval(intervalText));
+  const m = /^(\d{1,7})(ms|s)?$/.exec(intervalText);
+  if (m === null) throw new UsageError(`watch: bad interval '${intervalText}' (expected <n>, <n>ms or <n>s)\n${usage}`);
+  const intervalMs = Math.max(50, Number(m[1]) * (m[2] === 's' ? 1000 : 1));
   const countText = args.values.get('-n') ?? args.values.get('--count');
   const count = countText === undefined ? 0 : Number(countText);
   if (!Number.isSafeInteger(count) || count < 0) throw new UsageError(`watch: bad count '${countText}'\n${usage}`);
   const watcher = new Watcher(parsePids(args.positionals));
   try {
-    watcher.discover();
+    watcher.tick();
+    for (const pid of watcher.missing()) {
+      if (liveness(pid) === 'gone') throw new UsageError(`process ${pid} not found`, 1);
+      throw new UsageError(`process ${pid} runs but publishes no region this user can read (start it with --import perfmem/register, or run as its owner)`, 1);
+    }
     const tty = process.stdout.isTTY === true && process.stdin.isTTY === true && !args.flags.has('--plain');
     return tty ? await interactive(watcher, intervalMs, count) : await plain(watcher, intervalMs, count);
   } finally {
@@ -174,11 +135,9 @@ async function plain(watcher: Watcher, intervalMs: number, count: number): Promi
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    watcher.tick();
     for (let n = 0; !stopped && (count === 0 || n < count); n++) {
       await interruptibleSleep(intervalMs, () => stopped);
       if (stopped) break;
-      watcher.discover();
       watcher.tick();
       await writeOut((n > 0 ? '\n' : '') + renderPlain(watcher.rows(), clock()));
     }
@@ -241,17 +200,11 @@ async function interactive(watcher: Watcher, intervalMs: number, count: number):
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    watcher.tick();
     draw();
     let frames = 0;
-    let lastDiscovery = Date.now();
     while (!quit) {
       await Promise.race([finished, new Promise((r) => setTimeout(r, intervalMs))]);
       if (quit) break;
-      if (Date.now() - lastDiscovery > 2000) {
-        watcher.discover();
-        lastDiscovery = Date.now();
-      }
       watcher.tick();
       draw();
       if (count > 0 && ++frames >= count) break;

@@ -28,7 +28,16 @@ export function bootTimeMs(): number {
 export interface ProcStat {
   /** User + system CPU time, in seconds. */
   cpuSeconds: number;
+  /** The same split into user and system time (fields 14 and 15), seconds. */
+  cpuUserSeconds: number;
+  cpuSystemSeconds: number;
   rssBytes: number;
+  /** Virtual memory size (field 23), bytes. */
+  vsizeBytes: number;
+  /** Threads (field 20). */
+  threads: number;
+  /** Parent pid (field 4). */
+  ppid: number;
   /** Clock ticks after boot at which the process started (field 22). */
   startTicks: number;
   /** The same in seconds after boot (compare with uptimeSeconds()). */
@@ -56,8 +65,14 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const stime = Number(fields[12]);
   const start = Number(fields[19]);
   const rss = Number(fields[21]);
-  if (![utime, stime, start, rss].every(Number.isSafeInteger)) return undefined;
-  return { cpuSeconds: (utime + stime) / clockTicks, rssBytes: rss * pageSize, startTicks: start, startSeconds: start / clockTicks };
+  const threads = Number(fields[17]);
+  const vsize = Number(fields[20]);
+  const ppid = Number(fields[1]);
+  if (![utime, stime, start, rss, threads, vsize, ppid].every(Number.isSafeInteger)) return undefined;
+  return {
+    cpuSeconds: (utime + stime) / clockTicks, cpuUserSeconds: utime / clockTicks, cpuSystemSeconds: stime / clockTicks,
+    rssBytes: rss * pageSize, vsizeBytes: vsize, threads, ppid, startTicks: start, startSeconds: start / clockTicks,
+  };
 }
 
 /** Seconds since boot, now (NaN without /proc). */

@@ -5,10 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { BIN, haveJdk, perfmem, startJvm } from './helpers.js';
+import { BIN, REGISTER, REPO, haveJdk, perfmem, startJvm } from './helpers.js';
 import { handleKey } from '../../src/cli/watch.js';
-import { newRow, update, sortRows, type Reading } from '../../src/cli/watch-model.js';
-import { render, renderPlain, sparkWidth, type ViewState } from '../../src/cli/watch-render.js';
+import { labelRows, rowFromSample, sortRows, type Row } from '../../src/cli/watch-model.js';
+import { detailLines, fittedColumns, render, renderPlain, sparkWidth, stripAnsi, type ViewState } from '../../src/cli/watch-render.js';
+import { emptyRates } from '../../src/monitor/rates.js';
+import type { ProcessSample, Runtime } from '../../src/monitor/types.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { sparkline } from '../../src/cli/sparkline.js';
 import { parseProcStat, readProcStat } from '../../src/perfmemory/proc.js';
 import { clockTicks, pageSize } from '../../src/sys/index.js';
@@ -106,82 +112,116 @@ test('watch without a terminal prints a plain table every interval', { timeout: 
   assert.equal(missing.stderr, 'perfmem: process 2147480000 not found\n');
 });
 
-function reading(counters: Record<string, number | string>, atMs: number, extra: Partial<Reading> = {}): Reading {
-  const infos = Object.entries(counters).map(([name, value]) => (typeof value === 'string'
-    ? { name, type: 'string' as const, units: 'string' as const, variability: 'variable' as const, supported: true, value, maxLength: 64 }
-    : { name, type: 'long' as const, units: 'none' as const, variability: 'variable' as const, supported: true, value }));
+function sampleOf(pid: number, runtime: Runtime, command: string, over: Partial<ProcessSample> = {}): ProcessSample {
   return {
-    counters: infos, sample: new Map(Object.entries(counters)), proc: undefined, atMs,
-    monoNs: BigInt(atMs) * 1_000_000n, alive: true, ...extra,
+    pid, user: 'u', runtime, app: command, command, vmArgs: '', runtimeVersion: '', startTimeMs: 0, path: '/x',
+    state: 'running', blockedMs: 0, sampledAtMs: 0, counters: new Map(),
+    gauges: { rssBytes: 50 << 20, heapUsedBytes: 1 << 20, heapTotalBytes: 2 << 20, heapLimitBytes: null, handles: null, threads: null, uptimeSeconds: null },
+    rates: { ...emptyRates(1), cpu: 0.25, gcPerSecond: 2, loopDelayP99Ms: 12.5, elu: 0.25 },
+    ...over,
   };
 }
 
-test('watch model: CPU, GC rate, loop delay and ELU from two readings; blocked and dead states', () => {
-  const base = { 'sun.os.hrt.frequency': 1e9, 'node.sample.period': 1e9, 'node.memory.heapUsed': 1 << 20, 'node.memory.heapTotal': 2 << 20, 'node.memory.rss': 50 << 20 };
-  let row = newRow(42, 'node', 'app.js');
-  row = update(row, reading({ ...base, 'node.cpu.user': 0, 'node.cpu.system': 0, 'node.gc.count': 10, 'node.heartbeat': 1000e6,
-    'node.eventLoop.delay.p99': 12_500_000, 'node.eventLoop.utilization': 250_000 }, 1000));
-  assert.ok(Number.isNaN(row.values.cpu), 'no rate from a single reading');
-  row = update(row, reading({ ...base, 'node.cpu.user': 300e6, 'node.cpu.system': 200e6, 'node.gc.count': 14, 'node.heartbeat': 3000e6,
-    'node.eventLoop.delay.p99': 12_500_000, 'node.eventLoop.utilization': 250_000 }, 3000));
-  assert.equal(row.values.cpu, 25); // 0.5 s of CPU in 2 s
-  assert.equal(row.values.gc, 2); // 4 collections in 2 s
+test('watch model: figures from the monitor; unknowns as NaN; blocked, stale and dead states', () => {
+  let row = rowFromSample(undefined, sampleOf(42, 'node', 'app.js'));
+  assert.equal(row.values.cpu, 25);
+  assert.equal(row.values.gc, 2);
   assert.equal(row.values.p99, 12.5);
   assert.equal(row.values.elu, 25);
   assert.equal(row.values.heap, 1 << 20);
-  assert.equal(row.values.rss, 50 << 20);
+  assert.equal(row.heapTotal, 2 << 20);
   assert.equal(row.status, 'running');
-  // The heartbeat stops moving: 5 s later, with a 1 s period, the loop is blocked for 5 s.
-  row = update(row, reading({ ...base, 'node.cpu.user': 300e6, 'node.cpu.system': 200e6, 'node.gc.count': 14, 'node.heartbeat': 3000e6 }, 8000,
-    { proc: { cpuSeconds: 10, rssBytes: 60 << 20, startTicks: 100 * clockTicks, startSeconds: 100 } }));
+  // Nothing new published: the monitor says null, the row shows '-', never the previous figures.
+  row = rowFromSample(row, sampleOf(42, 'node', 'app.js', { rates: emptyRates(1) }));
+  assert.ok(Number.isNaN(row.values.gc) && Number.isNaN(row.values.p99) && Number.isNaN(row.values.elu));
+  row = rowFromSample(row, sampleOf(42, 'node', 'app.js', { state: 'blocked', blockedMs: 4200, blockedIn: 'spin (app.js:3)' }));
   assert.equal(row.status, 'blocked');
-  assert.equal(row.blockedForMs, 5000);
-  assert.equal(row.values.rss, 60 << 20, '/proc wins for RSS');
-  row = update(row, { ...reading({}, 9000), counters: undefined, sample: undefined, alive: false });
+  assert.equal(row.blockedForMs, 4200);
+  row = rowFromSample(row, sampleOf(42, 'node', 'app.js', { state: 'stale' }));
+  assert.equal(row.status, 'stale');
+  row = rowFromSample(row, sampleOf(42, 'node', 'app.js', { state: 'gone' }));
   assert.equal(row.status, 'dead');
-  assert.equal(row.history.cpu.length, 4);
-  assert.ok(Number.isNaN(row.history.cpu[3]!));
+  assert.equal(row.history.cpu.length, 5);
+  assert.ok(Number.isNaN(row.history.cpu[4]!));
+  const s = view([row]);
+  assert.match(renderPlain(s.rows, 'x'), /42 +node +DEAD +app\.js +- +- +- +- +- +-/);
 });
 
-test('watch model: the first reading rates CPU since the process started, from /proc', () => {
-  const row = update(newRow(5, 'jvm', 'Main'), reading({}, 0, { proc: { cpuSeconds: 3, rssBytes: 1, startTicks: 100 * clockTicks, startSeconds: 100 }, uptimeSeconds: 112 }));
-  assert.equal(row.values.cpu, 25);
+test('watch names: same-named processes told apart by worker id, then by the first differing argument', () => {
+  const rows = labelRows([
+    rowFromSample(undefined, sampleOf(1, 'node', '/srv/app/server.js --port 8080')),
+    rowFromSample(undefined, sampleOf(2, 'node', '/srv/app/server.js --port 8081')),
+    rowFromSample(undefined, sampleOf(3, 'node', '/srv/x/worker.js', { worker: '1' })),
+    rowFromSample(undefined, sampleOf(4, 'node', '/srv/x/worker.js', { worker: '2' })),
+    rowFromSample(undefined, sampleOf(5, 'jvm', 'com.example.Main a')),
+    rowFromSample(undefined, sampleOf(6, 'jvm', 'org.other.Main a')),
+    rowFromSample(undefined, sampleOf(7, 'node', '/a/solo.js')),
+  ]);
+  assert.deepEqual(rows.map((r) => r.name), ['server.js 8080', 'server.js 8081', 'worker.js#1', 'worker.js#2', 'Main', 'Main', 'solo.js']);
 });
 
-test('/proc/<pid>/stat: CPU, RSS and start time, with a command holding spaces and parentheses', () => {
-  const line = '1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 1 0 9000 123456789 2048 18446744073709551615';
-  const s = parseProcStat(line)!;
-  assert.equal(s.cpuSeconds, 300 / clockTicks);
-  assert.equal(s.startSeconds, 9000 / clockTicks);
-  assert.equal(s.startTicks, 9000);
-  assert.equal(s.rssBytes, 2048 * pageSize);
-  assert.equal(parseProcStat('garbage'), undefined);
-  const own = readProcStat(process.pid)!;
-  assert.ok(own.cpuSeconds > 0 && own.rssBytes > 1 << 20);
-  fc.assert(fc.property(fc.string(), (text) => {
-    const r = parseProcStat(text);
-    assert.ok(r === undefined || Number.isFinite(r.cpuSeconds));
+test('watch screen at 80 columns keeps CPU, P99 and ELU, dropping GC/s first; hostile names are escaped', () => {
+  const hostile = rowFromSample(undefined, sampleOf(9, 'node', '/tmp/\x1b]0;pwned\x07evil\x1b[2J.js'));
+  const s = { ...view([hostile, rowFromSample(undefined, sampleOf(8, 'jvm', 'Main'))]), width: 80 };
+  const lines = render(s);
+  for (const l of lines) assert.equal(stripAnsi(l).length, 80, JSON.stringify(l));
+  assert.match(lines[1]!, /CPU%.*P99ms.*ELU%/);
+  assert.doesNotMatch(lines[1]!, /GC\/s/);
+  assert.deepEqual(fittedColumns(80).map((c) => c.key), ['cpu', 'rss', 'heap', 'p99', 'elu']);
+  assert.deepEqual(fittedColumns(160).map((c) => c.key), ['cpu', 'rss', 'heap', 'gc', 'p99', 'elu']);
+  assert.deepEqual(fittedColumns(60).map((c) => c.key), ['cpu', 'p99']);
+  const all = lines.join('\n') + renderPlain(s.rows, 'x') + render({ ...s, detail: true, selectedPid: 9 }).join('\n');
+  assert.doesNotMatch(all.replace(/\x1b\[[0-9;]*m/g, ''), /[\x00-\x08\x0b-\x1f\x7f]/, 'no control character from a region reaches the terminal');
+  assert.match(lines.join('\n'), /\\x1b\]0;pwne/);
+});
+
+test('watch detail view shows the blocked loop\'s whole stack, then the counters', () => {
+  const row = rowFromSample(undefined, sampleOf(7, 'node', 'app.js', {
+    state: 'blocked', blockedMs: 3000, blockedIn: 'spin (app.js:3)', counters: new Map<string, number | string>([['b', 2], ['a', 'x\ny']]),
+    stack: { takenAtMs: 1, frames: [{ functionName: 'spin', url: 'file:///app.js', line: 3, column: 5 }, { functionName: '', url: 'file:///app.js', line: 9, column: 1 }] },
   }));
+  const lines = detailLines(row);
+  assert.deepEqual(lines, ['stack of the blocked loop (2 frames, innermost first):', '  at spin (file:///app.js:3:5)', '  at <anonymous> (file:///app.js:9:1)', '', 'a="x\\ny"', 'b=2']);
+  const screen = render({ ...view([row]), detail: true, selectedPid: 7 });
+  assert.match(screen[0]!, /7 node app\.js — BLOCKED 3\.0s in spin \(app\.js:3\) — 2 counters/);
 });
 
-test('watch model: JVM heap and GC rate come from the sun.gc counters', () => {
-  const jvm = (t: number, gcs: number) => reading({ 'sun.os.hrt.frequency': 1e9,
-    'sun.gc.generation.0.space.0.used': 100, 'sun.gc.generation.0.space.0.capacity': 1000,
-    'sun.gc.generation.1.space.0.used': 50, 'sun.gc.generation.1.space.0.capacity': 500,
-    'sun.gc.collector.0.invocations': gcs, 'sun.gc.collector.1.invocations': 1 }, t);
-  let row = update(newRow(1, 'jvm', 'Main'), jvm(0, 5));
-  row = update(row, jvm(500, 6));
-  assert.equal(row.values.heap, 150);
-  assert.equal(row.heapTotal, 1500);
-  assert.equal(row.values.gc, 2);
-  assert.ok(Number.isNaN(row.values.p99) && Number.isNaN(row.values.elu));
-  assert.equal(row.status, 'running', 'a JVM has no heartbeat and is never "blocked"');
+test('watch: a blocked Node process shows the block growing, its delay folded in, and never repeats stale figures', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-watch-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, ['--import', REGISTER, join(REPO, 'dist/test/fixtures/runtime-app.js')], {
+    stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PERFMEM_DIR: dir },
+  });
+  t.after(() => { child.kill('SIGKILL'); });
+  const out = (async function* () { for await (const d of child.stdout!) yield String(d); })();
+  let seen = '';
+  while (!seen.includes('ready')) seen += (await out.next()).value ?? '';
+  await sleep(1500);
+  const watching = perfmem(['watch', String(child.pid), '-i', '500ms', '-n', '20'], { env: { ...process.env, PERFMEM_DIR: dir } });
+  await sleep(1200);
+  child.stdin!.write('block 6000\n');
+  const r = await watching;
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trimEnd().split('\n\n').map((table) => table.split('\n')[2]!);
+  const blocked = rows.filter((l) => / BLOCKED /.test(l));
+  assert.ok(blocked.length >= 2, `several blocked rows:\n${rows.join('\n')}`);
+  const durations = blocked.map((l) => Number(/BLOCKED (\d+(?:\.\d+)?)s/.exec(l)?.[1] ?? /BLOCKED (\d+)ms/.exec(l)![1]! ) * (/BLOCKED \d+ms/.test(l) ? 0.001 : 1));
+  for (let i = 1; i < durations.length; i++) assert.ok(durations[i]! > durations[i - 1]!, `the block grows: ${durations}`);
+  // While blocked the P99 column (the 5th figure) holds at least the block so far.
+  for (const l of blocked) {
+    const cells = l.trim().split(/ {2,}/);
+    const p99 = Number(cells[cells.length - 2]);
+    const ms = Number(/BLOCKED (\d+(?:\.\d+)?)(m?s)/.exec(l)![1]) * (/BLOCKED \d+(?:\.\d+)?s/.test(l) ? 1000 : 1);
+    assert.ok(p99 >= ms - 100, `P99 ${p99} includes the block of ${ms} ms: ${l}`);
+  }
 });
 
-function view(rows = [newRow(3, 'jvm', 'C'), newRow(1, 'node', 'A'), newRow(2, 'node', 'B')]): ViewState {
-  rows[0]!.values.cpu = 5;
-  rows[1]!.values.cpu = 50;
-  rows[2]!.values.cpu = 20;
+function view(rows: Row[] = [rowFromSample(undefined, sampleOf(3, 'jvm', 'C')), rowFromSample(undefined, sampleOf(1, 'node', 'A')), rowFromSample(undefined, sampleOf(2, 'node', 'B'))]): ViewState {
+  if (rows.length === 3) {
+    rows[0]!.values.cpu = 5;
+    rows[1]!.values.cpu = 50;
+    rows[2]!.values.cpu = 20;
+  }
   return { rows, sortKey: 'cpu', descending: true, selectedPid: 1, detail: false, detailScroll: 0, width: 120, height: 12, color: false, clock: '12:00:00' };
 }
 
@@ -241,4 +281,25 @@ test('sparkline: newest value last, scaled, blanks for unknowns', () => {
   assert.equal(sparkline([7, 7, 7], 3, { min: 'auto' }), '▄▄▄');
   assert.equal(sparkline([10, 20], 2, { min: 'auto' }), '▁█');
   assert.equal(sparkline([1, 2], 0), '');
+});
+
+test('/proc/<pid>/stat: CPU (user, system), RSS, threads, parent and start, with a command holding spaces and parentheses', () => {
+  const line = '1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 7 0 9000 123456789 2048 18446744073709551615';
+  const s = parseProcStat(line)!;
+  assert.equal(s.cpuSeconds, 300 / clockTicks);
+  assert.equal(s.cpuUserSeconds, 250 / clockTicks);
+  assert.equal(s.cpuSystemSeconds, 50 / clockTicks);
+  assert.equal(s.threads, 7);
+  assert.equal(s.ppid, 1);
+  assert.equal(s.vsizeBytes, 123456789);
+  assert.equal(s.startSeconds, 9000 / clockTicks);
+  assert.equal(s.startTicks, 9000);
+  assert.equal(s.rssBytes, 2048 * pageSize);
+  assert.equal(parseProcStat('garbage'), undefined);
+  const own = readProcStat(process.pid)!;
+  assert.ok(own.cpuSeconds > 0 && own.rssBytes > 1 << 20 && own.threads >= 1 && own.ppid === process.ppid);
+  fc.assert(fc.property(fc.string(), (text) => {
+    const r = parseProcStat(text);
+    assert.ok(r === undefined || Number.isFinite(r.cpuSeconds));
+  }));
 });

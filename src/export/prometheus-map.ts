@@ -1,0 +1,311 @@
+/**
+ * Monitor samples as Prometheus metric families, under the names people's dashboards already
+ * use: prom-client's defaults for Node, client_java's for JVMs, `process_*` from /proc for
+ * both, and perfmem's own (`perfmem_*`). Every process's series carry `pid`, `app`, `runtime`
+ * and `worker` (when known). Pure: no I/O. docs/serve.md lists every name.
+ */
+import { BUCKET_COUNT, bucketUpperBound, type LoopHistogram } from '../runtime/loop-histogram.js';
+import type { HostSample, ProcessSample } from '../monitor/types.js';
+import { COLLECTOR_NAMES, NONHEAP_POOLS, poolName } from './prometheus-jvm-names.js';
+import { sanitizeName, type FamilyType, type Labels, type MetricFamilyOut } from './prometheus-format.js';
+
+export interface MapOptions {
+  /** Add every hsperfdata long counter as `hsperfdata_<name>` (?raw=1). */
+  raw?: boolean;
+  /** Put commands and arguments in perfmem_process_info (--show-args). */
+  showArgs?: boolean;
+}
+
+/** What the server says about itself in perfmem_scrape_*. */
+export interface ScrapeStats {
+  sampleSeconds: number;
+  sampleAgeSeconds: number;
+  regionReads: number;
+  readErrors: number;
+  samples: number;
+}
+
+/** Label values from a region are bounded: a hostile region cannot make a scrape huge. */
+const MAX_LABEL = 256;
+const clip = (s: string): string => (s.length > MAX_LABEL ? s.slice(0, MAX_LABEL) : s);
+
+/**
+ * The event loop's 322 delay buckets coarsened to every power of two from 2^16 ns (66 µs) to
+ * 2^36 ns (69 s): each `le` is an exact bucket boundary, so the coarse counts are exact.
+ */
+export const LOOP_LE_NS: readonly number[] = Array.from({ length: 21 }, (_, i) => 2 ** (16 + i));
+
+class Families {
+  readonly byName = new Map<string, MetricFamilyOut>();
+  /** (family, series) pairs seen, so a name collision never yields a duplicate series. */
+  private seen = new Set<string>();
+
+  family(name: string, type: FamilyType, help: string, unit?: string): MetricFamilyOut {
+    let f = this.byName.get(name);
+    if (f === undefined) {
+      f = { name, type, help, samples: [] };
+      if (unit !== undefined) f.unit = unit;
+      this.byName.set(name, f);
+    }
+    return f;
+  }
+
+  add(f: MetricFamilyOut, suffix: string, labels: Labels, value: number | null | undefined): void {
+    if (value === null || value === undefined || !Number.isFinite(value)) return;
+    const key = `${f.name}${suffix}\u0000${labels.map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    f.samples.push({ suffix, labels, value });
+  }
+
+  gauge(name: string, help: string, unit: string | undefined, labels: Labels, value: number | null | undefined): void {
+    if (value === null || value === undefined) return;
+    this.add(this.family(name, 'gauge', help, unit), '', labels, value);
+  }
+
+  counter(name: string, help: string, unit: string | undefined, labels: Labels, value: number | null | undefined): void {
+    if (value === null || value === undefined) return;
+    this.add(this.family(name, 'counter', help, unit), '_total', labels, value);
+  }
+}
+
+function processLabels(p: ProcessSample): [string, string][] {
+  const l: [string, string][] = [['pid', String(p.pid)], ['app', clip(p.app)], ['runtime', p.runtime]];
+  if (p.worker !== undefined) l.push(['worker', clip(p.worker)]);
+  return l;
+}
+
+function numOf(p: ProcessSample, name: string): number | undefined {
+  const v = p.counters.get(name);
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function strOf(p: ProcessSample, name: string): string | undefined {
+  const v = p.counters.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+function freq(p: ProcessSample): number {
+  const f = numOf(p, 'sun.os.hrt.frequency');
+  return f !== undefined && f > 0 ? f : 1e9;
+}
+
+const ms = (v: number | null): number | null => (v === null ? null : v / 1000);
+
+/** process_* for any runtime: /proc first, the region's own figures otherwise. */
+function processFamilies(fs: Families, p: ProcessSample, l: Labels): void {
+  let user = p.proc?.cpuUserSeconds, system = p.proc?.cpuSystemSeconds;
+  if (user === undefined && p.runtime === 'node') {
+    const u = numOf(p, 'node.cpu.user'), s = numOf(p, 'node.cpu.system');
+    if (u !== undefined && s !== undefined) { user = u / freq(p); system = s / freq(p); }
+  }
+  fs.counter('process_cpu_user_seconds', 'Total user CPU time spent in seconds.', 'seconds', l, user);
+  fs.counter('process_cpu_system_seconds', 'Total system CPU time spent in seconds.', 'seconds', l, system);
+  fs.counter('process_cpu_seconds', 'Total user and system CPU time spent in seconds.', 'seconds', l,
+    user !== undefined && system !== undefined ? user + system : undefined);
+  fs.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', 'bytes', l, p.gauges.rssBytes);
+  fs.gauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.', 'bytes', l, p.proc?.vsizeBytes);
+  fs.gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', 'seconds', l,
+    p.startTimeMs > 0 ? p.startTimeMs / 1000 : p.proc?.startTimeSeconds);
+}
+
+/** The cumulative loop histogram as a Prometheus histogram over LOOP_LE_NS. */
+function loopHistogramSamples(fs: Families, h: LoopHistogram, l: Labels): void {
+  const f = fs.family('nodejs_eventloop_delay_seconds', 'histogram', 'Event loop delay (cumulative since process start).', 'seconds');
+  let cumulative = 0, b = 0;
+  for (const le of LOOP_LE_NS) {
+    while (b < BUCKET_COUNT && bucketUpperBound(b) <= le) cumulative += h.counts[b++]!;
+    fs.add(f, '_bucket', [...l, ['le', String(le / 1e9)]], cumulative);
+  }
+  while (b < BUCKET_COUNT) cumulative += h.counts[b++]!;
+  // The buckets hold every delay; the total count may run ahead of them by a probe being written.
+  fs.add(f, '_bucket', [...l, ['le', '+Inf']], cumulative);
+  fs.add(f, '_count', l, cumulative);
+  fs.add(f, '_sum', l, h.sumNs / 1e9);
+}
+
+/** `newLargeObject` -> `new_large_object`, prom-client's `space` label. */
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+const SPACE = /^node\.heap\.space\.([A-Za-z0-9]+)\.(size|used|available)$/;
+const RESOURCE = /^node\.resources\.([A-Za-z0-9]+)$/;
+const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'];
+
+function nodeFamilies(fs: Families, p: ProcessSample, l: Labels): void {
+  const f = freq(p);
+  fs.gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', 'bytes', l, numOf(p, 'node.memory.heapTotal'));
+  fs.gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', 'bytes', l, numOf(p, 'node.memory.heapUsed'));
+  fs.gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', 'bytes', l, numOf(p, 'node.memory.external'));
+  for (const [name, value] of p.counters) {
+    let m = SPACE.exec(name);
+    if (m !== null && typeof value === 'number') {
+      const which = m[2] === 'size' ? 'total' : m[2]!;
+      fs.gauge(`nodejs_heap_space_size_${which}_bytes`, `Process heap space size ${which} from Node.js in bytes.`, 'bytes',
+        [...l, ['space', snake(m[1]!)]], value);
+      continue;
+    }
+    m = RESOURCE.exec(name);
+    if (m !== null && m[1] !== 'total' && typeof value === 'number') {
+      fs.gauge('nodejs_active_resources', 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
+        undefined, [...l, ['type', m[1]!]], value);
+    }
+  }
+  const r = p.rates;
+  const lag = (stat: string, v: number | null) => fs.gauge(`nodejs_eventloop_lag_${stat}_seconds`,
+    `The ${stat} of the recorded event loop delays over the monitor's last interval.`, 'seconds', l, ms(v));
+  lag('min', r.loopDelayMinMs); lag('max', r.loopDelayMaxMs); lag('mean', r.loopDelayMeanMs); lag('stddev', r.loopDelayStddevMs);
+  lag('p50', r.loopDelayP50Ms); lag('p90', r.loopDelayP90Ms); lag('p99', r.loopDelayP99Ms);
+  fs.gauge('nodejs_eventloop_utilization_ratio', "Event loop utilization (0..1) over the monitor's last interval.", 'ratio', l, r.elu);
+  if (p.loopHistogram !== undefined) loopHistogramSamples(fs, p.loopHistogram, l);
+  const gc = fs.family('nodejs_gc_duration_seconds', 'summary', 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.', 'seconds');
+  for (const kind of GC_KINDS) {
+    const count = numOf(p, `node.gc.${kind}.count`), time = numOf(p, `node.gc.${kind}.time`);
+    if (count === undefined || time === undefined) continue;
+    fs.add(gc, '_count', [...l, ['kind', kind]], count);
+    fs.add(gc, '_sum', [...l, ['kind', kind]], time / f);
+  }
+  const version = strOf(p, 'node.version');
+  const v = version === undefined ? null : /^v(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (version !== undefined && v !== null) {
+    fs.add(fs.family('nodejs_version', 'info', 'Node.js version info.'), '_info',
+      [...l, ['version', clip(version)], ['major', v[1]!], ['minor', v[2]!], ['patch', v[3]!]], 1);
+  }
+  fs.gauge('perfmem_eventloop_blocked_seconds', 'How long the event loop has been blocked at the sample (0 when it is running).', 'seconds', l, p.blockedMs / 1000);
+}
+
+const GEN_SPACE = /^sun\.gc\.generation\.(\d+)\.space\.(\d+)\.(used|capacity|maxCapacity)$/;
+const COLLECTOR = /^sun\.gc\.collector\.(\d+)\.(name|invocations|time)$/;
+
+function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
+  const policy = strOf(p, 'sun.gc.policy.name') ?? '';
+  const pools = new Map<string, { used: number; committed: number; max: number; heap: boolean }>();
+  const pool = (name: string, heap: boolean) => {
+    let x = pools.get(name);
+    if (x === undefined) { x = { used: 0, committed: 0, max: 0, heap }; pools.set(name, x); }
+    return x;
+  };
+  const collectors = new Map<string, { name?: string; count?: number; time?: number }>();
+  for (const [name, value] of p.counters) {
+    let m = GEN_SPACE.exec(name);
+    if (m !== null && typeof value === 'number') {
+      const g = m[1]!, s = m[2]!;
+      const pn = poolName(policy, Number(g), strOf(p, `sun.gc.generation.${g}.name`) ?? `generation ${g}`,
+        strOf(p, `sun.gc.generation.${g}.space.${s}.name`) ?? `space ${s}`);
+      const x = pool(clip(pn), g !== '2');
+      const spaceName = strOf(p, `sun.gc.generation.${g}.space.${s}.name`);
+      // JMX shows one survivor space: used is what both hold, committed and max one space's.
+      const survivor = g === '0' && (spaceName === 's0' || spaceName === 's1');
+      if (m[3] === 'used') x.used += value;
+      else if (m[3] === 'capacity') x.committed = survivor ? Math.max(x.committed, value) : x.committed + value;
+      // G1's young spaces have no maximum of their own (each reports the whole heap's): -1 as in client_java.
+      else x.max = policy === 'GarbageFirst' && g === '0' ? -1 : survivor ? Math.max(x.max, value) : x.max + value;
+      continue;
+    }
+    m = COLLECTOR.exec(name);
+    if (m !== null) {
+      let c = collectors.get(m[1]!);
+      if (c === undefined) collectors.set(m[1]!, c = {});
+      if (m[2] === 'name' && typeof value === 'string') c.name = value;
+      else if (m[2] === 'invocations' && typeof value === 'number') c.count = value;
+      else if (m[2] === 'time' && typeof value === 'number') c.time = value;
+    }
+  }
+  for (const [prefix, name] of NONHEAP_POOLS) {
+    const used = numOf(p, `${prefix}.used`);
+    if (used === undefined) continue;
+    const x = pool(name, false);
+    x.used = used;
+    x.committed = numOf(p, `${prefix}.capacity`) ?? 0;
+    x.max = numOf(p, `${prefix}.maxCapacity`) ?? 0;
+  }
+  const area = { heap: { used: 0, committed: 0, max: 0 }, nonheap: { used: 0, committed: 0, max: 0 } };
+  for (const [name, x] of pools) {
+    const pl: Labels = [...l, ['pool', name]];
+    fs.gauge('jvm_memory_pool_used_bytes', 'Used bytes of a given JVM memory pool.', 'bytes', pl, x.used);
+    fs.gauge('jvm_memory_pool_committed_bytes', 'Committed bytes of a given JVM memory pool.', 'bytes', pl, x.committed);
+    fs.gauge('jvm_memory_pool_max_bytes', 'Max bytes of a given JVM memory pool.', 'bytes', pl, x.max);
+    const a = x.heap ? area.heap : area.nonheap;
+    a.used += x.used; a.committed += x.committed; a.max += Math.max(0, x.max);
+  }
+  // The heap's maximum from the generations' (G1's young generation reports the whole heap's too).
+  const genMax = (g: number) => numOf(p, `sun.gc.generation.${g}.maxCapacity`) ?? 0;
+  if (numOf(p, 'sun.gc.generation.1.maxCapacity') !== undefined) area.heap.max = policy === 'GarbageFirst' ? genMax(1) : genMax(0) + genMax(1);
+  for (const [which, a] of Object.entries(area)) {
+    if (pools.size === 0) break;
+    const al: Labels = [...l, ['area', which]];
+    fs.gauge('jvm_memory_used_bytes', 'Used bytes of a given JVM memory area.', 'bytes', al, a.used);
+    fs.gauge('jvm_memory_committed_bytes', 'Committed (bytes) of a given JVM memory area.', 'bytes', al, a.committed);
+    fs.gauge('jvm_memory_max_bytes', 'Max (bytes) of a given JVM memory area.', 'bytes', al, a.max);
+  }
+  const gc = fs.family('jvm_gc_collection_seconds', 'summary', 'Time spent in a given JVM garbage collector in seconds.', 'seconds');
+  for (const c of collectors.values()) {
+    if (c.name === undefined || c.count === undefined || c.time === undefined) continue;
+    const gl: Labels = [...l, ['gc', clip(COLLECTOR_NAMES[c.name] ?? c.name)]];
+    fs.add(gc, '_count', gl, c.count);
+    fs.add(gc, '_sum', gl, c.time / freq(p));
+  }
+  fs.gauge('jvm_threads_current', 'Current thread count of a JVM', undefined, l, numOf(p, 'java.threads.live'));
+  fs.gauge('jvm_threads_daemon', 'Daemon thread count of a JVM', undefined, l, numOf(p, 'java.threads.daemon'));
+  fs.gauge('jvm_threads_peak', 'Peak thread count of a JVM', undefined, l, numOf(p, 'java.threads.livePeak'));
+  fs.counter('jvm_threads_started', 'Started thread count of a JVM', undefined, l, numOf(p, 'java.threads.started'));
+  const loaded = (numOf(p, 'java.cls.loadedClasses') ?? NaN) + (numOf(p, 'java.cls.sharedLoadedClasses') ?? 0);
+  const unloaded = (numOf(p, 'java.cls.unloadedClasses') ?? NaN) + (numOf(p, 'java.cls.sharedUnloadedClasses') ?? 0);
+  fs.gauge('jvm_classes_currently_loaded', 'The number of classes that are currently loaded in the JVM', undefined, l, loaded - unloaded);
+  fs.counter('jvm_classes_loaded', 'The total number of classes that have been loaded since the JVM has started execution', undefined, l, loaded);
+  fs.counter('jvm_classes_unloaded', 'The total number of classes that have been unloaded since the JVM has started execution', undefined, l, unloaded);
+  const version = strOf(p, 'java.property.java.vm.version') ?? strOf(p, 'java.property.java.version');
+  if (version !== undefined) {
+    // client_java's `runtime` label would clash with perfmem's own `runtime` (node|jvm): the VM's name is `vm`.
+    fs.add(fs.family('jvm_runtime', 'info', 'JVM runtime info'), '_info', [...l,
+      ['version', clip(version)], ['vendor', clip(strOf(p, 'java.property.java.vm.vendor') ?? '')],
+      ['vm', clip(strOf(p, 'java.property.java.vm.name') ?? '')]], 1);
+  }
+}
+
+const RESERVED_SUFFIX = /_(count|sum|bucket|total|created|info|gcount|gsum)$/;
+
+/**
+ * ?raw=1's name for an hsperfdata counter: `hsperfdata_` + the name in snake_case (camelCase
+ * split, every character outside [a-z0-9_] as `_`), plus `_value` when it would end in a suffix
+ * Prometheus reserves for histograms, summaries and counters (`node.eventLoop.delay.count` ->
+ * `hsperfdata_node_event_loop_delay_count_value`). Values are raw (ticks stay ticks).
+ */
+export function rawName(name: string): string {
+  const snakeName = sanitizeName(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()).replace(/_+/g, '_').replace(/_$/, '');
+  const full = `hsperfdata_${snakeName}`;
+  return RESERVED_SUFFIX.test(full) ? `${full}_value` : full;
+}
+
+function rawFamilies(fs: Families, p: ProcessSample, l: Labels): void {
+  for (const [name, value] of p.counters) {
+    if (typeof value !== 'number') continue;
+    fs.gauge(rawName(name), `hsperfdata counter ${clip(name)}`, undefined, l, value);
+  }
+}
+
+/** Every family for the processes of a sample (gone and stale processes have no series). */
+export function mapSample(sample: HostSample, processes: readonly ProcessSample[], stats: ScrapeStats, options: MapOptions = {}): MetricFamilyOut[] {
+  const fs = new Families();
+  // perfmem's own families first, so a scraper's view of the server comes first too.
+  fs.gauge('perfmem_scrape_duration_seconds', 'How long the sample served took to read every region.', 'seconds', [], stats.sampleSeconds);
+  fs.gauge('perfmem_scrape_sample_age_seconds', 'Age of the sample served.', 'seconds', [], stats.sampleAgeSeconds);
+  fs.counter('perfmem_scrape_samples', 'Samples taken since the server started.', undefined, [], stats.samples);
+  fs.counter('perfmem_scrape_region_reads', 'Region reads since the server started.', undefined, [], stats.regionReads);
+  fs.counter('perfmem_scrape_read_errors', 'Region reads that failed (corrupt, truncated or vanishing regions).', undefined, [], stats.readErrors);
+  const states = new Map<string, number>([['running', 0], ['blocked', 0], ['stale', 0], ['gone', 0]]);
+  for (const p of sample.processes) states.set(p.state, (states.get(p.state) ?? 0) + 1);
+  for (const [state, n] of states) fs.gauge('perfmem_scrape_processes', 'Processes in the sample by state.', undefined, [['state', state]], n);
+  const info = fs.family('perfmem_process', 'info', 'One series per process: who it is.');
+  for (const p of processes) {
+    if (p.state === 'gone' || p.state === 'stale') continue;
+    const l = processLabels(p);
+    const il: [string, string][] = [...l, ['runtime_version', clip(p.runtimeVersion)], ['user', clip(p.user)], ['state', p.state]];
+    if (options.showArgs === true) il.push(['command', clip(p.command)], ['vm_args', clip(p.vmArgs)]);
+    fs.add(info, '_info', il, 1);
+    processFamilies(fs, p, l);
+    if (p.runtime === 'node') nodeFamilies(fs, p, l);
+    else if (p.runtime === 'jvm') jvmFamilies(fs, p, l);
+    if (options.raw === true) rawFamilies(fs, p, l);
+  }
+  return [...fs.byName.values()];
+}
