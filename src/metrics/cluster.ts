@@ -23,6 +23,7 @@ import { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } f
 import { Registry } from './registry.js';
 import { metricStore, onStoreCreated, type MetricStore } from './store.js';
 import type { AppIdentity, MetricFamily } from './types.js';
+import { validateMetricName } from './validation.js';
 
 /** The app file's content (JSON), version 1. */
 export interface AppFileState {
@@ -36,16 +37,47 @@ export interface AppFileState {
   folded: Record<string, 1>;
 }
 
-function parseState(text: string | undefined, app: string): AppFileState {
-  const empty: AppFileState = { v: 1, app, live: {}, exited: {}, folded: {} };
-  if (text === undefined) return empty;
-  try {
-    const s = JSON.parse(text) as AppFileState;
-    if (s?.v !== 1 || typeof s.live !== 'object' || typeof s.exited !== 'object' || typeof s.folded !== 'object') return empty;
-    return s;
-  } catch {
-    return empty;
+const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary']);
+const AGGREGATORS = new Set(['sum', 'first', 'min', 'max', 'average', 'omit', 'all']);
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The families of an app file, keeping only well-formed ones (the file is read as untrusted). */
+function checkedFamilies(v: unknown): MetricFamily[] {
+  if (!Array.isArray(v)) return [];
+  const out: MetricFamily[] = [];
+  for (const f of v.slice(0, 100_000) as unknown[]) {
+    if (!isRecord(f) || typeof f.name !== 'string' || !validateMetricName(f.name) || typeof f.help !== 'string'
+      || !TYPES.has(f.type as string) || !AGGREGATORS.has(f.aggregator as string) || !Array.isArray(f.values)) continue;
+    const name = f.name;
+    const values = (f.values as unknown[]).filter((x): x is MetricFamily['values'][number] => isRecord(x) && typeof x.value === 'number'
+      && (x.metricName === undefined || (typeof x.metricName === 'string' && /^(_bucket|_sum|_count)?$/.test(x.metricName.slice(name.length)) && x.metricName.startsWith(name)))
+      && isRecord(x.labels) && Object.entries(x.labels).every(([k, l]) => LABEL_NAME.test(k) && (typeof l === 'string' || typeof l === 'number')));
+    out.push({ name, help: f.help, type: f.type as MetricFamily['type'], aggregator: f.aggregator as MetricFamily['aggregator'], values });
   }
+  return out;
+}
+
+function parseState(text: string | undefined, app: string): AppFileState {
+  const state: AppFileState = { v: 1, app, live: {}, exited: {}, folded: {} };
+  if (text === undefined) return state;
+  let s: unknown;
+  try {
+    s = JSON.parse(text);
+  } catch {
+    return state;
+  }
+  if (!isRecord(s) || s.v !== 1) return state;
+  if (typeof s.app === 'string') state.app = s.app;
+  const pidKey = (k: string): boolean => /^[1-9][0-9]{0,9}$/.test(k);
+  if (isRecord(s.live)) {
+    for (const [k, m] of Object.entries(s.live)) {
+      if (pidKey(k) && isRecord(m) && typeof m.worker === 'string') state.live[k] = { worker: m.worker, families: checkedFamilies(m.families) };
+    }
+  }
+  if (isRecord(s.exited)) for (const [w, f] of Object.entries(s.exited)) state.exited[w] = checkedFamilies(f);
+  if (isRecord(s.folded)) for (const k of Object.keys(s.folded)) if (pidKey(k)) state.folded[k] = 1;
+  return state;
 }
 
 function alive(pid: number): boolean {
@@ -243,7 +275,13 @@ export function collectApp(options: ClusterMetricsOptions = {}): ProcessFamilies
   const regions = readAppRegions(app, base, store);
   const files = openFiles(base, false);
   const name = appFileName(app);
-  const state = parseState(files?.read(name), app);
+  let text: string | undefined;
+  try {
+    text = files?.read(name);
+  } catch {
+    // an unsafe file (a link, several links, too large) is ignored, never followed
+  }
+  const state = parseState(text, app);
   const out: ProcessFamilies[] = [];
   const seen = new Set<number>();
   for (const r of regions) {
