@@ -30,6 +30,17 @@ const reducers: Record<string, (v: MetricValue[]) => number> = {
   max: (v) => v.reduce((p, c) => Math.max(p, c.value), -Infinity),
 };
 
+/** hashObject of a label object, remembered per object (decoded label sets are shared and frozen). */
+const keys = new WeakMap<object, string>();
+function labelKey(labels: MetricValue['labels']): string {
+  let k = keys.get(labels);
+  if (k === undefined) {
+    k = hashObject(labels);
+    if (Object.isFrozen(labels)) keys.set(labels, k);
+  }
+  return k;
+}
+
 const isQuantile = (f: MetricFamily, v: MetricValue): boolean => f.type === 'summary' && v.metricName === undefined;
 
 function aggregateOne(entries: { p: ProcessFamilies; f: MetricFamily }[]): MetricFamily | undefined {
@@ -44,7 +55,7 @@ function aggregateOne(entries: { p: ProcessFamilies; f: MetricFamily }[]): Metri
       if (isQuantile(f, v) && (p.exited === true || (agg !== 'first' && agg !== 'all'))) continue;
       let labels = v.labels;
       if (agg === 'all') labels = { ...labels, worker: p.worker ?? String(p.pid) };
-      const key = `${v.metricName}_${hashObject(labels)}`;
+      const key = `${v.metricName}_${labelKey(labels)}`;
       let g = groups.get(key);
       if (g === undefined) groups.set(key, (g = []));
       g.push(agg === 'all' ? { ...v, labels } : v);

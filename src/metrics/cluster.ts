@@ -18,7 +18,7 @@ import { effectiveUser, userDirectory, pidFromFileName } from '../perfmemory/pat
 import { readHeader } from '../perfdata/index.js';
 import { addTotals, aggregateFamilies, type ProcessFamilies } from './aggregate.js';
 import { appFileName, appOf, primaryOf, workerOf } from './app.js';
-import { decodeRegionMetrics } from './decode.js';
+import { decodeRegionMetrics, type DecodeCache } from './decode.js';
 import { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './format.js';
 import { Registry } from './registry.js';
 import { metricStore, onStoreCreated, type MetricStore } from './store.js';
@@ -101,6 +101,12 @@ interface FoundRegion {
   alive: boolean;
 }
 
+/** The last parse of each app file, by its stamp (read-only use: updates parse afresh). */
+const parsedFiles = new Map<string, { stamp: string; state: AppFileState }>();
+
+/** What each region file (by device, inode, size) has of unchanging structure: see DecodeCache. */
+const decodeCaches = new Map<string, DecodeCache>();
+
 /** Reads one region file twice (and rereads series that changed between), decoding its metrics. */
 function readRegionFile(path: string): ReturnType<typeof decodeRegionMetrics> | undefined {
   let src: FileSource;
@@ -119,12 +125,15 @@ function readRegionFile(path: string): ReturnType<typeof decodeRegionMetrics> | 
     // the writer added entries meanwhile and the walk runs past the copy, the whole file is read.
     const prologue = reread(0, 32);
     const used = prologue === undefined ? size : readHeader(prologue).used;
+    if (decodeCaches.size > 4096) decodeCaches.clear();
+    let cache = decodeCaches.get(src.identity);
+    if (cache === undefined) decodeCaches.set(src.identity, (cache = {}));
     for (const length of used > 32 && used < size ? [used, size] : [size]) {
       const a = new Uint8Array(length);
       const b = new Uint8Array(length);
       if (src.read(a, length, 0) !== length || src.read(b, length, 0) !== length) return undefined;
       try {
-        return decodeRegionMetrics(a, { confirm: b, reread });
+        return decodeRegionMetrics(a, { confirm: b, reread, cache });
       } catch (err) {
         if (length === size) throw err;
       }
@@ -275,13 +284,23 @@ export function collectApp(options: ClusterMetricsOptions = {}): ProcessFamilies
   const regions = readAppRegions(app, base, store);
   const files = openFiles(base, false);
   const name = appFileName(app);
-  let text: string | undefined;
+  let state: AppFileState;
   try {
-    text = files?.read(name);
+    // The file changes when a member checkpoints or exits: between, its parse is reused.
+    const stamp = files?.stamp(name);
+    const known = stamp === undefined ? undefined : parsedFiles.get(`${base}/${name}`);
+    if (stamp !== undefined && known?.stamp === stamp) state = known.state;
+    else {
+      state = parseState(files?.read(name), app);
+      if (stamp !== undefined) {
+        if (parsedFiles.size > 64) parsedFiles.clear();
+        parsedFiles.set(`${base}/${name}`, { stamp, state });
+      }
+    }
   } catch {
     // an unsafe file (a link, several links, too large) is ignored, never followed
+    state = parseState(undefined, app);
   }
-  const state = parseState(text, app);
   const out: ProcessFamilies[] = [];
   const seen = new Set<number>();
   for (const r of regions) {

@@ -31,6 +31,8 @@ export interface DecodeOptions {
   attempts?: number;
   /** How long to keep rereading a series that is never settled (default 500 ms). */
   retryMs?: number;
+  /** The same object on every read of one region: its unchanging parts are decoded once. */
+  cache?: DecodeCache;
 }
 
 export interface DecodedRegion {
@@ -47,7 +49,6 @@ interface FamilyDesc {
   aggregator: Aggregator;
   buckets: number[];
   quantiles: number[];
-  live: boolean;
 }
 
 function u32le(b: Uint8Array, at: number): number {
@@ -81,8 +82,7 @@ function familyDesc(bytes: Uint8Array, e: EntryLocation): FamilyDesc | undefined
   const buckets = t === 'histogram' ? d.b : [];
   const quantiles = t === 'summary' ? d.q : [];
   if (!finiteArray(buckets) || !finiteArray(quantiles)) return undefined;
-  const state = bytes[e.dataOffset + 2]! | (bytes[e.dataOffset + 3]! << 8);
-  return { name: n, help: h, type: t as MetricType, aggregator: a as Aggregator, buckets, quantiles, live: state === STATE_LIVE };
+  return { name: n, help: h, type: t as MetricType, aggregator: a as Aggregator, buckets, quantiles };
 }
 
 function identityOf(bytes: Uint8Array, e: EntryLocation): AppIdentity | undefined {
@@ -134,28 +134,26 @@ function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): bool
   return true;
 }
 
-/** The values of one series block, consistent, or undefined. */
-function seriesValues(bytes: Uint8Array, at: number, n: number, options: DecodeOptions): Float64Array | undefined {
+/** The values of one series block, consistent, or undefined. `dv` views `bytes`. */
+function seriesValues(bytes: Uint8Array, dv: DataView, at: number, n: number, options: DecodeOptions): Float64Array | undefined {
   const from = at + B_VALUES;
   const to = from + n * 8;
   const endAt = at + seqEndOffset(n);
-  const read = (src: Uint8Array, off: number): Float64Array => {
+  const read = (v: DataView, off: number): Float64Array => {
     const out = new Float64Array(n);
-    const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
     for (let i = 0; i < n; i++) out[i] = v.getFloat64(off + i * 8, true);
     return out;
   };
   /** Both seq words equal and even: no multi-value write overlapped this copy. */
-  const settled = (src: Uint8Array, seqAt: number, endWordAt: number): boolean => {
-    const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const settled = (v: DataView, seqAt: number, endWordAt: number): boolean => {
     const s = v.getInt32(seqAt, true);
     return (s & 1) === 0 && s === v.getInt32(endWordAt, true);
   };
-  if (settled(bytes, at + B_SEQ, endAt)) {
+  if (settled(dv, at + B_SEQ, endAt)) {
     const c = options.confirm;
     // A single value (seq unused) is one 8-byte store: two copies agreeing settle it.
-    if (n > 1 || c === undefined) return read(bytes, from);
-    if (c.byteLength >= to && sameBytes(bytes, c, from, to)) return read(bytes, from);
+    if (n > 1 || c === undefined) return read(dv, from);
+    if (c.byteLength >= to && sameBytes(bytes, c, from, to)) return read(dv, from);
   }
   const reread = options.reread;
   if (reread === undefined) return undefined;
@@ -166,7 +164,8 @@ function seriesValues(bytes: Uint8Array, at: number, n: number, options: DecodeO
   for (let attempt = 0; ; attempt++) {
     const block = reread(at + B_SEQ, span);
     if (block === undefined || block.byteLength < span) return undefined;
-    if (settled(block, 0, span - 4)) return read(block, B_VALUES - B_SEQ);
+    const v = new DataView(block.buffer, block.byteOffset, block.byteLength);
+    if (settled(v, 0, span - 4)) return read(v, B_VALUES - B_SEQ);
     if (attempt >= (options.attempts ?? 100) && performance.now() > deadline) return undefined;
   }
 }
@@ -192,16 +191,30 @@ function exportValues(d: FamilyDesc, labels: LabelValues, v: Float64Array): Metr
   return out;
 }
 
-/** A region's app identity and metric families (see DecodeOptions for consistency). */
-export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions = {}): DecodedRegion {
-  const u8 = bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
-  const header = readHeader(u8);
-  if (header.byteOrder !== 'little') return { identity: undefined, families: [], torn: 0 };
+/**
+ * What does not change in a region once written: its entries, family descriptions and label
+ * sets (layout.ts writes them once). Kept by a caller that reads the same region again (pass
+ * the same object as `options.cache`): while the prologue's used and entry count stay the same,
+ * a read decodes only the values and state words.
+ */
+export interface DecodeCache {
+  used?: number;
+  numEntries?: number;
+  structure?: Structure;
+}
+
+interface Structure {
+  identity: AppIdentity | undefined;
+  families: { f: number; at: number; desc: FamilyDesc }[];
+  series: { f: number; at: number; n: number; labels: LabelValues }[];
+}
+
+function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Structure {
   const entries = locateEntries(u8, header);
   let identity: AppIdentity | undefined;
-  const descs = new Map<number, FamilyDesc | undefined>();
-  const series = new Map<number, MetricFamily['values']>();
-  let torn = 0;
+  const descs = new Map<number, FamilyDesc>();
+  const families: Structure['families'] = [];
+  const series: Structure['series'] = [];
   for (const e of entries) {
     if (!e.name.startsWith('perfmem.metrics.')) continue;
     const kind = parseEntryName(e.name);
@@ -209,37 +222,75 @@ export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions
     if (kind.kind === 'app') {
       identity = identityOf(u8, e);
     } else if (kind.kind === 'family') {
-      descs.set(kind.f, familyDesc(u8, e));
+      const desc = familyDesc(u8, e);
+      if (desc === undefined) {
+        descs.delete(kind.f);
+        continue;
+      }
+      descs.set(kind.f, desc);
+      families.push({ f: kind.f, at: e.dataOffset, desc });
     } else {
       // A family record always precedes its series (the writer allocates it first).
       const d = descs.get(kind.f);
-      if (d === undefined || !d.live || e.type !== 'string') continue;
+      if (d === undefined || e.type !== 'string') continue;
       const at = e.dataOffset;
       if (u8[at] !== 0 || u8[at + R_VERSION] !== LAYOUT_VERSION) continue;
       const n = valueCount(d.type, d.buckets.length, d.quantiles.length);
       const labelBytes = u32le(u8, at + R_LENGTH);
       if (n > MAX_VALUES || labelBytes > MAX_TEXT_BYTES || blockSize(n, labelBytes) > e.vectorLength) continue;
-      if (new DataView(u8.buffer, u8.byteOffset).getInt32(at + B_STATE, true) !== STATE_LIVE) continue;
       const labels = labelsOf(u8, at + labelOffset(n), labelBytes);
       if (labels === undefined) continue;
-      const values = seriesValues(u8, at, n, options);
-      if (values === undefined) {
-        torn++;
-        continue;
-      }
-      let list = series.get(kind.f);
-      if (list === undefined) series.set(kind.f, (list = []));
-      list.push(...exportValues(d, labels, values));
+      series.push({ f: kind.f, at, n, labels });
     }
+  }
+  return { identity, families, series };
+}
+
+/** A region's app identity and metric families (see DecodeOptions for consistency). */
+export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions = {}): DecodedRegion {
+  const u8 = bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  const header = readHeader(u8);
+  if (header.byteOrder !== 'little') return { identity: undefined, families: [], torn: 0 };
+  const cache = options.cache;
+  let structure: Structure;
+  if (cache?.structure !== undefined && cache.used === header.used && cache.numEntries === header.numEntries && header.used <= u8.byteLength) {
+    structure = cache.structure;
+  } else {
+    structure = structureOf(u8, header);
+    if (cache !== undefined) {
+      cache.structure = structure;
+      cache.used = header.used;
+      cache.numEntries = header.numEntries;
+    }
+  }
+  const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  const live = new Map<number, FamilyDesc>();
+  for (const { f, at, desc } of structure.families) {
+    // The family's state word (bytes 2-3 of its record) is the one part of it that changes.
+    if ((u8[at + 2]! | (u8[at + 3]! << 8)) === STATE_LIVE) live.set(f, desc);
+    else live.delete(f);
+  }
+  const values = new Map<number, MetricFamily['values']>();
+  let torn = 0;
+  for (const s of structure.series) {
+    const d = live.get(s.f);
+    if (d === undefined || dv.getInt32(s.at + B_STATE, true) !== STATE_LIVE) continue;
+    const v = seriesValues(u8, dv, s.at, s.n, options);
+    if (v === undefined) {
+      torn++;
+      continue;
+    }
+    let list = values.get(s.f);
+    if (list === undefined) values.set(s.f, (list = []));
+    for (const x of exportValues(d, s.labels, v)) list.push(x);
   }
   // One family per name: a name registered again (after clear()) shows its latest family.
   const byName = new Map<string, MetricFamily>();
-  for (const [f, d] of descs) {
-    if (d === undefined || !d.live) continue;
+  for (const [f, d] of live) {
     byName.delete(d.name);
-    byName.set(d.name, { name: d.name, help: d.help, type: d.type, aggregator: d.aggregator, values: series.get(f) ?? [] });
+    byName.set(d.name, { name: d.name, help: d.help, type: d.type, aggregator: d.aggregator, values: values.get(f) ?? [] });
   }
-  return { identity, families: [...byName.values()], torn };
+  return { identity: structure.identity, families: [...byName.values()], torn };
 }
 
 /** A region's metric families (prom-client's get() shape). */

@@ -21,7 +21,7 @@ export { linearBuckets, exponentialBuckets, validateMetricName, validateLabelNam
 export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE } from './metric.js';
 export type { MetricConfiguration } from './metric.js';
 export { decodeAppMetrics, decodeRegionMetrics } from './decode.js';
-export type { DecodeOptions, DecodedRegion } from './decode.js';
+export type { DecodeOptions, DecodedRegion, DecodeCache } from './decode.js';
 export { aggregateFamilies, addTotals } from './aggregate.js';
 export type { ProcessFamilies } from './aggregate.js';
 export { formatPrometheus, formatFamily, PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE } from './format.js';
