@@ -102,7 +102,7 @@ interface FoundRegion {
 }
 
 /** The last parse of each app file, by its stamp (read-only use: updates parse afresh). */
-const parsedFiles = new Map<string, { stamp: string; state: AppFileState }>();
+const parsedFiles = new Map<string, { text: string; state: AppFileState }>();
 
 /** What each region file (by device, inode, size) has of unchanging structure: see DecodeCache. */
 const decodeCaches = new Map<string, DecodeCache>();
@@ -126,8 +126,10 @@ function readRegionFile(path: string): ReturnType<typeof decodeRegionMetrics> | 
     const prologue = reread(0, 32);
     const used = prologue === undefined ? size : readHeader(prologue).used;
     if (decodeCaches.size > 4096) decodeCaches.clear();
-    let cache = decodeCaches.get(src.identity);
-    if (cache === undefined) decodeCaches.set(src.identity, (cache = {}));
+    // Keyed by path too: inode, size and a coarse mtime repeat when workers come and go quickly.
+    const key = `${path}\u0000${src.identity}`;
+    let cache = decodeCaches.get(key);
+    if (cache === undefined) decodeCaches.set(key, (cache = {}));
     for (const length of used > 32 && used < size ? [used, size] : [size]) {
       const a = new Uint8Array(length);
       const b = new Uint8Array(length);
@@ -286,15 +288,16 @@ export function collectApp(options: ClusterMetricsOptions = {}): ProcessFamilies
   const name = appFileName(app);
   let state: AppFileState;
   try {
-    // The file changes when a member checkpoints or exits: between, its parse is reused.
-    const stamp = files?.stamp(name);
-    const known = stamp === undefined ? undefined : parsedFiles.get(`${base}/${name}`);
-    if (stamp !== undefined && known?.stamp === stamp) state = known.state;
+    // The file changes when a member checkpoints or exits: between, its parse is reused. (Its
+    // text is the key: inode, size and a coarse mtime can all repeat across quick rewrites.)
+    const text = files?.read(name);
+    const known = parsedFiles.get(`${base}/${name}`);
+    if (text !== undefined && known?.text === text) state = known.state;
     else {
-      state = parseState(files?.read(name), app);
-      if (stamp !== undefined) {
+      state = parseState(text, app);
+      if (text !== undefined) {
         if (parsedFiles.size > 64) parsedFiles.clear();
-        parsedFiles.set(`${base}/${name}`, { stamp, state });
+        parsedFiles.set(`${base}/${name}`, { text, state });
       }
     }
   } catch {

@@ -6,7 +6,7 @@
  * `<name>.lock` and land atomically (written to `<name>.tmp`, then renamed), so a reader never
  * sees half a file and needs no lock. perfmem/metrics keeps its exited workers' totals here.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { flock, LOCK_EX } from '../sys/index.js';
 import { fileInsecurity, insecureFile, makeUserDirectory, SecureDirectory } from './directory.js';
 import { effectiveUser } from './paths.js';
@@ -67,13 +67,6 @@ export class AppFiles {
   /** Every entry of the directory, locks included (what a test counts). */
   allNames(): string[] {
     return this.dir.names();
-  }
-
-  /** Identifies the file's current version (device, inode, size, mtime), or undefined when it does not exist. */
-  stamp(name: string): string | undefined {
-    checkName(name);
-    const st = lstatSync(this.dir.at(name), { throwIfNoEntry: false, bigint: true });
-    return st === undefined ? undefined : `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
   }
 
   /** The file's text now, or undefined when it does not exist. */
