@@ -12,7 +12,7 @@ import cluster from 'node:cluster';
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppFiles } from '../perfmemory/app-file.js';
-import { liveness } from '../perfmemory/index.js';
+import { liveness, onStaleRegion } from '../perfmemory/index.js';
 import { FileSource } from '../perfmemory/view.js';
 import { effectiveUser, userDirectory, pidFromFileName } from '../perfmemory/paths.js';
 import { readHeader } from '../perfdata/index.js';
@@ -21,7 +21,7 @@ import { appFileName, appOf, primaryOf, workerOf } from './app.js';
 import { decodeRegionMetrics, type DecodeCache } from './decode.js';
 import { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './format.js';
 import { Registry } from './registry.js';
-import { metricStore, onStoreCreated, type MetricStore } from './store.js';
+import { beforeRegionCreated, metricStore, onStoreCreated, type MetricStore } from './store.js';
 import type { AppIdentity, MetricFamily } from './types.js';
 import { validateMetricName } from './validation.js';
 
@@ -107,11 +107,11 @@ const parsedFiles = new Map<string, { text: string; state: AppFileState }>();
 /** What each region file (by device, inode, size) has of unchanging structure: see DecodeCache. */
 const decodeCaches = new Map<string, DecodeCache>();
 
-/** Reads one region file twice (and rereads series that changed between), decoding its metrics. */
-function readRegionFile(path: string): ReturnType<typeof decodeRegionMetrics> | undefined {
+/** Reads one region file (opened through `openPath`, named `path`) twice (and rereads series that changed between), decoding its metrics. */
+function readRegionFile(path: string, openPath = path): ReturnType<typeof decodeRegionMetrics> | undefined {
   let src: FileSource;
   try {
-    src = FileSource.open(path, path);
+    src = FileSource.open(openPath, path);
   } catch {
     return undefined;
   }
@@ -388,5 +388,58 @@ function watchWorkers(store: MetricStore): void {
   });
 }
 
+/**
+ * Before a member's region is created (which removes dead processes' regions from the
+ * directory), the regions of dead members of its app are folded into the app file.
+ */
+function foldDeadSiblings(id: AppIdentity): void {
+  if (id.clusterWorker !== true && id.app === undefined) return;
+  const app = appOf(id);
+  const base = baseOf(undefined);
+  const regions = readAppRegions(app, base);
+  if (!regions.some((r) => !r.alive)) return;
+  const files = openFiles(base, true);
+  if (files === undefined) return;
+  try {
+    files.update(appFileName(app), (text) => {
+      const s = parseState(text, app);
+      prune(s, new Map(readAppRegions(app, base).map((r) => [r.pid, r])));
+      return JSON.stringify(s);
+    });
+  } finally {
+    files.close();
+  }
+}
+
+/**
+ * A stale region about to be removed by this process's cleanup (a new region's creation): if
+ * it is a dead member of an app, its final counts go into the app file first, under its lock.
+ */
+function foldStaleRegion(openPath: string, path: string): void {
+  const decoded = readRegionFile(path, openPath);
+  const id = decoded?.identity;
+  if (id === undefined || (id.clusterWorker !== true && id.app === undefined)) return;
+  const app = appOf(id);
+  const files = openFiles(dirname(dirname(path)), true);
+  if (files === undefined) return;
+  try {
+    files.update(appFileName(app), (text) => {
+      const s = parseState(text, app);
+      const key = String(id.pid);
+      if (s.folded[key] !== undefined) return undefined;
+      const w = workerOf(id);
+      s.exited[w] = addTotals(s.exited[w] ?? [], decoded!.families);
+      delete s.live[key];
+      // Marked folded until the region is gone, so no reader counts it twice meanwhile.
+      s.folded[key] = 1;
+      return JSON.stringify(s);
+    });
+  } finally {
+    files.close();
+  }
+}
+
+beforeRegionCreated(foldDeadSiblings);
+onStaleRegion(foldStaleRegion);
 onStoreCreated(joinApp);
 onStoreCreated(watchWorkers);

@@ -193,6 +193,12 @@ export class MetricStore {
 const DEFAULT_METRICS_SIZE = 1024 * 1024;
 let store: MetricStore | undefined;
 const createdHooks: ((s: MetricStore) => void)[] = [];
+const beforeCreateHooks: ((id: AppIdentity) => void)[] = [];
+
+/** @internal Runs `fn` before this process's region is created by perfmem/metrics. */
+export function beforeRegionCreated(fn: (id: AppIdentity) => void): void {
+  beforeCreateHooks.push(fn);
+}
 
 /** @internal Runs `fn` on each store made (cluster.ts joins the app's file). */
 export function onStoreCreated(fn: (s: MetricStore) => void): void {
@@ -208,6 +214,15 @@ export function metricStore(): MetricStore {
   if (store !== undefined && (store.region === undefined || !store.region.closed)) return store;
   let region = currentRegion();
   if (region === undefined && !/^(1|true|yes|on)$/i.test(process.env.PERFMEM_DISABLE ?? '')) {
+    // Creating the region removes dead processes' regions from the directory: a dead sibling's
+    // final counts are saved first (cluster.ts).
+    for (const fn of beforeCreateHooks) {
+      try {
+        fn(ownIdentity());
+      } catch {
+        // best effort
+      }
+    }
     const size = process.env.PERFMEM_SIZE === undefined || process.env.PERFMEM_SIZE === '' ? metricsSize() : undefined;
     try {
       region = createRegion(size === undefined ? {} : { size });
