@@ -1,15 +1,16 @@
 /**
- * The tools against the JDK's: `perfmem ps` against `jps` with 50 live instrumented Node
+ * The tools against the JDK's: `perfmem ps` against `jps` with 20 live instrumented Node
  * processes on the machine, and `perfmem snap` against `jstat -snap` on one of them. Both are
- * whole command runs (process start included), median wall time; the in-process variants show
- * what is left once Node's own start-up is taken away.
+ * whole command runs (process start included), median wall time of rounds run in a shuffled
+ * order (so passing load falls on every variant alike); the in-process variants show what is
+ * left once Node's own start-up is taken away, and `node -e 0` what Node's start-up alone costs.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchMain, median, sink } from './harness.js';
+import { benchMain, interleavedCommands, median, sink } from './harness.js';
 import { collectRows, formatTable } from '../src/cli/ps.js';
 import { formatSnap } from '../src/cli/snap-format.js';
 import { attach } from '../src/perfmemory/index.js';
@@ -17,8 +18,8 @@ import { attach } from '../src/perfmemory/index.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/perfmem.js');
 const REGISTER = join(ROOT, 'dist/src/runtime/register.js');
-const SUBJECTS = 50;
-const RUNS = 9;
+const SUBJECTS = 20;
+const RUNS = 15;
 
 const children: ChildProcess[] = [];
 let scratch: string | undefined;
@@ -47,18 +48,6 @@ async function startSubjects(n: number): Promise<number[]> {
   return pids;
 }
 
-/** Median wall time of running a command to completion, in ms. */
-function commandMs(cmd: string, args: string[]): number {
-  execFileSync(cmd, args, { stdio: 'ignore' }); // warm the page cache
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = process.hrtime.bigint();
-    execFileSync(cmd, args, { stdio: 'ignore', maxBuffer: 64 << 20 });
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return median(times);
-}
-
 /** Median time of an in-process call, in ms. */
 function callMs(fn: () => void): number {
   fn();
@@ -72,6 +61,16 @@ function callMs(fn: () => void): number {
 }
 
 const SNAP = ['-J-Djstat.showUnsupported=true', '-snap'];
+/** Prints the ms of the first attach + snapshot + detach of a process (pid in argv[1]), modules already loaded. */
+const COLD_SNAPSHOT = `
+  const { attach } = await import(${JSON.stringify(join(ROOT, 'dist/src/bundle/index.js'))});
+  const start = performance.now();
+  const view = attach(Number(process.argv[1]));
+  view.snapshot();
+  view.detach();
+  process.stdout.write(String(performance.now() - start));`;
+
+const node = (args: string[]) => ({ file: process.execPath, args });
 
 await benchMain([
   {
@@ -79,17 +78,25 @@ await benchMain([
     unit: 'ms/run',
     description: `Listing ${SUBJECTS} idle Node processes instrumented with --import perfmem/register (plus whatever else runs): a whole command run, start-up included.`,
     variants: {
-      'jps': { baseline: true, run: async () => { await startSubjects(SUBJECTS); return commandMs('jps', []); } },
-      'jps -lmv': { run: async () => { await startSubjects(SUBJECTS); return commandMs('jps', ['-lmv']); } },
-      'perfmem ps': { run: async () => { await startSubjects(SUBJECTS); return commandMs(process.execPath, [BIN, 'ps']); } },
-      'perfmem ps -lmv': { run: async () => { await startSubjects(SUBJECTS); return commandMs(process.execPath, [BIN, 'ps', '-lmv']); } },
-      'ps table, in-process': {
-        note: 'collectRows() + formatTable(): the listing without Node start-up',
-        run: async () => {
-          await startSubjects(SUBJECTS);
-          return callMs(() => { sink.value = formatTable(collectRows(), { long: true, args: true, vmArgs: true }); });
-        },
-      },
+      'jps': { baseline: true },
+      'jps -lmv': {},
+      'perfmem ps': {},
+      'perfmem ps -lmv': {},
+      'node -e 0': { note: 'Node\'s own start-up: the floor of any perfmem command' },
+      'ps table, in-process': { note: 'collectRows() + formatTable(): the listing without Node start-up' },
+    },
+    goals: [{ variant: 'perfmem ps', maxRatio: 0.3, source: 'issue 10 item 6' }],
+    runAll: async () => {
+      await startSubjects(SUBJECTS);
+      const whole = interleavedCommands({
+        'jps': { file: 'jps', args: [] },
+        'jps -lmv': { file: 'jps', args: ['-lmv'] },
+        'perfmem ps': node([BIN, 'ps']),
+        'perfmem ps -lmv': node([BIN, 'ps', '-lmv']),
+        'node -e 0': node(['-e', '0']),
+      }, RUNS);
+      const inProcess = callMs(() => { sink.value = formatTable(collectRows(), { long: true, args: true, vmArgs: true }); });
+      return { ...whole, 'ps table, in-process': inProcess };
     },
   },
   {
@@ -97,19 +104,27 @@ await benchMain([
     unit: 'ms/run',
     description: 'Every counter of one instrumented Node process as name=value lines: a whole command run, start-up included.',
     variants: {
-      'jstat -snap': { baseline: true, run: async () => { const [pid] = await startSubjects(1); return commandMs('jstat', [...SNAP, String(pid)]); } },
-      'perfmem snap': { run: async () => { const [pid] = await startSubjects(1); return commandMs(process.execPath, [BIN, 'snap', String(pid)]); } },
-      'snap, in-process': {
-        note: 'attach() + snapshot() + formatSnap() + detach()',
-        run: async () => {
-          const [pid] = await startSubjects(1);
-          return callMs(() => {
-            const view = attach(pid!);
-            sink.value = formatSnap(view.counters());
-            view.detach();
-          });
-        },
-      },
+      'jstat -snap': { baseline: true },
+      'perfmem snap': {},
+      'node -e 0': { note: 'Node\'s own start-up: the floor of any perfmem command' },
+      'snap, in-process': { note: 'attach() + snapshot() + formatSnap() + detach()' },
+      'attach + snapshot, first call in a fresh process': { note: 'what the command pays cold (interpreted, caches empty), module loading excluded' },
+    },
+    goals: [{ variant: 'perfmem snap', maxRatio: 0.5, source: 'issue 10 item 6' }],
+    runAll: async () => {
+      const [pid] = await startSubjects(1);
+      const whole = interleavedCommands({
+        'jstat -snap': { file: 'jstat', args: [...SNAP, String(pid)] },
+        'perfmem snap': node([BIN, 'snap', String(pid)]),
+        'node -e 0': node(['-e', '0']),
+      }, RUNS);
+      const inProcess = callMs(() => {
+        const view = attach(pid!);
+        sink.value = formatSnap(view.counters());
+        view.detach();
+      });
+      const cold = median(Array.from({ length: RUNS }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', COLD_SNAPSHOT, String(pid)], { encoding: 'utf8' }))));
+      return { ...whole, 'snap, in-process': inProcess, 'attach + snapshot, first call in a fresh process': cold };
     },
   },
 ]);

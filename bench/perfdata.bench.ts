@@ -13,6 +13,7 @@ import { parseWithoutCache } from '../src/perfdata/reader.js';
 const writer = new PerfDataWriter(new ArrayBuffer(32 * 1024));
 const counter = writer.long('bench.events', { units: 'events', variability: 'monotonic' });
 const u32 = new Uint32Array(1024);
+const i32 = new Int32Array(1024);
 
 /** About 200 counters, mostly longs, with strings of the sizes HotSpot's properties have. */
 function jvmSizedRegion(): Uint8Array {
@@ -50,11 +51,22 @@ await benchMain([
   {
     name: 'counter update',
     unit: 'ns/op',
-    description: 'One update of a 64-bit counter: perfmem handles in a region, a plain typed-array store, prom-client.',
+    description: 'One update of a 64-bit counter in a loop: perfmem handles in a region, a plain typed-array store, prom-client.',
+    goals: [
+      { variant: 'LongCounter.inc()', maxRatio: 1.3, source: 'issue 10 item 1' },
+      { variant: 'LongCounter.inc()', below: 'prom-client Counter.inc()', source: 'issue 10 item 1' },
+      { variant: 'LongCounter.set(i)', maxRatio: 1.3, to: 'Uint32Array store after a load of the other word', source: 'issue 10 item 1 (set() must see the high word unchanged)' },
+      { variant: 'LongCounter.add(3) (atomic)', maxRatio: 1.3, to: 'Atomics.add on an Int32Array', source: 'issue 10 item 1 (add() is atomic)' },
+    ],
     variants: {
       'Uint32Array store': { baseline: true, run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) u32[i & 1023] = i; sink.value = u32[5]; }) },
+      'Uint32Array store after a load of the other word': {
+        note: 'the floor for set(), which stores 32 bits only while the high word is 0',
+        run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) { if (u32[(i & 1023) ^ 1] === 0) u32[i & 1023] = 0; } sink.value = u32[5]; }),
+      },
       'Uint32Array element ++': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) u32[7]!++; sink.value = u32[7]; }) },
       'LongCounter.inc()': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) counter.inc(); sink.value = counter.get(); }) },
+      'Atomics.add on an Int32Array': { note: 'the floor for add(), which is atomic', run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) Atomics.add(i32, 9, 3); sink.value = i32[9]; }) },
       'LongCounter.add(3) (atomic)': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) counter.add(3); sink.value = counter.get(); }) },
       'LongCounter.add(3n) (bigint)': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) counter.add(3n); sink.value = counter.get(); }) },
       'LongCounter.set(i)': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) counter.set(i); sink.value = counter.get(); }) },

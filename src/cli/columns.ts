@@ -8,13 +8,17 @@
  * Beyond jstat, `delta` gives per-interval rates for the Node columns.
  */
 import { formatDecimal, fractionDigitsOf } from './decimal.js';
+import type { NodeRow } from './node-row.js';
+import { escapeTerminal } from './escape.js';
 
 export type Expr =
   | { kind: 'ref'; name: string }
   | { kind: 'lit'; value: number }
   | { kind: 'op'; op: '+' | '-' | '*' | '/'; left: Expr; right: Expr }
   /** The change of an expression since the previous sample (since zero on the first). */
-  | { kind: 'delta'; of: Expr };
+  | { kind: 'delta'; of: Expr }
+  /** A figure of the row's interval computed from monotonic data (node-row.ts); NaN without one. */
+  | { kind: 'row'; of: (row: NodeRow) => number };
 
 export const ref = (name: string): Expr => ({ kind: 'ref', name });
 export const lit = (value: number): Expr => ({ kind: 'lit', value });
@@ -26,6 +30,7 @@ export const sub = op('-');
 export const mul = op('*');
 export const div = op('/');
 export const delta = (of: Expr | string): Expr => ({ kind: 'delta', of: asExpr(of) });
+export const fromRow = (of: (row: NodeRow) => number): Expr => ({ kind: 'row', of });
 
 function asExpr(e: Expr | string): Expr {
   return typeof e === 'string' ? ref(e) : e;
@@ -56,6 +61,13 @@ export interface Column {
   required?: boolean;
   /** One line for `-options -v` and the docs. */
   description: string;
+  /** Its name in `stat --json` (default: the header). */
+  json?: string;
+  /**
+   * Shown even in a row in which the process published nothing new (figures that fold in an
+   * ongoing block, or come from the watchdog thread); other columns print "-" in such a row.
+   */
+  live?: boolean;
 }
 
 export const K = 1024;
@@ -70,6 +82,8 @@ export interface ColumnShape {
   align?: Align;
   headerAlign?: Align;
   required?: boolean;
+  json?: string;
+  live?: boolean;
 }
 
 export function column(header: string, data: Expr | string, description: string, shape: ColumnShape): Column {
@@ -82,6 +96,8 @@ export function column(header: string, data: Expr | string, description: string,
     format: shape.format ?? '0',
     data: asExpr(data),
     ...(shape.required ? { required: true } : {}),
+    ...(shape.json !== undefined ? { json: shape.json } : {}),
+    ...(shape.live ? { live: true } : {}),
     description,
   };
 }
@@ -91,6 +107,8 @@ export interface StatOption {
   name: string;
   summary: string;
   columns: Column[];
+  /** Fields `stat --json` adds to each row of a Node process beyond the columns. */
+  json?: (row: NodeRow) => Record<string, number | string>;
 }
 
 /** Values of one sample, by counter name. */
@@ -100,6 +118,10 @@ export interface EvalContext {
   current: Sample;
   previous?: Sample;
   required?: boolean;
+  /** The Node row figures (node-row.ts), for `row` expressions. */
+  row?: NodeRow;
+  /** The process published nothing new since the previous row: columns not `live` are NaN. */
+  stale?: boolean;
 }
 
 /** Evaluates an expression: a number (maybe NaN) or, for a lone string counter, its text. */
@@ -136,6 +158,8 @@ function numeric(e: Expr, ctx: EvalContext): number {
       if (ctx.previous === undefined) return now;
       return now - numeric(e.of, { ...ctx, current: ctx.previous });
     }
+    case 'row':
+      return ctx.row === undefined ? NaN : e.of(ctx.row);
   }
   return NaN;
 }
@@ -160,9 +184,17 @@ export function headerLine(columns: readonly Column[]): string {
   return columns.map((c) => align(c.header, columnWidth(c), c.headerAlign)).join(' ');
 }
 
-export function formatCell(c: Column, ctx: EvalContext): string {
+/** A column's value in a row: scaled number (NaN for "-") or text. */
+export function cellValue(c: Column, ctx: EvalContext): number | string {
+  if (ctx.stale && !c.live) return NaN;
   const v = evaluate(c.data, c.required ? { ...ctx, required: true } : ctx);
-  const text = typeof v === 'string' ? v : formatDecimal(v / c.scale, fractionDigitsOf(c.format));
+  return typeof v === 'string' ? v : v / c.scale;
+}
+
+export function formatCell(c: Column, ctx: EvalContext): string {
+  const v = cellValue(c, ctx);
+  // A string counter's text comes from the region: made inert before it reaches a terminal.
+  const text = typeof v === 'string' ? escapeTerminal(v) : formatDecimal(v, fractionDigitsOf(c.format));
   return align(text, columnWidth(c), c.align);
 }
 

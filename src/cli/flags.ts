@@ -4,11 +4,14 @@
  * usage error naming the command's usage line.
  */
 import { UsageError } from './errors.js';
+import { escapeTerminal } from './escape.js';
 
 export interface FlagSpec {
   usage: string;
   booleans: readonly string[];
   values?: readonly string[];
+  /** The command's name, prefixed to errors ("ps: unknown option ..."). */
+  command?: string;
 }
 
 export interface ParsedFlags {
@@ -20,6 +23,7 @@ export interface ParsedFlags {
 
 export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags {
   const out: ParsedFlags = { flags: new Set(), values: new Map(), positionals: [], help: false };
+  const who = spec.command === undefined ? '' : `${spec.command}: `;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') {
@@ -38,7 +42,7 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (spec.values?.includes(name)) {
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`option ${name} needs a value\n${spec.usage}`);
+      if (value === undefined) throw new UsageError(`${who}option ${escapeTerminal(name)} needs a value\n${spec.usage}`);
       out.values.set(name, value);
     } else if (eq < 0 && spec.booleans.includes(arg)) {
       out.flags.add(arg);
@@ -46,7 +50,7 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
       // Bundled short flags, as jps takes them: -lmv.
       for (const c of arg.slice(1)) out.flags.add(`-${c}`);
     } else {
-      throw new UsageError(`unknown option '${arg}'\n${spec.usage}`);
+      throw new UsageError(`${who}unknown option '${escapeTerminal(arg)}'\n${spec.usage}`);
     }
   }
   return out;

@@ -6,20 +6,53 @@
  */
 import { attachFile, listProcesses, type ProcessInfo } from '../perfmemory/index.js';
 import { loopStatus } from '../runtime/loop-status.js';
+import { describeTopFrame, parseStack, STACK_COUNTER, STACK_TIME_COUNTER } from '../runtime/stack-format.js';
+import { escapeTerminal } from './escape.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { writeOut } from './output.js';
 import { formatDuration } from './units.js';
 
-const usage = 'usage: perfmem ps [-q] [-l] [-m] [-v] [--json]';
+const usage = 'usage: perfmem ps [-q] [-l] [-m] [-v] [-a] [--json]';
+
+const help = `${usage}
+
+Lists the processes that publish a perfdata region: Node processes started with perfmem's
+register hook, and JVMs (like jps). As root, every user's; otherwise your own, and with -a the
+regions of other users you cannot read.
+
+columns: PID, KIND (node, jvm, other), STATE (running; blocked <time> [in <function> (<file>:<line>)]
+when a Node event loop has not turned for three sampling periods; stale for the file of a process
+that is gone or whose pid was reused), UPTIME, USER, COMMAND.
+
+options:
+  -q      pids only
+  -l      the full path of the script or main class
+  -m      the arguments of the script or main class
+  -v      the Node or JVM options (execArgv, VM flags)
+  -a      also list regions of other users that this user cannot read (as "not readable")
+  --json  the rows as a JSON array (with -q: an array of pids)
+
+Strings from regions are shown with control characters escaped; --json keeps them exact.
+
+examples:
+  perfmem ps
+  perfmem ps -lm
+  perfmem ps --json | jq '.[] | select(.state == "blocked")'
+`;
 
 export interface PsRow {
   pid: number;
   user: string;
-  kind: ProcessInfo['kind'];
+  /** 'unknown' for a region this user may not read. */
+  kind: ProcessInfo['kind'] | 'unknown';
+  /** False for another user's region this user may not read (no command, no uptime). */
+  readable: boolean;
   state: 'running' | 'blocked' | 'stale';
   /** How long the event loop has been blocked, ms (0 unless blocked). */
   blockedForMs: number;
+  /** Where a blocked loop is stuck, "fn (file:line)", from the watchdog's stack taken during this block. */
+  blockedIn?: string;
   /** Milliseconds since the process started (undefined when unknown or stale). */
   uptimeMs: number | undefined;
   command: string;
@@ -36,6 +69,8 @@ export function collectRows(now = Date.now()): PsRow[] {
     if (p.pid === process.pid) continue;
     let state: PsRow['state'] = p.state === 'stale' ? 'stale' : 'running';
     let blockedForMs = 0;
+    let blockedIn: string | undefined;
+    const readable = p.error !== 'ERR_PERFDATA_ACCESS' && p.error !== 'EACCES' && p.error !== 'EPERM';
     if (state === 'running' && p.kind === 'node' && p.error === undefined) {
       try {
         const view = attachFile(p.path);
@@ -45,6 +80,7 @@ export function collectRows(now = Date.now()): PsRow[] {
           if (status.state === 'blocked') {
             state = 'blocked';
             blockedForMs = status.blockedForMs;
+            blockedIn = topFrameOfBlock((name) => view.get(name));
           }
         } finally {
           view.detach();
@@ -54,12 +90,30 @@ export function collectRows(now = Date.now()): PsRow[] {
       }
     }
     rows.push({
-      pid: p.pid, user: p.user, kind: p.kind, state, blockedForMs,
-      uptimeMs: state === 'stale' || p.startTime === undefined ? undefined : Math.max(0, now - p.startTime),
+      pid: p.pid, user: p.user, kind: readable ? p.kind : 'unknown', readable, state, blockedForMs,
+      ...(blockedIn !== undefined ? { blockedIn } : {}),
+      // An unreadable region's start time would be its file's ctime: not the process's uptime.
+      uptimeMs: !readable || state === 'stale' || p.startTime === undefined ? undefined : Math.max(0, now - p.startTime),
       command: p.command, vmArgs: p.vmArgs, vmName: p.vmName, path: p.path, error: p.error,
     });
   }
   return rows;
+}
+
+/**
+ * The top frame of the stack the watchdog took during the current block: a stack taken before
+ * the loop last turned (its time older than the heartbeat) belongs to an earlier block.
+ */
+function topFrameOfBlock(get: (name: string) => unknown): string | undefined {
+  const value = (name: string): unknown => {
+    const v = get(name);
+    return typeof v === 'object' && v !== null && 'value' in v ? (v as { value: unknown }).value : v;
+  };
+  const text = value(STACK_COUNTER);
+  const taken = Number(value(STACK_TIME_COUNTER));
+  const beat = Number(value('node.heartbeat'));
+  if (typeof text !== 'string' || text === '' || !(taken > 0) || !(taken >= beat)) return undefined;
+  return describeTopFrame(parseStack(text));
 }
 
 /** jps's main-class rule for a JVM (class without package, or jar file name); a Node script's file name. */
@@ -83,7 +137,9 @@ function mainArgs(command: string): string {
 }
 
 export function stateText(row: PsRow): string {
-  return row.state === 'blocked' ? `blocked ${formatDuration(row.blockedForMs)}` : row.state;
+  if (row.state !== 'blocked') return row.state;
+  const where = row.blockedIn === undefined ? '' : ` in ${escapeTerminal(row.blockedIn)}`;
+  return `blocked ${formatDuration(row.blockedForMs)}${where}`;
 }
 
 export interface PsFormat { long: boolean; args: boolean; vmArgs: boolean }
@@ -91,13 +147,17 @@ export interface PsFormat { long: boolean; args: boolean; vmArgs: boolean }
 /** The table `perfmem ps` prints. */
 export function formatTable(rows: readonly PsRow[], f: PsFormat): string {
   const lines = rows.map((r) => {
-    let what = r.error !== undefined ? `-- process information unavailable (${r.error})` : shortName(r.kind, r.command, f.long) || '-';
-    if (r.error === undefined && f.args) {
+    // Every string from a region is made inert: a newline or an escape sequence cannot forge a row.
+    let what = !r.readable ? `-- not readable (user ${escapeTerminal(r.user)})`
+      : r.error !== undefined ? `-- process information unavailable (${escapeTerminal(r.error)})`
+        : escapeTerminal(shortName(r.kind === 'unknown' ? 'other' : r.kind, r.command, f.long)) || '-';
+    if (r.readable && r.error === undefined && f.args) {
       const a = mainArgs(r.command);
-      if (a !== '') what += ` ${a}`;
+      if (a !== '') what += ` ${escapeTerminal(a)}`;
     }
-    if (r.error === undefined && f.vmArgs && r.vmArgs !== '') what += ` ${r.vmArgs.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}`;
-    return [String(r.pid), r.kind, stateText(r), r.uptimeMs === undefined ? '-' : formatDuration(r.uptimeMs), r.user, what];
+    if (r.readable && r.error === undefined && f.vmArgs && r.vmArgs !== '') what += ` ${escapeTerminal(r.vmArgs)}`;
+    const kind = r.kind === 'unknown' ? '-' : r.kind;
+    return [String(r.pid), kind, stateText(r), r.uptimeMs === undefined ? '-' : formatDuration(r.uptimeMs), escapeTerminal(r.user), what];
   });
   const header = ['PID', 'KIND', 'STATE', 'UPTIME', 'USER', 'COMMAND'];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -106,19 +166,23 @@ export function formatTable(rows: readonly PsRow[], f: PsFormat): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseFlags(argv, { usage, booleans: ['-q', '-l', '-m', '-v', '--json'] });
+  const args = parseFlags(argv, { usage, booleans: ['-q', '-l', '-m', '-v', '-a', '--json'], command: 'ps' });
   if (args.help) {
-    await writeOut(`${usage}\n`);
+    await writeOut(help);
     return 0;
   }
-  if (args.positionals.length > 0) throw new UsageError(`ps: unexpected argument '${args.positionals[0]}'\n${usage}`);
-  const rows = collectRows();
+  if (args.positionals.length > 0) throw new UsageError(`ps: unexpected argument '${escapeTerminal(args.positionals[0]!)}'\n${usage}`);
+  const all = collectRows();
+  // Other users' regions this user cannot read say nothing but a pid and a user: listed with -a.
+  const rows = args.flags.has('-a') ? all : all.filter((r) => r.readable);
+  const hidden = all.length - rows.length;
   if (args.flags.has('--json')) {
-    await writeOut(`${JSON.stringify(rows, null, 2)}\n`);
+    await writeOut(`${JSON.stringify(args.flags.has('-q') ? rows.map((r) => r.pid) : rows, null, 2)}\n`);
   } else if (args.flags.has('-q')) {
     await writeOut(rows.map((r) => `${r.pid}\n`).join(''));
   } else {
     await writeOut(formatTable(rows, { long: args.flags.has('-l'), args: args.flags.has('-m'), vmArgs: args.flags.has('-v') }));
+    if (hidden > 0) process.stderr.write(`perfmem: ${hidden} region${hidden === 1 ? '' : 's'} of other users not readable (perfmem ps -a lists them)\n`);
   }
   return 0;
 }

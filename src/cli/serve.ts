@@ -9,9 +9,13 @@ import { createInterface } from 'node:readline';
 import { createMonitor } from '../monitor/index.js';
 import { AuthFileError, hashPassword, parseAuthFile, type Authenticator } from '../serve/auth.js';
 import { isLoopback, loadDashboard } from '../serve/dashboard-loader.js';
+import { announceDashboard, dashboardUrl } from '../serve/open.js';
 import { closeServer, createPerfmemServer, listen } from '../serve/server.js';
 import { startTextfile } from '../serve/textfile.js';
+import { displayUrl, OtlpConfigError, resolveOtlpConfig } from '../serve/otlp-config.js';
+import { startOtlpExport } from '../serve/otlp.js';
 import { UsageError } from './errors.js';
+import { escapeTerminal } from './escape.js';
 import { parseFlags } from './flags.js';
 
 /** Outside 9100-9999 (Prometheus's exporter allocations, all taken) and clear of Kubernetes' 102xx and Calico's 9099. */
@@ -19,7 +23,7 @@ export const DEFAULT_PORT = 10099;
 export const DEFAULT_HOST = '127.0.0.1';
 
 const usage = 'usage: perfmem serve [--listen <host:port>] [--textfile <path>] [--interval <n>ms|s] [--show-args] '
-  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>] [--json] | --hash-password';
+  + '[--tls-cert <file> --tls-key <file>] [--auth-file <file>] [--dir <base>] [--otlp] [--open] [--json] | --hash-password';
 
 const help = `${usage}
 
@@ -36,7 +40,9 @@ options:
   --auth-file <file>     require basic or bearer auth (lines 'basic <user> <hash>', 'bearer <sha256-hex>')
   --hash-password        read a password on stdin, print its hash for --auth-file, and exit
   --dir <base>           scan this base directory instead of /tmp, /dev/shm and $PERFMEM_DIR
+  --otlp                 also push every process's metrics to an OpenTelemetry collector (OTEL_EXPORTER_OTLP_* variables; docs/otel.md)
   --json                 print the startup line as JSON
+  --open                 print the dashboard's URL and open it where a browser is configured ($BROWSER, or a desktop's xdg-open)
 
 example: perfmem serve --listen 127.0.0.1:${DEFAULT_PORT} & curl -s localhost:${DEFAULT_PORT}/metrics | head
 `;
@@ -82,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseFlags(argv, {
-      usage, booleans: ['--show-args', '--json', '--hash-password'],
+      usage, booleans: ['--show-args', '--json', '--hash-password', '--otlp', '--open'],
       values: ['--listen', '--textfile', '--interval', '--tls-cert', '--tls-key', '--auth-file', '--dir'],
     });
   } catch (err) {
@@ -122,6 +128,13 @@ export async function run(argv: string[]): Promise<number> {
   if (dir !== undefined && !dir.startsWith('/')) throw fail(`--dir needs an absolute path, got '${dir}'`);
   const showArgs = args.flags.has('--show-args');
   const json = args.flags.has('--json');
+  let otlp;
+  try {
+    otlp = args.flags.has('--otlp') ? resolveOtlpConfig() : undefined;
+  } catch (err) {
+    if (err instanceof OtlpConfigError) throw fail(err.message);
+    throw err;
+  }
 
   const monitor = createMonitor({ dirs: dir === undefined ? undefined : [dir] });
   monitor.sample();
@@ -132,6 +145,11 @@ export async function run(argv: string[]): Promise<number> {
   if (textfile !== undefined) {
     stops.push(startTextfile(monitor, textfile, { showArgs }));
     say({ textfile, intervalMs }, `perfmem serve: writing ${textfile} every ${intervalMs} ms`);
+  }
+  if (otlp !== undefined) {
+    const exporter = startOtlpExport(monitor, { ...otlp, log: (line) => process.stderr.write(`${escapeTerminal(line)}\n`) });
+    stops.push(() => exporter.stop());
+    say({ otlp: displayUrl(otlp.url), protocol: otlp.protocol, intervalMs: otlp.intervalMs }, `perfmem serve: sending OTLP to ${displayUrl(otlp.url)} every ${otlp.intervalMs / 1000} s`);
   }
   if (listenAt !== undefined) {
     const server = createPerfmemServer({ monitor, intervalMs, showArgs, tls, auth, dashboard: await loadDashboard() });
@@ -149,6 +167,9 @@ export async function run(argv: string[]): Promise<number> {
     stops.push(() => closeServer(server));
     const url = `${tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     say({ url, host: address.address, port: address.port, intervalMs, tls: tls !== undefined, auth: auth !== undefined }, `perfmem serve: listening on ${url}/metrics`);
+    if (args.flags.has('--open')) {
+      await announceDashboard(dashboardUrl(address, tls !== undefined), { open: true, json }, (line) => process.stderr.write(`${line}\n`));
+    }
     if (!isLoopback(address.address)) {
       const who = process.getuid?.() === 0 ? 'as root it serves every user\'s processes' : 'it serves every process this user can read';
       process.stderr.write(`perfmem serve: warning: listening beyond loopback (${address.address}); ${who}`

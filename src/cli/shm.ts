@@ -2,8 +2,10 @@
  * `perfmem shm`: list and manage POSIX shared memory objects, after FreeBSD's posixshmcontrol(1).
  * Each name is handled on its own: a failure prints one line and the rest still run (exit 1).
  */
-import { constants } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { constants, readFileSync, writeSync } from 'node:fs';
+import { HexDumper } from './hexdump.js';
+import { seekData } from '../sys/index.js';
+import { escapeTerminal } from './escape.js';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 import { writeOut } from './output.js';
@@ -24,22 +26,45 @@ commands:
   dump name                             hex dump of an object's contents
   truncate -s size name...              set the size of objects
 
-A name is '/name' (the leading slash may be left out). Sizes are bytes, or take a k, m, g or t
-suffix (powers of 1024).`;
+options:
+  -l          (ls) long listing: mode, owner, group, size, modification time, name
+  --json      (ls, stat) JSON instead of text; names exact (text output escapes control characters)
+  -m mode     (create) permission bits in octal, 0 to 777 (default 600, less the umask); setuid,
+              setgid and sticky bits are refused: they do not apply to shared memory objects
+  -s size     (create, truncate) size in bytes, or with a k, m, g or t suffix (powers of 1024)
+  -l psind    (create) back the object with large pages of getPageSizes()[psind]
+
+A name is '/name' (the leading slash may be left out). An existing object is opened by create,
+not an error (as posixshmcontrol). dump prints what util-linux hexdump -C prints: repeated lines
+as '*'; the holes of a sparse object are skipped unread, and a closed pipe (| head) ends it at once.
+
+examples:
+  perfmem shm create -m 640 -s 1m /cache
+  perfmem shm ls -l
+  perfmem shm dump /cache | head
+  perfmem shm truncate -s 0 /cache && perfmem shm rm /cache`;
 
 /** Bytes from '4096', '64k', '2M', '1g' (powers of 1024). */
-export function parseSize(text: string): number {
+export function parseSize(text: string, command = 'shm'): number {
   const m = /^(\d+)([kmgt]?)$/i.exec(text);
   const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m?.[2] ?? '').toLowerCase()] ?? 1;
   const bytes = m ? Number(m[1]) * scale : NaN;
-  if (!Number.isSafeInteger(bytes)) throw new UsageError(`invalid size '${text}' (bytes, or a number with a k, m, g or t suffix)`);
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`${command}: bad size '${escapeTerminal(text)}' (bytes, or a number with a k, m, g or t suffix)`);
   return bytes;
 }
 
-/** Permission bits from an octal string ('600', '0644'). */
-export function parseMode(text: string): number {
-  if (!/^[0-7]{1,4}$/.test(text)) throw new UsageError(`invalid mode '${text}' (octal, e.g. 600)`);
-  return parseInt(text, 8);
+/**
+ * Permission bits from an octal string ('600', '0644'). Only the nine rwx bits apply to a
+ * shared memory object: setuid, setgid and sticky bits (04000, 02000, 01000) are refused
+ * rather than silently dropped by the kernel.
+ */
+export function parseMode(text: string, command = 'shm'): number {
+  if (!/^[0-7]{1,4}$/.test(text)) throw new UsageError(`${command}: bad mode '${escapeTerminal(text)}' (octal permission bits, 0 to 777, e.g. 600)`);
+  const mode = parseInt(text, 8);
+  if (mode > 0o777) {
+    throw new UsageError(`${command}: bad mode '${text}': only the permission bits 0 to 777 apply to a shared memory object (no setuid, setgid or sticky bit)`);
+  }
+  return mode;
 }
 
 /** '/name' from 'name' or '/name'. */
@@ -109,10 +134,27 @@ function parse(command: string, argv: string[], options: Options): { values: Rec
     if (err instanceof UsageError) throw err;
     const e = err as { code?: string; message: string };
     const option = /'([^']+)'/.exec(e.message)?.[1] ?? '';
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`shm ${command}: unknown option '${option}'`);
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`shm ${command}: option '${option.split(',')[0]}' needs a value`);
-    throw new UsageError(`shm ${command}: ${e.message.split('\n')[0]}`);
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`shm ${command}: unknown option '${escapeTerminal(option)}'`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const flag = option.split(',')[0]!;
+      // parseArgs refuses a value that starts with '-' (`-m -1`) as if there were none: a value
+      // was given, and it is a bad one.
+      const entry = Object.entries(options).find(([long, o]) => flag === `--${long}` || flag === `-${o.short}`);
+      const spellings = entry === undefined ? [flag] : [`--${entry[0]}`, ...(entry[1].short ? [`-${entry[1].short}`] : [])];
+      const at = argv.findIndex((a) => spellings.includes(a));
+      const value = at >= 0 ? argv[at + 1] : undefined;
+      if (value !== undefined) throw new UsageError(`shm ${command}: bad value '${escapeTerminal(value)}' for ${flag}${valueHint(spellings[spellings.length - 1]!)}`);
+      throw new UsageError(`shm ${command}: option '${flag}' needs a value${valueHint(spellings[spellings.length - 1]!)}`);
+    }
+    throw new UsageError(`shm ${command}: ${escapeTerminal(e.message.split('\n')[0]!)}`);
   }
+}
+
+function valueHint(flag: string): string {
+  if (flag === '-m') return ' (octal permission bits, 0 to 777, e.g. 600)';
+  if (flag === '-s') return ' (bytes, or a number with a k, m, g or t suffix)';
+  if (flag === '-l') return ' (a page size index)';
+  return '';
 }
 
 function needNames(command: string, names: string[], max = Infinity): void {
@@ -129,7 +171,7 @@ async function eachName(names: string[], fn: (name: string) => void | Promise<vo
     } catch (err) {
       const e = err as { code?: unknown; message?: string };
       if (typeof e.code !== 'string') throw err;
-      process.stderr.write(`perfmem: ${e.message}\n`);
+      process.stderr.write(`perfmem: ${escapeTerminal(e.message ?? '')}\n`);
       status = 1;
     }
   }
@@ -158,13 +200,14 @@ async function ls(argv: string[]): Promise<number> {
   if (values.json) {
     await writeOut(JSON.stringify(objects.map((e) => jsonInfo(e, user, group)), null, 2) + '\n');
   } else if (values.long) {
-    const rows = objects.map((e) => [modeString(e.mode), user(e.uid), group(e.gid), String(e.size), isoMinute(e.mtime), e.name]);
+    const rows = objects.map((e) => [modeString(e.mode), escapeTerminal(user(e.uid)), escapeTerminal(group(e.gid)), String(e.size), isoMinute(e.mtime), e.name]);
     const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
     for (const r of rows) {
-      await writeOut(`${r[0]} ${r[1]!.padEnd(widths[1]!)} ${r[2]!.padEnd(widths[2]!)} ${r[3]!.padStart(widths[3]!)} ${r[4]} ${r[5]}\n`);
+      await writeOut(`${r[0]} ${r[1]!.padEnd(widths[1]!)} ${r[2]!.padEnd(widths[2]!)} ${r[3]!.padStart(widths[3]!)} ${r[4]} ${escapeTerminal(r[5]!)}\n`);
     }
   } else {
-    for (const e of objects) await writeOut(e.name + '\n');
+    // Object names are anyone's choice: shown inert (\n, \x1b escaped); --json keeps them exact.
+    for (const e of objects) await writeOut(escapeTerminal(e.name) + '\n');
   }
   return 0;
 }
@@ -175,8 +218,8 @@ function isoMinute(d: Date): string {
 
 async function create(argv: string[]): Promise<number> {
   const { values, names } = parse('create', argv, { mode: { type: 'string', short: 'm' }, size: { type: 'string', short: 's' }, largepage: { type: 'string', short: 'l' } });
-  const mode = typeof values.mode === 'string' ? parseMode(values.mode) : 0o600;
-  const size = typeof values.size === 'string' ? parseSize(values.size) : undefined;
+  const mode = typeof values.mode === 'string' ? parseMode(values.mode, 'shm create') : 0o600;
+  const size = typeof values.size === 'string' ? parseSize(values.size, 'shm create') : undefined;
   let psind: number | undefined;
   if (typeof values.largepage === 'string') {
     psind = Number(values.largepage);
@@ -208,7 +251,7 @@ async function rm(argv: string[]): Promise<number> {
 async function truncate(argv: string[]): Promise<number> {
   const { values, names } = parse('truncate', argv, { size: { type: 'string', short: 's' } });
   if (typeof values.size !== 'string') throw new UsageError('shm truncate: the size is required (-s size)');
-  const size = parseSize(values.size);
+  const size = parseSize(values.size, 'shm truncate');
   needNames('truncate', names);
   return eachName(names, (name) => withObject(name, constants.O_RDWR, (o) => o.truncate(size)));
 }
@@ -227,7 +270,7 @@ async function stat(argv: string[]): Promise<number> {
       return;
     }
     await writeOut([
-      `path\t${name}`, `inode\t${s.ino}`, `mode\t${modeString(s.mode)} (0${s.mode.toString(8)})`, `nlink\t${s.nlink}`,
+      `path\t${escapeTerminal(name)}`, `inode\t${s.ino}`, `mode\t${modeString(s.mode)} (0${s.mode.toString(8)})`, `nlink\t${s.nlink}`,
       `owner\t${user(s.uid)}`, `group\t${group(s.gid)}`, `size\t${s.size}`,
       `atime\t${s.atime.toISOString()}`, `mtime\t${s.mtime.toISOString()}`, `ctime\t${s.ctime.toISOString()}`, '',
     ].join('\n'));
@@ -236,24 +279,66 @@ async function stat(argv: string[]): Promise<number> {
   return status;
 }
 
+/** Thrown by the dump's writer when the reader of stdout has gone: the dump stops at once. */
+class ClosedOutput extends Error {}
+
+/**
+ * Writes straight to fd 1 (synchronously): an EPIPE is seen at the write that hits it, so
+ * `perfmem shm dump big | head` stops at once rather than formatting on into a dead pipe.
+ * A non-blocking stdout (EAGAIN) is waited on briefly.
+ */
+function writeStdout(bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(1, bytes, done, bytes.length - done);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'EPIPE') throw new ClosedOutput();
+      if (code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+/** hexdump -C of an object: holes of a sparse object are skipped (SEEK_DATA), never read. */
+export function dumpObject(o: ShmObject, out: (bytes: Uint8Array) => void): void {
+  // pread into our own buffer, never a mapping: a peer shrinking the object cannot SIGBUS us.
+  const chunk = new Uint8Array(1 << 20);
+  const dumper = new HexDumper(out, 1 << 18);
+  let offset = 0;
+  let dataAt: number | undefined = 0;
+  for (;;) {
+    if (dataAt !== undefined && dataAt <= offset) {
+      // Where the next data is; a hole before it reads as zeros and is skipped unread.
+      dataAt = seekData(o.fd, offset);
+    }
+    const holeEnd = dataAt === undefined ? o.size : dataAt;
+    const skipTo = Math.floor(holeEnd / 16) * 16;
+    if (skipTo - offset >= 64) {
+      dumper.zeros(offset, skipTo);
+      offset = skipTo;
+    }
+    const n = o.read(chunk, offset);
+    if (n === 0) break;
+    // Only whole rows until the end, so that every row starts at a multiple of 16.
+    const whole = n % 16 === 0 || offset + n >= o.size ? n : n - (n % 16) || n;
+    dumper.push(chunk.subarray(0, whole), offset);
+    offset += whole;
+  }
+  dumper.end(offset);
+}
+
 async function dump(argv: string[]): Promise<number> {
   const { names } = parse('dump', argv, {});
   needNames('dump', names, 1);
-  return eachName(names, async (name) => {
-    // pread into our own buffer, never a mapping: a peer shrinking the object cannot SIGBUS us.
+  return eachName(names, (name) => {
     const o = shmOpen(name, constants.O_RDONLY);
     try {
-      const chunk = new Uint8Array(64 * 1024);
-      const state = { previous: '', starred: false };
-      let offset = 0;
-      for (;;) {
-        const n = o.read(chunk, offset);
-        if (n === 0) break;
-        const lines = hexdumpLines(chunk.subarray(0, n), offset, state);
-        if (lines.length > 0) await writeOut(lines.join('\n') + '\n');
-        offset += n;
-      }
-      if (offset > 0) await writeOut(offset.toString(16).padStart(8, '0') + '\n');
+      dumpObject(o, writeStdout);
+    } catch (err) {
+      if (err instanceof ClosedOutput) return;
+      throw err;
     } finally {
       o.close();
     }

@@ -15,6 +15,8 @@ export interface SnapFormatOptions {
   filter?: RegExp | string;
   /** Include counters without the Supported flag (default true, as -Djstat.showUnsupported=true). */
   showUnsupported?: boolean;
+  /** Applied to names and string values (the CLI makes them inert on a terminal); none by default, as jstat. */
+  escape?: (s: string) => string;
 }
 
 const UNITS_WORD: Record<Units, string> = {
@@ -51,8 +53,9 @@ export function selectCounters(counters: readonly CounterInfo[], options: Pick<S
 /** One line per counter, without line terminators. */
 export function formatSnapLines(counters: readonly CounterInfo[], options: SnapFormatOptions = {}): string[] {
   const lines: string[] = [];
+  const esc = options.escape ?? ((s: string) => s);
   for (const c of selectCounters(counters, options)) {
-    let line = c.type === 'string' ? `${c.name}="${c.value}"` : `${c.name}=${c.value}`;
+    let line = c.type === 'string' ? `${esc(c.name)}="${esc(String(c.value))}"` : `${esc(c.name)}=${c.value}`;
     if (options.verbose) {
       line += ` ${UNITS_WORD[c.units]} ${VARIABILITY_WORD[c.variability]} ${c.supported ? 'Supported' : 'Unsupported'}`;
     }

@@ -6,14 +6,41 @@ import type { CounterInfo } from '../perfdata/types.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { formatSnap, selectCounters } from './snap-format.js';
-import { openTarget } from './target.js';
+import { openTarget, STALE_EXIT } from './target.js';
+import { escapeTerminal } from './escape.js';
+import { escapeControls } from './escape-controls.js';
+import { writeOut } from './output.js';
 
-const usage = 'usage: perfmem snap <pid|file> [--json] [--filter <regex>] [-v]';
+const usage = 'usage: perfmem snap <pid|file> [--json] [--filter <regex>] [-i] [-v]';
+
+const help = `${usage}
+
+Prints every counter of a process (by pid) or of a saved region file, one name=value line each,
+sorted by name, as jstat -J-Djstat.showUnsupported=true -snap prints them.
+
+options:
+  --filter <regex>  only counters whose name matches the regular expression at its start
+                    (case-sensitive, as jstat's -name; -i makes it case-insensitive)
+  -i                case-insensitive --filter
+  -v                add units, variability and Supported/Unsupported, like jstat -snap -v
+  --json            the counters as a JSON array of {name, type, units, variability, supported, value}
+
+Control characters in names and strings are shown escaped (\\n, \\x1b), backslashes as they are
+(so the text equals jstat's for every printable string); --json keeps them exact.
+
+exit status: 0; 1 when the process or file is not found, or --filter matches nothing; 2 for a
+usage error; 3 when the region belongs to a process that is gone (a reused pid or a stale file).
+
+examples:
+  perfmem snap 4242                          every counter
+  perfmem snap 4242 --filter 'node\\.gc\\.'     the GC counters
+  perfmem snap /tmp/hsperfdata_me/4242 --json
+`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseFlags(argv, { usage, booleans: ['--json', '-v'], values: ['--filter'] });
+  const args = parseFlags(argv, { usage, booleans: ['--json', '-v', '-i'], values: ['--filter'], command: 'snap' });
   if (args.help) {
-    process.stdout.write(`${usage}\n`);
+    await writeOut(help);
     return 0;
   }
   if (args.positionals.length !== 1) throw new UsageError(`snap: expected one pid or file\n${usage}`);
@@ -21,21 +48,26 @@ export async function run(argv: string[]): Promise<number> {
   let filter: RegExp | undefined;
   if (filterText !== undefined) {
     try {
-      filter = new RegExp(filterText);
+      filter = new RegExp(filterText, args.flags.has('-i') ? 'i' : '');
     } catch (err) {
-      throw new UsageError(`snap: bad --filter: ${(err as Error).message}`);
+      throw new UsageError(`snap: bad --filter: ${escapeTerminal((err as Error).message)}`);
     }
   }
   const target = openTarget(args.positionals[0]!);
   try {
     const data = target.read();
-    if (data === undefined) throw new UsageError(`process ${target.label} not found`, 1);
-    if (args.flags.has('--json')) {
-      process.stdout.write(`${JSON.stringify(toJson(data.counters, filter), null, 2)}\n`);
-    } else {
-      process.stdout.write(formatSnap(data.counters, { verbose: args.flags.has('-v'), filter }));
+    if (data === undefined) throw new UsageError(`process ${escapeTerminal(target.label)} not found`, 1);
+    if (target.stale !== undefined) process.stderr.write(`perfmem: warning: ${escapeTerminal(target.stale)}\n`);
+    if (filter !== undefined && selectCounters(data.counters, { filter }).length === 0) {
+      throw new UsageError(`snap: no counter of ${escapeTerminal(target.label)} matches --filter '${escapeControls(filterText!)}' ` +
+        '(a case-sensitive regular expression matched at the start of the name; -i ignores case)', 1);
     }
-    return 0;
+    if (args.flags.has('--json')) {
+      await writeOut(`${JSON.stringify(toJson(data.counters, filter), null, 2)}\n`);
+    } else {
+      await writeOut(formatSnap(data.counters, { verbose: args.flags.has('-v'), filter, escape: escapeControls }));
+    }
+    return target.stale !== undefined ? STALE_EXIT : 0;
   } finally {
     target.close();
   }

@@ -60,13 +60,23 @@ export class LongCounter {
     this.h = this.q * 2 + HI;
   }
 
-  /** Adds one: a store to the low word, or one 64-bit atomic add when it carries. */
+  /**
+   * Adds one: a 32-bit store to the low word, or one 64-bit atomic add when it carries.
+   * Why Int32Array: the low word as int32 keeps the add in 32-bit integer arithmetic (lo + 1
+   * of 0x7fffffff stores 0x80000000, the right bits), where a Uint32Array load above 2^31
+   * would turn it into a double; the carry lives in its own method so inc() stays small
+   * enough to inline at every call site.
+   */
   inc(): void {
-    const u32 = this.u32;
+    const i32 = this.i32;
     const l = this.l;
-    const lo = u32[l] as number;
-    if (lo !== 0xffffffff) u32[l] = lo + 1;
-    else Atomics.add(this.b64, this.q, 1n);
+    const lo = i32[l] as number;
+    if (lo !== -1) i32[l] = lo + 1;
+    else this.carry();
+  }
+
+  private carry(): void {
+    Atomics.add(this.b64, this.q, 1n);
   }
 
   /**
@@ -89,21 +99,25 @@ export class LongCounter {
     Atomics.add(this.b64, this.q, toInt64(n));
   }
 
-  /** Sets the value: one 32-bit store when the high word does not change, else one 64-bit store. */
+  /**
+   * Sets the value: one 32-bit store when the high word is 0 and stays 0 (the common case,
+   * 0 <= v < 2^32), else one 64-bit store. Anything else is out of line to keep set() inlinable.
+   */
   set(v: LongValue): void {
-    if (typeof v === 'number') {
-      if (v === v >>> 0) {
-        // The common case, 0 <= v < 2^32: the high word must be 0.
-        if (this.i32[this.h] === 0) {
-          this.u32[this.l] = v;
-          return;
-        }
-      } else if (Number.isSafeInteger(v)) {
-        const hi = Math.floor(v / TWO_32);
-        if (this.i32[this.h] === hi) {
-          this.u32[this.l] = v - hi * TWO_32;
-          return;
-        }
+    const i32 = this.i32;
+    if (i32[this.h] === 0 && typeof v === 'number' && v === v >>> 0) {
+      i32[this.l] = v;
+      return;
+    }
+    this.setSlow(v);
+  }
+
+  private setSlow(v: LongValue): void {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      const hi = Math.floor(v / TWO_32);
+      if (this.i32[this.h] === hi) {
+        this.u32[this.l] = v - hi * TWO_32;
+        return;
       }
     }
     Atomics.store(this.b64, this.q, toInt64(v));

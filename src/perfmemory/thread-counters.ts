@@ -6,11 +6,13 @@
  */
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { mapFd } from '../shm/index.js';
-import { attachLongCounter, entriesByName, HOST_LITTLE_ENDIAN, readHeader, type LongCounter } from '../perfdata/index.js';
+import { attachLongCounter, entriesByName, HOST_LITTLE_ENDIAN, readHeader, StringCounter, type LongCounter } from '../perfdata/index.js';
 
 export interface RegionCounters {
   /** The handle of an existing long counter; throws when the region has none by that name. */
   long(name: string): LongCounter;
+  /** The handle of an existing string counter (the watchdog's stack); throws when missing. */
+  string(name: string): StringCounter;
 }
 
 export function openRegionCounters(path: string): RegionCounters {
@@ -31,6 +33,11 @@ export function openRegionCounters(path: string): RegionCounters {
       const e = entries.get(name);
       if (e === undefined || e.type !== 'long') throw new Error(`perfmem: long counter ${name} is missing from ${path}`);
       return attachLongCounter(buffer, e);
+    },
+    string(name: string): StringCounter {
+      const e = entries.get(name);
+      if (e === undefined || e.type !== 'string' || e.vectorLength < 1) throw new Error(`perfmem: string counter ${name} is missing from ${path}`);
+      return new StringCounter(name, buffer, e.dataOffset, e.vectorLength);
     },
   };
 }

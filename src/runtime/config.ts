@@ -28,6 +28,11 @@ export interface RuntimeOptions {
   watchdog?: boolean;
   /** How often the event-loop delay is probed, in ms, 1 to 10000 (env PERFMEM_DELAY_RESOLUTION_MS, default 100). */
   delayResolutionMs?: number;
+  /**
+   * With the watchdog: publish the main thread's JavaScript stack once a block has lasted
+   * this long, in ms, 0 (never) to 3600000 (env PERFMEM_STACK_AFTER_MS, default 1000).
+   */
+  stackAfterMs?: number;
 }
 
 /** The region settings given as options (the environment's are createRegion's business). */
@@ -44,6 +49,7 @@ export interface RuntimeConfig {
   debug: boolean;
   watchdog: boolean;
   delayResolutionMs: number;
+  stackAfterMs: number;
   region: RegionSettings;
 }
 
@@ -58,6 +64,7 @@ export const MIN_PERIOD_MS = 10;
 export const MAX_PERIOD_MS = 3_600_000;
 export const DEFAULT_DELAY_RESOLUTION_MS = 100;
 export const MAX_DELAY_RESOLUTION_MS = 10_000;
+export const DEFAULT_STACK_AFTER_MS = 1000;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -84,7 +91,7 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
     return false;
   };
 
-  const milliseconds = (option: 'periodMs' | 'delayResolutionMs', variable: string, min: number, max: number, fallback: number): number => {
+  const milliseconds = (option: 'periodMs' | 'delayResolutionMs' | 'stackAfterMs', variable: string, min: number, max: number, fallback: number): number => {
     const fromOption = options[option] !== undefined;
     const raw: unknown = fromOption ? options[option] : env[variable];
     if (raw === undefined) return fallback;
@@ -95,6 +102,8 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
   };
   const periodMs = milliseconds('periodMs', 'PERFMEM_PERIOD_MS', MIN_PERIOD_MS, MAX_PERIOD_MS, DEFAULT_PERIOD_MS);
   const delayResolutionMs = milliseconds('delayResolutionMs', 'PERFMEM_DELAY_RESOLUTION_MS', 1, MAX_DELAY_RESOLUTION_MS, DEFAULT_DELAY_RESOLUTION_MS);
+
+  const stackAfterMs = milliseconds('stackAfterMs', 'PERFMEM_STACK_AFTER_MS', 0, MAX_PERIOD_MS, DEFAULT_STACK_AFTER_MS);
 
   const region: RegionSettings = {};
   const { dir, size, saveFile, shm } = options as Record<string, unknown>;
@@ -121,6 +130,7 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
     debug: flag('debug', 'PERFMEM_DEBUG'),
     watchdog: flag('watchdog', 'PERFMEM_WATCHDOG'),
     delayResolutionMs,
+    stackAfterMs,
     region,
   };
   return { config, warnings };

@@ -18,15 +18,16 @@ export interface StringHandle {
 }
 
 export interface CounterRegistry {
-  long(name: string, options: { units: Units; variability: Variability; value?: number | bigint }): LongHandle;
-  string(name: string, value: string, options: { variability: 'constant' | 'variable'; maxLength?: number }): StringHandle;
+  long(name: string, options: { units: Units; variability: Variability; value?: number | bigint; supported?: boolean }): LongHandle;
+  string(name: string, value: string, options: { variability: 'constant' | 'variable'; maxLength?: number; supported?: boolean }): StringHandle;
   /** The handle of a counter declared earlier, when the registry can tell (a region can). */
   counter?(name: string): LongHandle | StringHandle | undefined;
 }
 
 /** One group of counters: created once, then `sample()` once per sampling period. */
 export interface Collector {
-  sample(): void;
+  /** `scheduled`: called by the sampler's timer (not by sampleNow()). */
+  sample(scheduled?: boolean): void;
   /** Stops anything the collector started (observers, histograms). */
   close(): void;
 }

@@ -8,13 +8,15 @@ import { createRegion, type Region } from '../perfmemory/index.js';
 import { resolveConfig, type RuntimeOptions, type RuntimeConfig } from './config.js';
 import { startRuntimeCounters } from './runtime.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
+import { startWorkerGcHook } from './worker-gc.js';
 import type { Sampler } from './sampler.js';
 
 export { loopStatus } from './loop-status.js';
 export type { LoopStatus, LoopStatusOptions, CounterSource } from './loop-status.js';
 export { resolveConfig } from './config.js';
 export type { RuntimeOptions, RuntimeConfig, RegionSettings, ResolvedConfig, Env } from './config.js';
-export { WATCHDOG_COUNTERS } from './watchdog.js';
+export { WATCHDOG_COUNTERS, STACK_STATUS } from './watchdog.js';
+export type { StackStatus } from './watchdog.js';
 
 export interface RuntimeHandle {
   /** The process's region (shared with any counters the app creates itself). */
@@ -37,7 +39,8 @@ function debugLine(enabled: boolean): (message: string) => void {
 /**
  * Starts publishing this process's runtime counters; a second call returns the first
  * handle. Returns undefined when disabled (PERFMEM_DISABLE / `disable`) or in a worker thread
- * (workers are published by the main thread, under node.worker.<threadId>.*). A bad option
+ * (workers are published by the main thread, under node.worker.<threadId>.*; in a worker it
+ * installs the GC hook that lets the main thread count the worker's collections). A bad option
  * or variable gives one warning (code PERFMEM_BAD_CONFIG) and its default.
  */
 export function start(options: RuntimeOptions = {}): RuntimeHandle | undefined {
@@ -49,7 +52,10 @@ export function start(options: RuntimeOptions = {}): RuntimeHandle | undefined {
     debug('disabled by PERFMEM_DISABLE');
     return undefined;
   }
-  if (!isMainThread) return undefined;
+  if (!isMainThread) {
+    startWorkerGcHook();
+    return undefined;
+  }
 
   // The region reads its own variables (PERFMEM_DIR, _SHM, _SIZE, _SAVE_FILE); options win.
   const region = createRegion(config.region);
@@ -59,7 +65,7 @@ export function start(options: RuntimeOptions = {}): RuntimeHandle | undefined {
   let watchdog: Watchdog | undefined;
   if (config.watchdog) {
     if (region.path === undefined || !region.shared) debug('no watchdog: the region is in private memory');
-    else watchdog = startWatchdog(region, region.path, config.periodMs, (e) => debug(`watchdog failed: ${e instanceof Error ? e.message : String(e)}`));
+    else watchdog = startWatchdog(region, region.path, config.periodMs, config.stackAfterMs, (e) => debug(`watchdog failed: ${e instanceof Error ? e.message : String(e)}`));
   }
   debug(`publishing into ${region.path ?? 'private memory'} every ${config.periodMs} ms${watchdog ? ', with a watchdog thread' : ''}`);
 

@@ -27,7 +27,7 @@ export function startRuntimeCounters(r: CounterRegistry, options: RuntimeCounter
     processUsageCollector,
     heapCollector,
     gcCollector,
-    (reg) => eventLoopCollector(reg, options.delayResolutionMs, options.periodMs),
+    (reg) => eventLoopCollector(reg, options.delayResolutionMs, options.periodMs, options.onError),
     resourcesCollector,
   ];
   if (isMainThread) makers.push(workersCollector);

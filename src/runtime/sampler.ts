@@ -32,12 +32,12 @@ export function startSampler(r: CounterRegistry, collectors: Collector[], option
   const hrtTicks = sharedLong(r, 'sun.os.hrt.ticks', 'ticks', 'monotonic');
   let stopped = false;
 
-  const sampleNow = (): void => {
+  const sampleNow = (scheduled?: boolean): void => {
     if (stopped) return;
     const begin = performance.now();
     for (let i = 0; i < active.length; i++) {
       try {
-        active[i]!.sample();
+        active[i]!.sample(scheduled);
       } catch (error) {
         // A collector that fails once would fail every period: drop it, keep the rest.
         const [dropped] = active.splice(i--, 1);
@@ -53,12 +53,12 @@ export function startSampler(r: CounterRegistry, collectors: Collector[], option
   };
 
   sampleNow();
-  const timer = setInterval(sampleNow, periodMs);
+  const timer = setInterval(sampleNow, periodMs, true);
   timer.unref();
 
   return {
     periodMs,
-    sampleNow,
+    sampleNow: () => sampleNow(),
     stop() {
       if (stopped) return;
       stopped = true;

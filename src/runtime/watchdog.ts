@@ -11,6 +11,8 @@
 import { Worker } from 'node:worker_threads';
 import { constantLong, monotonicLong, variableLong, type CounterRegistry } from './counters.js';
 import { TICKS_PER_MS } from './clock.js';
+import { internalWorkers } from './collectors/workers.js';
+import { STACK_COUNTER, STACK_TIME_COUNTER, STACK_WALL_COUNTER } from './stack-format.js';
 
 /** The counters the watchdog thread writes (declared by the main thread). */
 export const WATCHDOG_COUNTERS = {
@@ -20,7 +22,20 @@ export const WATCHDOG_COUNTERS = {
   cpuUser: 'node.watchdog.cpu.user',
   cpuSystem: 'node.watchdog.cpu.system',
   rss: 'node.watchdog.rss',
+  stack: STACK_COUNTER,
+  stackTime: STACK_TIME_COUNTER,
+  stackWall: STACK_WALL_COUNTER,
+  stackStatus: 'node.watchdog.stack.status',
+  stackSeq: 'node.watchdog.stack.seq',
+  stackCost: 'node.watchdog.stack.cost',
 } as const;
+
+/** node.watchdog.stack.status: what the last capture found. */
+export const STACK_STATUS = { none: 0, frames: 1, idle: 2, native: 3 } as const;
+export type StackStatus = keyof typeof STACK_STATUS;
+
+/** Bytes reserved for the stack text (whole frames that fit; about 20-30 frames). */
+export const STACK_MAX_BYTES = 4096;
 
 /** What the watchdog thread is told at start (structured-clonable). */
 export interface WatchdogData {
@@ -29,6 +44,11 @@ export interface WatchdogData {
   /** The main thread's heartbeat counter, read to compute its age. */
   mainHeartbeat: string;
   counters: typeof WATCHDOG_COUNTERS;
+  /** Capture the stack once a block has lasted this long (0: never automatically). */
+  stackAfterMs: number;
+  /** The process's pid and effective uid (request files are named after the one, owned by the other or root). */
+  pid: number;
+  uid: number;
 }
 
 export interface Watchdog {
@@ -38,7 +58,7 @@ export interface Watchdog {
 }
 
 /** Declares the watchdog counters in `r`, then starts the thread over the region file at `path`. */
-export function startWatchdog(r: CounterRegistry, path: string, periodMs: number, onError: (e: unknown) => void): Watchdog {
+export function startWatchdog(r: CounterRegistry, path: string, periodMs: number, stackAfterMs: number, onError: (e: unknown) => void): Watchdog {
   const c = WATCHDOG_COUNTERS;
   variableLong(r, c.heartbeat, 'ticks');
   variableLong(r, c.loopAge, 'ticks');
@@ -47,8 +67,15 @@ export function startWatchdog(r: CounterRegistry, path: string, periodMs: number
   monotonicLong(r, c.cpuSystem, 'ticks');
   variableLong(r, c.rss, 'bytes');
   constantLong(r, 'node.watchdog.period', periodMs * TICKS_PER_MS, 'ticks');
+  constantLong(r, 'node.watchdog.stack.after', stackAfterMs * TICKS_PER_MS, 'ticks');
+  r.string(c.stack, '', { variability: 'variable', maxLength: STACK_MAX_BYTES });
+  variableLong(r, c.stackTime, 'ticks');
+  variableLong(r, c.stackWall, 'none');
+  variableLong(r, c.stackStatus, 'none');
+  monotonicLong(r, c.stackSeq, 'events');
+  variableLong(r, c.stackCost, 'ticks');
 
-  const data: WatchdogData = { path, periodMs, mainHeartbeat: 'node.heartbeat', counters: c };
+  const data: WatchdogData = { path, periodMs, mainHeartbeat: 'node.heartbeat', counters: c, stackAfterMs, pid: process.pid, uid: process.geteuid?.() ?? 0 };
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), {
     workerData: data,
     // Not the app's preloads (which would load perfmem/register again), and a small heap.
@@ -58,6 +85,7 @@ export function startWatchdog(r: CounterRegistry, path: string, periodMs: number
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     name: 'perfmem-watchdog',
   });
+  internalWorkers.add(worker); // before the 'worker' event, which comes on the next tick
   worker.unref();
   worker.on('error', onError);
   return {

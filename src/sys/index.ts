@@ -31,6 +31,7 @@ interface Libc {
   flock: CFunction;
   sysconf: CFunction;
   fallocate: CFunction;
+  lseek: CFunction;
 }
 
 let loaded: Libc | undefined;
@@ -50,6 +51,7 @@ function libc(): Libc {
     flock: lib.func('int flock(int fd, int operation)'),
     sysconf: lib.func('long sysconf(int name)'),
     fallocate: lib.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)'),
+    lseek: lib.func('int64_t lseek(int fd, int64_t offset, int whence)'),
   };
   return loaded;
 }
@@ -171,6 +173,21 @@ export function setStatusFlags(fd: number, flags: number): void {
 /** fallocate(2) with mode 0: allocates [offset, offset+len) now (hugetlbfs: the huge pages). */
 export function fallocate(fd: number, offset: number, len: number, path?: string): void {
   check(libc().fallocate(fd, 0, offset, len) as number, 'fallocate', path);
+}
+
+const SEEK_DATA = 3;
+
+/**
+ * lseek(fd, offset, SEEK_DATA): the first offset at or after `offset` that holds data, or
+ * undefined when only a hole follows (ENXIO). Lets a reader skip the holes of a sparse object
+ * instead of reading terabytes of zeros. File systems without hole tracking answer `offset`.
+ */
+export function seekData(fd: number, offset: number): number | undefined {
+  const r = Number(libc().lseek(fd, offset, SEEK_DATA));
+  if (r >= 0) return r;
+  const errno = libc().koffi.errno();
+  if (errno === constants.errno.ENXIO) return undefined;
+  throw systemError(errno, 'lseek');
 }
 
 /** renameat2(2) relative to the current directory; `label*` name the paths in errors. */

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { BIN, perfmem } from './helpers.js';
+import { existsSync } from 'node:fs';
+import { BIN, hsperfdataPath, perfmem } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,10 +27,27 @@ async function allGone(pids: number[], timeoutMs = 5000): Promise<void> {
   }
 }
 
-function workerPids(text: string): number[] {
-  const m = /instrumented Node workers \(([\d, ]+)\)/.exec(text);
+/** The workers the demo describes: "(123 steady, 124 alloc, ...)". */
+function workers(text: string): { pid: number; mode: string }[] {
+  const m = /instrumented Node workers? \(([^)]+)\)/.exec(text);
   assert.ok(m, text);
-  return m[1]!.split(', ').map(Number);
+  return m[1]!.split(', ').map((w) => {
+    const [pid, mode] = w.split(' ');
+    return { pid: Number(pid), mode: mode! };
+  });
+}
+
+function workerPids(text: string): number[] {
+  return workers(text).map((w) => w.pid);
+}
+
+/** No region file of these pids is left behind (no `stale` rows in `perfmem ps`). */
+async function noRegionsLeft(pids: number[]): Promise<void> {
+  const end = Date.now() + 5000;
+  while (pids.some((p) => existsSync(hsperfdataPath(p)))) {
+    assert.ok(Date.now() < end, `regions left behind: ${pids.filter((p) => existsSync(hsperfdataPath(p))).join(' ')}`);
+    await sleep(50);
+  }
 }
 
 test('demo without a terminal prints ps and stat samples, exits 0, and leaves no worker behind', { timeout: 90_000 }, async () => {
@@ -42,8 +60,23 @@ test('demo without a terminal prints ps and stat samples, exits 0, and leaves no
   assert.match(r.stdout, /Timestamp +CPU +USR +SYS/);
   assert.match(r.stdout, / S0 +S1 +E +O +M +CCS +YGC +YGCT/);
   assert.match(r.stdout, / NEWC +NEWU +OLDC +OLDU/);
-  assert.match(r.stdout, / ELU +MIN +MEAN +P50 +P90 +P99 +MAX/);
+  assert.match(r.stdout, / ELU +MEAN +P50 +P90 +P99 +MAX +BLOCKED/);
+  assert.match(r.stdout, new RegExp(`worker ${pids[3]} blocks its event loop`));
   await allGone(pids);
+  await noRegionsLeft(pids);
+});
+
+test('demo --workers 2: a steady worker and a blocker, described as they are; no stale rows after', { timeout: 90_000 }, async () => {
+  const r = await perfmem(['demo', '--workers', '2'], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const ws = workers(r.stdout);
+  assert.deepEqual(ws.map((w) => w.mode), ['steady', 'blocker']);
+  assert.match(r.stdout, new RegExp(`worker ${ws[1]!.pid} blocks its event loop`));
+  await allGone(ws.map((w) => w.pid));
+  await noRegionsLeft(ws.map((w) => w.pid));
+  const ps = await perfmem(['ps', '--json']);
+  const rows = JSON.parse(ps.stdout) as { pid: number }[];
+  assert.ok(!rows.some((row) => ws.some((w) => w.pid === row.pid)), 'no row left for a worker');
 });
 
 for (const how of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
@@ -63,6 +96,7 @@ for (const how of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
     const [, signal] = await exited;
     assert.equal(signal, how, 'the demo ends by the signal it was sent');
     await allGone(pids);
+    if (how !== 'SIGKILL') await noRegionsLeft(pids);
   });
 }
 

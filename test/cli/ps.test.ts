@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fixtureFiles } from '../perfdata/jdk.js';
-import { haveJdk, perfmem, startJvm, tool } from './helpers.js';
+import { BIN, haveJdk, perfmem, startJvm, startNode, tool } from './helpers.js';
 import { formatTable, shortName, type PsRow } from '../../src/cli/ps.js';
 
 interface JsonRow { pid: number; kind: string; state: string; command: string; vmArgs: string; uptimeMs?: number; blockedForMs: number }
@@ -67,8 +67,8 @@ test('ps: jps\'s naming rules, the table layout, and bad options', async () => {
   assert.equal(shortName('jvm', 'org.example.Main a', true), 'org.example.Main');
   assert.equal(shortName('node', '/srv/app/index.js --x', false), 'index.js');
   const rows: PsRow[] = [
-    { pid: 7, user: 'u', kind: 'node', state: 'blocked', blockedForMs: 4200, uptimeMs: 192_000, command: '/a/app.js x', vmArgs: '--inspect', vmName: 'Node.js', path: '/tmp/hsperfdata_u/7' },
-    { pid: 12345, user: 'u', kind: 'jvm', state: 'stale', blockedForMs: 0, uptimeMs: undefined, command: 'Main', vmArgs: '', vmName: '', path: '/tmp/hsperfdata_u/12345' },
+    { pid: 7, user: 'u', kind: 'node', readable: true, state: 'blocked', blockedForMs: 4200, uptimeMs: 192_000, command: '/a/app.js x', vmArgs: '--inspect', vmName: 'Node.js', path: '/tmp/hsperfdata_u/7' },
+    { pid: 12345, user: 'u', kind: 'jvm', readable: true, state: 'stale', blockedForMs: 0, uptimeMs: undefined, command: 'Main', vmArgs: '', vmName: '', path: '/tmp/hsperfdata_u/12345' },
   ];
   assert.equal(formatTable(rows, { long: false, args: true, vmArgs: true }),
     '  PID  KIND  STATE         UPTIME  USER  COMMAND\n' +
@@ -76,5 +76,60 @@ test('ps: jps\'s naming rules, the table layout, and bad options', async () => {
     '12345  jvm   stale         -       u     Main\n');
   const bad = await perfmem(['ps', '-x']);
   assert.equal(bad.code, 2);
-  assert.equal(bad.stderr, "perfmem: unknown option '-x'\nusage: perfmem ps [-q] [-l] [-m] [-v] [--json]\n");
+  assert.equal(bad.stderr, "perfmem: ps: unknown option '-x'\nusage: perfmem ps [-q] [-l] [-m] [-v] [-a] [--json]\n");
+});
+
+test('ps names where a blocked loop is stuck: "blocked 3.2s in handleRequest (subject.mjs:18)", from the watchdog stack counters', { timeout: 60_000 }, async (t) => {
+  // The subject publishes a stack taken "now" under the names of runtime/stack-format, then blocks
+  // in a function of that name (a watchdog capturing the real stack would name the same frame).
+  const app = `
+import { currentRegion } from ${JSON.stringify(new URL('../../src/perfmemory/index.js', import.meta.url).href)};
+const r = currentRegion();
+const text = r.counter('node.watchdog.stack') ?? r.string('node.watchdog.stack', '', { variability: 'variable', maxLength: 1024 });
+const time = r.counter('node.watchdog.stack.time') ?? r.long('node.watchdog.stack.time', { units: 'ticks', variability: 'variable' });
+function handleRequest(ms) { const end = Date.now() + ms; while (Date.now() < end); }
+process.on('SIGUSR2', () => {
+  text.set('handleRequest (file:///srv/app/subject.mjs:18:5)\\nmain (file:///srv/app/subject.mjs:30:1)');
+  time.set(process.hrtime.bigint());
+  handleRequest(6000);
+});
+setInterval(() => {}, 1000);
+console.log('ready');
+`;
+  const node = await startNode(t, app, { PERFMEM_PERIOD_MS: '200' });
+  const row = async () => (JSON.parse((await perfmem(['ps', '--json'])).stdout) as PsRow[]).find((r) => r.pid === node.pid)!;
+  assert.equal((await row()).blockedIn, undefined, 'not blocked: no frame');
+  node.child.kill('SIGUSR2');
+  const end = Date.now() + 5000;
+  let during = await row();
+  while (during.state !== 'blocked') {
+    assert.ok(Date.now() < end, 'blocked within 5 s');
+    await new Promise((r) => setTimeout(r, 100));
+    during = await row();
+  }
+  assert.equal(during.blockedIn, 'handleRequest (subject.mjs:18)');
+  const line = (await perfmem(['ps'])).stdout.split('\n').find((l) => l.trimStart().startsWith(`${node.pid} `))!;
+  assert.match(line, / node +blocked \d+(\.\d)?(s|ms) in handleRequest \(subject\.mjs:18\) /);
+});
+
+test('ps as a user who cannot read some regions: left out with a count, or with -a listed as "not readable", no uptime', { timeout: 60_000 }, async (t) => {
+  if (process.geteuid?.() !== 0) return t.skip('needs root, to run perfmem as another user');
+  try {
+    execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return t.skip('setpriv not found');
+  }
+  const node = await startNode(t, "setInterval(() => {}, 1000); console.log('ready');");
+  const asNobody = (args: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'ps', ...args],
+    { encoding: 'utf8', cwd: '/' });
+  const plain = asNobody([]);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.ok(!plain.stdout.split('\n').some((l) => l.trimStart().startsWith(`${node.pid} `)), 'left out by default');
+  assert.match(plain.stderr, /^perfmem: \d+ regions? of other users not readable \(perfmem ps -a lists them\)\n$/);
+  const all = asNobody(['-a']);
+  const line = all.stdout.split('\n').find((l) => l.trimStart().startsWith(`${node.pid} `))!;
+  assert.match(line, new RegExp(`^ *${node.pid} +- +running +- +root +-- not readable \\(user root\\)$`));
+  const json = JSON.parse(asNobody(['-a', '--json']).stdout) as PsRow[];
+  const row = json.find((r) => r.pid === node.pid)!;
+  assert.deepEqual({ readable: row.readable, kind: row.kind, uptimeMs: row.uptimeMs }, { readable: false, kind: 'unknown', uptimeMs: undefined });
 });

@@ -7,15 +7,15 @@ import { UsageError } from '../../src/cli/errors.js';
 
 test('stat arguments: jstat\'s forms', () => {
   assert.deepEqual(parseStatArgs(['-gcutil', '123']),
-    { kind: 'sample', option: 'gcutil', headerEvery: 0, timestamp: false, target: '123', intervalMs: 0, count: 1 });
+    { kind: 'sample', option: 'gcutil', headerEvery: 0, timestamp: false, json: false, target: '123', intervalMs: 0, count: 1 });
   assert.deepEqual(parseStatArgs(['-gc', '-t', '-h10', '42', '2s', '5']),
-    { kind: 'sample', option: 'gc', headerEvery: 10, timestamp: true, target: '42', intervalMs: 2000, count: 5 });
+    { kind: 'sample', option: 'gc', headerEvery: 10, timestamp: true, json: false, target: '42', intervalMs: 2000, count: 5 });
   assert.deepEqual(parseStatArgs(['-class', '-h', '3', '7', '250ms']),
-    { kind: 'sample', option: 'class', headerEvery: 3, timestamp: false, target: '7', intervalMs: 250, count: 0 });
+    { kind: 'sample', option: 'class', headerEvery: 3, timestamp: false, json: false, target: '7', intervalMs: 250, count: 0 });
   assert.deepEqual(parseStatArgs(['-heap', '-h5', '9']),
-    { kind: 'sample', option: 'heap', headerEvery: 5, timestamp: false, target: '9', intervalMs: 0, count: 1 });
+    { kind: 'sample', option: 'heap', headerEvery: 5, timestamp: false, json: false, target: '9', intervalMs: 0, count: 1 });
   assert.deepEqual(parseStatArgs(['-h5', '-handles', '9']),
-    { kind: 'sample', option: 'handles', headerEvery: 5, timestamp: false, target: '9', intervalMs: 0, count: 1 });
+    { kind: 'sample', option: 'handles', headerEvery: 5, timestamp: false, json: false, target: '9', intervalMs: 0, count: 1 });
   assert.deepEqual(parseStatArgs(['-options']), { kind: 'options', verbose: false });
   assert.deepEqual(parseStatArgs(['--help']), { kind: 'help' });
   assert.equal(parseInterval('100'), 100);
@@ -59,4 +59,22 @@ test('stat arguments: any input either parses or is a UsageError, never another 
       assert.ok(err instanceof UsageError, String(err));
     }
   }));
+});
+
+test('stat arguments: -t, -h<n> and --json after the pid are accepted (as jstat takes -t); other options there are named', () => {
+  assert.deepEqual(parseStatArgs(['-gcutil', '123', '1s', '1', '-t']),
+    { kind: 'sample', option: 'gcutil', headerEvery: 0, timestamp: true, json: false, target: '123', intervalMs: 1000, count: 1 });
+  assert.deepEqual(parseStatArgs(['-cpu', '7', '--json', '-h3', '250ms']),
+    { kind: 'sample', option: 'cpu', headerEvery: 3, timestamp: false, json: true, target: '7', intervalMs: 250, count: 0 });
+  assert.deepEqual(parseStatArgs(['--json', '-eventloop', '7']),
+    { kind: 'sample', option: 'eventloop', headerEvery: 0, timestamp: false, json: true, target: '7', intervalMs: 0, count: 1 });
+  assert.throws(() => parseStatArgs(['-gcutil', '123', '1s', '-x']), { message: /^stat: option -x must come before the pid or file\nusage: perfmem stat/ });
+  assert.throws(() => parseStatArgs(['-gcutil', '123', '1s', '--frob']), /option --frob must come before/);
+  // A negative count is still a bad count, not a misplaced option.
+  assert.throws(() => parseStatArgs(['-gcutil', '123', '1s', '-1']), /illegal count value: -1/);
+});
+
+test('parseInterval names the command that asked', () => {
+  assert.throws(() => parseInterval('1x', (m) => new UsageError(`watch: ${m}`)), { message: /^watch: bad interval '1x'/ });
+  assert.throws(() => parseInterval('-1'), { message: /^stat: bad interval '-1'/ });
 });

@@ -19,6 +19,9 @@ export interface AppOptions {
   args?: string[];
   /** Preload perfmem/register (default true). */
   register?: boolean;
+  /** Run as this user (the test runs as root). */
+  uid?: number;
+  gid?: number;
 }
 
 export class AppProcess {
@@ -48,6 +51,7 @@ export class AppProcess {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...preload, APP, ...(options.args ?? [])], {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
     });
     const app = new AppProcess(child);
     await app.line(/^ready (\d+)$/);

@@ -9,7 +9,8 @@ import { RecordingRegistry } from './recording-registry.js';
 import { startRuntimeCounters } from '../../src/runtime/runtime.js';
 import { startSampler } from '../../src/runtime/sampler.js';
 import { gcCollector } from '../../src/runtime/collectors/gc.js';
-import { eventLoopCollector } from '../../src/runtime/collectors/event-loop.js';
+import { eventLoopCollector, probeDelayMs, JITTER_MS } from '../../src/runtime/collectors/event-loop.js';
+import { histogramDelta, histogramPercentile, readLoopHistogram } from '../../src/runtime/loop-histogram.js';
 import { resourcesCollector, resourceSegment } from '../../src/runtime/collectors/resources.js';
 import { camelCase, spaceSegment } from '../../src/runtime/collectors/heap.js';
 
@@ -78,29 +79,71 @@ test('GC counts and times rise after gc(), mirrored in sun.gc.collector.1', () =
   }
 });
 
-test('event-loop delay sees a blocked loop, and utilization rises under load', async () => {
+test('a probe records a block\'s length from the active time, whatever its interval', () => {
+  // Slow probe (idle loop): 1.8 s late on a 1 s interval, 2.5 s active since the last probe.
+  assert.equal(probeDelayMs(1800, 1000, 2500, JITTER_MS), 2500);
+  // Never more than the whole interval, never less than the lateness.
+  assert.equal(probeDelayMs(1800, 1000, 9000, JITTER_MS), 2800);
+  assert.equal(probeDelayMs(1800, 1000, 100, JITTER_MS), 1800);
+  // On time, or timer jitter: recorded as is.
+  assert.equal(probeDelayMs(-3, 1000, 50, JITTER_MS), 0);
+  assert.equal(probeDelayMs(1.5, 1000, 50, JITTER_MS), 1.5);
+  // Fast probe (busy loop): busy time is not delay unless the firing is a whole interval late.
+  assert.equal(probeDelayMs(40, 100, 95, 100), 40);
+  assert.equal(probeDelayMs(250, 100, 330, 100), 330);
+});
+
+test('event-loop delay: the cumulative histogram holds a block in full; the fast probe runs only while busy', async () => {
   const r = new RecordingRegistry();
-  const c = eventLoopCollector(r, 10);
+  const c = eventLoopCollector(r, 50, 100);
+  const histogram = () => readLoopHistogram((name) => r.counters.get(name)?.value)!;
   try {
-    await sleep(100);
-    c.sample();
-    const idleUtilization = r.num('node.eventLoop.utilization');
-    assert.ok(r.num('node.eventLoop.delay.count') > 0);
-    assert.ok(r.num('node.eventLoop.delay.max') < 150e6, `idle max ${r.num('node.eventLoop.delay.max')}`);
+    assert.equal(r.num('node.eventLoop.delay.histogram.version'), 1);
+    // Two quiet periods: whatever ran at start is past, the fast probe is off.
+    await sleep(120);
+    c.sample(true);
+    await sleep(150);
+    c.sample(true);
+    const idle = histogram();
+    assert.ok(idle.count >= 2);
+    assert.ok(idle.maxNs < 100e6, `idle max ${idle.maxNs}`);
+    assert.equal(c.fastProbe, false);
 
     busy(300);
-    await sleep(30);
-    c.sample();
-    assert.ok(r.num('node.eventLoop.delay.max') >= 200e6, `max ${r.num('node.eventLoop.delay.max')}`);
-    assert.ok(r.num('node.eventLoop.delay.p99') >= r.num('node.eventLoop.delay.p50'));
-    assert.ok(r.num('node.eventLoop.utilization') > 700_000, `busy ELU ${r.num('node.eventLoop.utilization')}`);
-    assert.ok(r.num('node.eventLoop.utilization') > idleUtilization);
+    c.sample(true);
+    assert.equal(c.fastProbe, true, 'a busy period starts the fast probe');
     assert.ok(r.num('node.eventLoop.active') > 250e6);
+    // The next period is quiet: the block was one block, recorded in full.
+    await sleep(300);
+    const fast = histogramDelta(histogram(), idle);
+    assert.ok(fast.count > 3, `fast probe firings ${fast.count}`);
+    c.sample(true);
+    assert.equal(c.fastProbe, false, 'a quiet period stops it');
+    const after = histogramDelta(histogram(), idle);
+    // 300 ms busy on a 100 ms probe: the probe was ~200 ms late, the block was 300 ms.
+    assert.ok(after.maxNs >= 290e6 && after.maxNs < 400e6, `max ${after.maxNs}`);
+    assert.ok(histogramPercentile(after, 100) >= 290e6 * 0.9);
 
-    // The window resets: an idle window after the block no longer shows it.
+    // An idle loop becoming busy with many short callbacks is not a block.
+    const before5 = histogram();
+    let running = true;
+    const chain = (): void => { busy(5); if (running) setTimeout(chain, 1); };
+    chain();
+    // The sampler's timer, every period (100 ms), while the callbacks run.
+    for (let i = 0; i < 4; i++) { await sleep(100); c.sample(true); }
+    running = false;
+    const callbacks = histogramDelta(histogram(), before5);
+    assert.ok(callbacks.count > 0);
+    assert.ok(callbacks.maxNs < 150e6, `short callbacks read as a ${callbacks.maxNs / 1e6} ms delay`);
     await sleep(100);
+    c.sample(true);
+    await sleep(100);
+    c.sample(true);
+
+    // A call out of schedule is not a probe firing.
+    const before = histogram().count;
     c.sample();
-    assert.ok(r.num('node.eventLoop.delay.max') < 150e6);
+    assert.equal(histogram().count, before);
   } finally {
     c.close();
   }

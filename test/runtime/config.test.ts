@@ -6,7 +6,7 @@ import { MAX_SIZE } from '../../src/perfmemory/index.js';
 
 test('defaults with an empty environment: enabled, 1 s, no warnings', () => {
   assert.deepEqual(resolveConfig({}), {
-    config: { disabled: false, periodMs: 1000, debug: false, watchdog: false, delayResolutionMs: 100, region: {} },
+    config: { disabled: false, periodMs: 1000, debug: false, watchdog: false, delayResolutionMs: 100, stackAfterMs: 1000, region: {} },
     warnings: [],
   });
 });
@@ -14,10 +14,10 @@ test('defaults with an empty environment: enabled, 1 s, no warnings', () => {
 test('the runtime variables are read; the region ones are left to createRegion', () => {
   const { config, warnings } = resolveConfig({
     PERFMEM_DISABLE: 'yes', PERFMEM_PERIOD_MS: '250', PERFMEM_DEBUG: '1', PERFMEM_WATCHDOG: 'On',
-    PERFMEM_DELAY_RESOLUTION_MS: '20', PERFMEM_DIR: 'relative', PERFMEM_SIZE: 'huge',
+    PERFMEM_DELAY_RESOLUTION_MS: '20', PERFMEM_STACK_AFTER_MS: '0', PERFMEM_DIR: 'relative', PERFMEM_SIZE: 'huge',
   });
   assert.deepEqual(warnings, []);
-  assert.deepEqual(config, { disabled: true, periodMs: 250, debug: true, watchdog: true, delayResolutionMs: 20, region: {} });
+  assert.deepEqual(config, { disabled: true, periodMs: 250, debug: true, watchdog: true, delayResolutionMs: 20, stackAfterMs: 0, region: {} });
 });
 
 test('options win over variables; valid region options pass through', () => {
@@ -25,7 +25,7 @@ test('options win over variables; valid region options pass through', () => {
     { periodMs: 50, debug: false, dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true });
   assert.deepEqual(warnings, []);
   assert.deepEqual(config, {
-    disabled: false, periodMs: 50, debug: false, watchdog: false, delayResolutionMs: 100,
+    disabled: false, periodMs: 50, debug: false, watchdog: false, delayResolutionMs: 100, stackAfterMs: 1000,
     region: { dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true },
   });
 });

@@ -1,89 +1,171 @@
 /**
- * Event-loop delay (how late a timer due every `resolutionMs` fires) summarised per sampling
- * window and reset after each, and event-loop utilization: cumulative active and idle time
- * plus the busy fraction of the last window.
+ * The event loop as cumulative data (layout: ../loop-histogram.ts): every probe's delay goes
+ * into a monotonic histogram (count, sum, max, one counter per bucket, declared the first time
+ * a bucket is hit), and the loop's active and idle time are published as monotonic ticks.
+ * A reader subtracts two reads and gets exact figures over its own interval, whatever it is.
  *
- * Not perf_hooks.monitorEventLoopDelay: its reset() also forgets the previous firing, so the
- * first interval after a reset is dropped, and a block that starts right after a sample
- * (the very thing to see) never reaches the histogram. Our own unref'd probe timer keeps its
- * last firing time across windows and records each firing's lateness beyond the resolution
- * (an idle loop shows ~0, a loop blocked for 200 ms shows ~200 ms) into a DelayWindow.
+ * Adaptive probing, because on an idle process every timer wake-up costs more than all the
+ * JavaScript perfmem runs (about 130 µs of kernel and libuv work each on the reference VM):
+ *  - while the loop is idle, no probe timer runs: the sampler's own once-a-period timer is
+ *    the probe (how late it fired, corrected below);
+ *  - while the loop is busy (its active time over the last period passed BUSY_FRACTION), a
+ *    fast probe every `resolutionMs` runs too, and stops after a quiet period.
+ *
+ * Why a slow probe loses nothing on a block: when a probe fires `late` ms after it was due,
+ * a stretch of busy time at least `late` long ended just now; it began after the previous
+ * probe, so it is at most `late + expected` long, and at most the loop's active time since
+ * that probe (the ELU counter). When the loop was otherwise idle (which is when the slow
+ * probe runs) that active time is the block itself, so the probe records the block's length
+ * however long the probe's interval. An idle loop that becomes busy with many short callbacks
+ * looks the same to one probe (late, with much active time since the previous one), so the
+ * corrected figure is recorded only when the loop is idle again right after (one block; the
+ * fast probe, started by the busy period, checks one resolution later), and the lateness alone
+ * when it stays busy: a busy phase never shows a false block. The fast probe, whose loop is busy with other
+ * callbacks, applies the correction only to a firing later than a whole interval (a block
+ * longer than the interval), so that ordinary busy time is never counted as delay.
  */
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { monotonicLong, variableLong, type Collector, type CounterRegistry } from '../counters.js';
+import { performance } from 'node:perf_hooks';
+import { constantLong, monotonicLong, type Collector, type CounterRegistry, type LongHandle } from '../counters.js';
 import { msToTicks } from '../clock.js';
 import { DEFAULT_DELAY_RESOLUTION_MS } from '../config.js';
-import { DelayWindow } from './delay-window.js';
+import {
+  BUCKET_COUNT, HISTOGRAM_VERSION_COUNTER, LOOP_HISTOGRAM_VERSION, TOTAL_COUNT_COUNTER, TOTAL_MAX_COUNTER,
+  TOTAL_SUM_COUNTER, bucketCounterName, bucketIndex,
+} from '../loop-histogram.js';
 
-/** Parts per million: the unit of fractions published as longs. */
-export const PPM = 1_000_000;
+/** A period whose active time is above this fraction switches the fast probe on. */
+export const BUSY_FRACTION = 0.01;
+/** A corrected slow probe stands when the loop is busier than this only until the next probe. */
+export const CONFIRM_IDLE_FRACTION = 0.25;
+/** A slow probe this late (ms) or less is timer jitter, not a block: recorded as is. */
+export const JITTER_MS = 2;
 
-/** The busy fraction of the window between two ELU readings, in ppm (0 for an empty window). */
-export function utilizationPpm(now: EventLoopUtilization, last: EventLoopUtilization): number {
-  const dActive = now.active - last.active, dIdle = now.idle - last.idle;
-  return dActive + dIdle > 0 ? Math.round((dActive / (dActive + dIdle)) * PPM) : 0;
+/**
+ * The delay a probe records, in ms: `late` is how late it fired, `expectedMs` its interval,
+ * `activeMs` the loop's active time since the previous probe, `correctAbove` the lateness
+ * beyond which the active time may stand for the block's length (see the file comment).
+ */
+export function probeDelayMs(late: number, expectedMs: number, activeMs: number, correctAbove: number): number {
+  if (!(late > 0)) return 0;
+  if (late <= correctAbove) return late;
+  return Math.max(late, Math.min(activeMs, late + expectedMs));
 }
 
-/** Room for every firing of a window, with slack for timers that run early or a late sample. */
-export function windowCapacity(periodMs: number, resolutionMs: number): number {
-  return Math.min(65_536, 2 * Math.ceil(periodMs / resolutionMs) + 16);
+/** The cumulative delay histogram's counters in a region (buckets declared when first hit). */
+export class DelayHistogramWriter {
+  private readonly buckets: (LongHandle | null | undefined)[] = new Array<LongHandle | null | undefined>(BUCKET_COUNT);
+  private readonly count: LongHandle;
+  private readonly sum: LongHandle;
+  private readonly max: LongHandle;
+  private maxNs = 0;
+
+  constructor(private readonly r: CounterRegistry, private readonly onFull?: (e: unknown) => void) {
+    // Not `supported`: a plain `jstat -snap` (which hides unsupported counters) stays readable.
+    r.long(HISTOGRAM_VERSION_COUNTER, { units: 'none', variability: 'constant', value: LOOP_HISTOGRAM_VERSION, supported: false });
+    this.count = r.long(TOTAL_COUNT_COUNTER, { units: 'events', variability: 'monotonic', value: 0, supported: false });
+    this.sum = r.long(TOTAL_SUM_COUNTER, { units: 'ticks', variability: 'monotonic', value: 0, supported: false });
+    this.max = r.long(TOTAL_MAX_COUNTER, { units: 'ticks', variability: 'monotonic', value: 0, supported: false });
+  }
+
+  record(ns: number): void {
+    const v = ns > 0 ? Math.round(ns) : 0;
+    const i = bucketIndex(v);
+    let b = this.buckets[i];
+    if (b === undefined) {
+      try {
+        b = this.r.long(bucketCounterName(i), { units: 'events', variability: 'monotonic', value: 0, supported: false });
+      } catch (e) {
+        // A full region: this bucket stays unpublished (the totals still count the delay).
+        b = null;
+        this.onFull?.(e);
+      }
+      this.buckets[i] = b;
+    }
+    b?.inc();
+    this.count.inc();
+    this.sum.add(v);
+    if (v > this.maxNs) { this.maxNs = v; this.max.set(v); }
+  }
 }
 
-export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DELAY_RESOLUTION_MS, periodMs = 1000): Collector {
-  const delay = {
-    min: variableLong(r, 'node.eventLoop.delay.min', 'ticks'),
-    max: variableLong(r, 'node.eventLoop.delay.max', 'ticks'),
-    mean: variableLong(r, 'node.eventLoop.delay.mean', 'ticks'),
-    stddev: variableLong(r, 'node.eventLoop.delay.stddev', 'ticks'),
-    p50: variableLong(r, 'node.eventLoop.delay.p50', 'ticks'),
-    p90: variableLong(r, 'node.eventLoop.delay.p90', 'ticks'),
-    p99: variableLong(r, 'node.eventLoop.delay.p99', 'ticks'),
-    count: variableLong(r, 'node.eventLoop.delay.count', 'events'),
-  };
-  r.long('node.eventLoop.delay.resolution', { units: 'ticks', variability: 'constant', value: msToTicks(resolutionMs) });
+export interface EventLoopCollector extends Collector {
+  /** Whether the fast probe runs now (tests and the benchmark). */
+  readonly fastProbe: boolean;
+}
+
+export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DELAY_RESOLUTION_MS, periodMs = 1000, onError?: (e: unknown) => void): EventLoopCollector {
+  const histogram = new DelayHistogramWriter(r, onError);
+  constantLong(r, 'node.eventLoop.delay.resolution', msToTicks(resolutionMs), 'ticks');
   const active = monotonicLong(r, 'node.eventLoop.active', 'ticks');
   const idle = monotonicLong(r, 'node.eventLoop.idle', 'ticks');
-  const utilization = variableLong(r, 'node.eventLoop.utilization', 'none');
 
-  const window = new DelayWindow(windowCapacity(periodMs, resolutionMs));
-  // Lateness beyond the resolution, in ns; a firing on time records 0.
-  const record = (intervalMs: number): void => {
-    window.record(intervalMs > resolutionMs ? msToTicks(intervalMs - resolutionMs) : 0);
+  // The previous probe: when it fired and the loop's active time then (ms).
+  let lastAt = performance.now();
+  let lastActive = performance.eventLoopUtilization().active;
+  // The loop's active time at the previous sample, to tell a busy period from an idle one.
+  let sampleActive = lastActive, sampleAt = lastAt;
+  let fast: NodeJS.Timeout | undefined;
+
+  const probe = (now: number, nowActive: number, expectedMs: number, correctAbove: number): void => {
+    const late = now - lastAt - expectedMs;
+    histogram.record(msToTicks(probeDelayMs(late, expectedMs, nowActive - lastActive, correctAbove)));
+    lastAt = now;
+    lastActive = nowActive;
   };
-  let lastFiring = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    record(now - lastFiring);
-    lastFiring = now;
-  }, resolutionMs);
-  timer.unref();
-  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  // A slow probe's corrected delay waits for confirmation: if the loop is idle again right
+  // after (under a quarter busy until the next probe), the active time was one block and the
+  // correction stands; if it stays busy, the active time may have been many short callbacks
+  // (an idle loop becoming busy) and only the lateness, a sure lower bound, is recorded.
+  let pending: { late: number; corrected: number; at: number; active: number } | undefined;
+  const resolve = (now: number, nowActive: number): void => {
+    if (pending === undefined) return;
+    const busyFraction = now > pending.at ? (nowActive - pending.active) / (now - pending.at) : 1;
+    histogram.record(msToTicks(busyFraction < CONFIRM_IDLE_FRACTION ? pending.corrected : pending.late));
+    pending = undefined;
+  };
+  const slowProbe = (now: number, nowActive: number): void => {
+    const late = Math.max(0, now - lastAt - periodMs);
+    const corrected = probeDelayMs(late, periodMs, nowActive - lastActive, JITTER_MS);
+    lastAt = now;
+    lastActive = nowActive;
+    if (corrected - late <= Math.max(JITTER_MS, corrected * 0.1)) histogram.record(msToTicks(corrected));
+    else pending = { late, corrected, at: now, active: nowActive };
+  };
+  const fastProbe = (): void => {
+    const now = performance.now(), nowActive = performance.eventLoopUtilization().active;
+    resolve(now, nowActive);
+    probe(now, nowActive, resolutionMs, resolutionMs);
+  };
 
   return {
-    sample() {
-      // An interval still running is recorded now: after a block, the sampler's timer may fire
-      // before the probe, and the block then belongs to this window, as the ELU does.
+    get fastProbe() { return fast !== undefined; },
+    sample(scheduled?: boolean) {
       const now = performance.now();
-      if (now - lastFiring > resolutionMs) {
-        record(now - lastFiring);
-        lastFiring = now;
-      }
-      delay.min.set(Math.round(window.min));
-      delay.max.set(Math.round(window.max));
-      delay.mean.set(Math.round(window.mean));
-      delay.stddev.set(Math.round(window.stddev));
-      delay.p50.set(Math.round(window.percentile(50)));
-      delay.p90.set(Math.round(window.percentile(90)));
-      delay.p99.set(Math.round(window.percentile(99)));
-      delay.count.set(window.count);
-      window.reset();
-
       const elu = performance.eventLoopUtilization();
       active.set(msToTicks(elu.active));
       idle.set(msToTicks(elu.idle));
-      utilization.set(utilizationPpm(elu, last));
-      last = elu;
+      const busy = elu.active - sampleActive > BUSY_FRACTION * Math.max(now - sampleAt, periodMs);
+      sampleActive = elu.active;
+      sampleAt = now;
+      if (scheduled === true) resolve(now, elu.active);
+      if (fast === undefined) {
+        // The sampler's timer is the slow probe; a call out of schedule (sampleNow) is not.
+        if (scheduled === true) slowProbe(now, elu.active);
+        if (busy) {
+          fast = setInterval(fastProbe, resolutionMs);
+          fast.unref();
+          lastAt = now;
+          lastActive = elu.active;
+        }
+      } else if (!busy) {
+        // A quiet period: record the interval still running, hand over to the slow probe.
+        if (now - lastAt >= resolutionMs) probe(now, elu.active, resolutionMs, resolutionMs);
+        clearInterval(fast);
+        fast = undefined;
+        lastAt = now;
+        lastActive = elu.active;
+      }
     },
-    close() { clearInterval(timer); },
+    close() { if (fast !== undefined) clearInterval(fast); fast = undefined; },
   };
 }

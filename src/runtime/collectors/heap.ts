@@ -41,6 +41,11 @@ export function heapCollector(r: CounterRegistry): Collector {
     heapHandles.push(variableLong(r, `node.heap.${camelCase(key)}`, isCount ? 'none' : 'bytes'));
   }
 
+  // process.memoryUsage()'s heap figures, from the same call (memoryUsage() would read them again).
+  const heapTotal = variableLong(r, 'node.memory.heapTotal', 'bytes');
+  const heapUsed = variableLong(r, 'node.memory.heapUsed', 'bytes');
+  const external = variableLong(r, 'node.memory.external', 'bytes');
+
   const spaces: SpaceHandles[] = [];
   const initialSpaces = v8.getHeapSpaceStatistics();
   for (const s of initialSpaces) {
@@ -76,6 +81,9 @@ export function heapCollector(r: CounterRegistry): Collector {
     sample() {
       const stats = v8.getHeapStatistics() as unknown as Record<string, number>;
       for (let i = 0; i < heapKeys.length; i++) heapHandles[i]!.set(stats[heapKeys[i]!] ?? 0);
+      heapTotal.set(stats.total_heap_size ?? 0);
+      heapUsed.set(stats.used_heap_size ?? 0);
+      external.set(stats.external_memory ?? 0);
 
       let youngSize = 0, youngUsed = 0, oldSize = 0, oldUsed = 0;
       const now = v8.getHeapSpaceStatistics();

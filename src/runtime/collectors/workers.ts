@@ -1,26 +1,28 @@
 /**
  * The app's worker threads, seen from the main thread: each Worker created after start gets
- * node.worker.<threadId>.* counters (event-loop utilization of its own loop, read with
+ * node.worker.<threadId>.* counters (its own loop's cumulative active and idle time, read with
  * worker.performance.eventLoopUtilization(), and whether it has exited). Nothing runs inside
  * the worker, so this works whether or not the worker itself loads perfmem.
  */
-import type { Worker } from 'node:worker_threads';
-import type { EventLoopUtilization } from 'node:perf_hooks';
+import { BroadcastChannel, type Worker } from 'node:worker_threads';
+import { WORKER_GC_CHANNEL, isWorkerGcMessage } from '../worker-gc.js';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry, type LongHandle } from '../counters.js';
 import { msToTicks } from '../clock.js';
-import { utilizationPpm } from './event-loop.js';
 
 /** Beyond this many workers over the life of the process, new ones are only counted. */
 export const MAX_TRACKED_WORKERS = 64;
+
+/** perfmem's own threads (the watchdog): not the app's, so not published as its workers. */
+export const internalWorkers = new WeakSet<Worker>();
 
 interface Tracked {
   worker: Worker;
   active: LongHandle;
   idle: LongHandle;
-  utilization: LongHandle;
   exited: LongHandle;
-  last: EventLoopUtilization | undefined;
   gone: boolean;
+  /** The worker's own GC hook's cells ([count, ns]), once it reported (worker-gc.ts). */
+  gc?: { cells: BigInt64Array; count: LongHandle; time: LongHandle };
 }
 
 export function workersCollector(r: CounterRegistry): Collector {
@@ -29,7 +31,15 @@ export function workersCollector(r: CounterRegistry): Collector {
   const tracked: Tracked[] = [];
   let liveCount = 0;
 
+  // A hook's report that came before the 'worker' event (emitted on the next tick).
+  const pendingGc = new Map<number, SharedArrayBuffer>();
+  const attachGc = (t: Tracked, cells: SharedArrayBuffer): void => {
+    const base = `node.worker.${t.worker.threadId}.gc`;
+    t.gc = { cells: new BigInt64Array(cells), count: monotonicLong(r, `${base}.count`, 'events'), time: monotonicLong(r, `${base}.time`, 'ticks') };
+  };
+
   const onWorker = (worker: Worker): void => {
+    if (internalWorkers.has(worker)) return;
     created.inc();
     live.set(++liveCount);
     let t: Tracked | undefined;
@@ -39,19 +49,37 @@ export function workersCollector(r: CounterRegistry): Collector {
         worker,
         active: monotonicLong(r, `${base}.eventLoop.active`, 'ticks'),
         idle: monotonicLong(r, `${base}.eventLoop.idle`, 'ticks'),
-        utilization: variableLong(r, `${base}.eventLoop.utilization`, 'none'),
         exited: variableLong(r, `${base}.exited`, 'none'),
-        last: undefined,
         gone: false,
       };
       tracked.push(t);
     }
+    if (t !== undefined) {
+      const early = pendingGc.get(worker.threadId);
+      if (early !== undefined) { pendingGc.delete(worker.threadId); attachGc(t, early); }
+    }
     worker.once('exit', () => {
       live.set(--liveCount);
-      if (t) { t.gone = true; t.exited.set(1); }
+      if (t) {
+        t.gone = true;
+        t.exited.set(1);
+        // Its last collections (no sample reads a gone worker).
+        if (t.gc !== undefined) { t.gc.count.set(Atomics.load(t.gc.cells, 0)); t.gc.time.set(Atomics.load(t.gc.cells, 1)); }
+      }
     });
   };
   process.on('worker', onWorker);
+
+  // Workers that load perfmem report their GC cells here (one message each).
+  const channel = new BroadcastChannel(WORKER_GC_CHANNEL);
+  (channel as unknown as { unref(): void }).unref();
+  channel.onmessage = (event: unknown) => {
+    const m = (event as { data?: unknown }).data;
+    if (!isWorkerGcMessage(m)) return;
+    const t = tracked.find((w) => w.worker.threadId === m.threadId);
+    if (t === undefined) { if (pendingGc.size < MAX_TRACKED_WORKERS) pendingGc.set(m.threadId, m.cells); return; }
+    if (t.gc === undefined) attachGc(t, m.cells);
+  };
 
   return {
     sample() {
@@ -61,10 +89,12 @@ export function workersCollector(r: CounterRegistry): Collector {
         const now = t.worker.performance.eventLoopUtilization();
         t.active.set(msToTicks(now.active));
         t.idle.set(msToTicks(now.idle));
-        if (t.last !== undefined) t.utilization.set(utilizationPpm(now, t.last));
-        t.last = now;
+        if (t.gc !== undefined) {
+          t.gc.count.set(Atomics.load(t.gc.cells, 0));
+          t.gc.time.set(Atomics.load(t.gc.cells, 1));
+        }
       }
     },
-    close() { process.off('worker', onWorker); },
+    close() { process.off('worker', onWorker); channel.close(); },
   };
 }

@@ -1,0 +1,93 @@
+/**
+ * What `--import perfmem/register` adds to a process's start: wall time of `node -e 0` with and
+ * without it (and with PERFMEM_DISABLE=1), and the peak RSS. Whole processes, run round by round
+ * in a shuffled order so passing load falls on every variant alike. `--import` of an empty file
+ * is the floor of any preload (Node's ESM loader); koffi's line shows what the OS bridge costs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchMain, interleavedCommands } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROUNDS = 25;
+
+/** The variants' commands; `script` is what -e runs (the same for all). */
+function commands(script: string): Record<string, { file: string; args: string[]; env?: NodeJS.ProcessEnv }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'perfmem-bench-start-'));
+  process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  const empty = join(scratch, 'empty.mjs');
+  writeFileSync(empty, '');
+  const koffi = join(scratch, 'koffi.mjs');
+  const koffiPath = createRequire(join(ROOT, 'package.json')).resolve('koffi');
+  writeFileSync(koffi, `import { createRequire } from 'node:module';
+const k = createRequire(import.meta.url)(${JSON.stringify(koffiPath)});
+const lib = k.load('libc.so.6');
+lib.func('intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)');
+lib.func('int flock(int fd, int operation)');
+`);
+  // Regions of the instrumented runs go to a directory of their own, never the user's /tmp one.
+  const env = { ...process.env, PERFMEM_DIR: scratch, PERFMEM_DISABLE: '' };
+  const off = { ...env, PERFMEM_DISABLE: '1' };
+  const node = (pre: string[], e = env) => ({ file: process.execPath, args: [...pre, '-e', script], env: e });
+  return {
+    'node -e': node([]),
+    '--import of an empty file': node(['--import', empty]),
+    '--import of koffi + libc functions': node(['--import', koffi]),
+    '--import perfmem/register': node(['--import', 'perfmem/register']),
+    '--import perfmem/register, PERFMEM_DISABLE=1': node(['--import', 'perfmem/register'], off),
+  };
+}
+
+const variants = {
+  'node -e': { baseline: true },
+  '--import of an empty file': { note: 'the floor of any preload: Node\'s ESM loader' },
+  '--import of koffi + libc functions': { note: 'koffi loaded and two libc functions bound' },
+  '--import perfmem/register': {},
+  '--import perfmem/register, PERFMEM_DISABLE=1': {},
+};
+
+// The commands resolve perfmem/register as the package itself (self-reference from its root).
+process.chdir(ROOT);
+
+await benchMain([
+  {
+    name: 'start-up wall time',
+    unit: 'ms/run',
+    description: `Wall time of \`node [--import ...] -e 0\`, median of ${ROUNDS} interleaved rounds.`,
+    variants,
+    goals: [
+      { variant: '--import perfmem/register', maxRatio: 1.25, source: 'issue 10 item 4' },
+      { variant: '--import perfmem/register, PERFMEM_DISABLE=1', maxRatio: 1.05, source: 'issue 10 item 4' },
+    ],
+    runAll: async () => interleavedCommands(commands('0'), ROUNDS),
+  },
+  {
+    name: 'start-up CPU time',
+    unit: 'ms CPU',
+    description: `User + system CPU time of \`node [--import ...] -e ...\` that only reports it at exit (all threads), median of ${ROUNDS} rounds: less sensitive than wall time to a busy machine.`,
+    variants,
+    runAll: async () => interleavedCommands(
+      commands("process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000)); })"),
+      ROUNDS,
+      (out) => Number(out),
+    ),
+  },
+  {
+    name: 'start-up memory',
+    unit: 'MB peak RSS',
+    description: `Peak resident set (getrusage maxrss) of \`node [--import ...] -e ...\` that only reports it, median of ${ROUNDS} rounds.`,
+    variants,
+    goals: [
+      { variant: '--import perfmem/register', maxDelta: 5, source: 'issue 10 item 4' },
+      { variant: '--import perfmem/register, PERFMEM_DISABLE=1', maxDelta: 1, source: 'issue 10 item 4' },
+    ],
+    runAll: async () => interleavedCommands(
+      commands("process.on('exit', () => process.stdout.write(String(process.resourceUsage().maxRSS)))"),
+      ROUNDS,
+      (out) => Number(out) / 1024,
+    ),
+  },
+]);

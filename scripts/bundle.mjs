@@ -1,0 +1,133 @@
+/**
+ * Bundles the compiled package (dist/src, from tsc) with esbuild, so that `--import
+ * perfmem/register` and the `perfmem` command load a handful of files instead of dozens of
+ * modules (each ESM module costs a resolve, a read, a compile and a link at start-up).
+ * Run by `npm run build` / `prepare` after tsc.
+ *
+ * - dist/src/bundle/: every package export (package.json "exports", except ./package.json) is
+ *   an entry point of one build with code splitting, so the exports share chunks: a process
+ *   that imports both `perfmem` and `perfmem/register` has one copy of each module and of its
+ *   state. An export whose "default" is not its bundle fails the build, loudly: a mix of
+ *   bundled and unbundled copies would give a process two registries of the same counters.
+ * - dist/src/cli-bundle/: the CLI, CommonJS: main.cjs, and one self-contained file per command
+ *   that main.cjs requires lazily (`perfmem snap` loads main.cjs, snap.cjs and errors.cjs, which
+ *   stays one module shared by all: main tells a UsageError by instanceof). CommonJS because
+ *   Node 20 loads it synchronously, without the ESM loader's module jobs: about 7 ms of CPU
+ *   less per command run, measured on `perfmem snap`.
+ * - Every `import.meta.url` is rewritten to the URL of the module's own compiled file in
+ *   dist/src, so paths resolved from it (package.json, worker scripts, web assets) are exactly
+ *   those of the unbundled tree. Worker scripts therefore run from dist/src, unbundled: they
+ *   have a module graph of their own anyway.
+ * - koffi stays external: a native addon, loaded on the first libc call only.
+ */
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'dist/src');
+const out = join(src, 'bundle');
+const cliOut = join(src, 'cli-bundle');
+const cliSrc = join(src, 'cli');
+
+/** The package exports and the compiled module each one bundles (from its "types" path). */
+function exportEntries() {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const entries = {};
+  const wrong = [];
+  for (const [key, target] of Object.entries(pkg.exports ?? {})) {
+    if (key === './package.json') continue;
+    const name = key === '.' ? 'index' : key.slice(2).replaceAll('/', '-');
+    const types = typeof target === 'object' ? target.types : undefined;
+    if (typeof types !== 'string' || !types.startsWith('./dist/src/') || !types.endsWith('.d.ts')) {
+      wrong.push(`exports["${key}"] needs "types": "./dist/src/<module>.d.ts" (the module the bundle is built from)`);
+      continue;
+    }
+    const expected = `./dist/src/bundle/${name}.js`;
+    if (target.default !== expected) wrong.push(`exports["${key}"].default must be "${expected}"`);
+    entries[name] = join(root, types.replace(/\.d\.ts$/, '.js'));
+  }
+  if (wrong.length > 0) {
+    throw new Error(`scripts/bundle.mjs: every package export is bundled, so that a process has one copy of each module:\n  ${wrong.join('\n  ')}`);
+  }
+  return entries;
+}
+
+/** Rewrites import.meta.url in every compiled module to its own file's URL, from `base` (the output file's URL). */
+function ownModuleUrls(outdir, base) {
+  return {
+    name: 'own-module-urls',
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        const code = readFileSync(args.path, 'utf8');
+        if (!code.includes('import.meta.url')) return undefined;
+        const rel = relative(outdir, args.path).split('\\').join('/');
+        return { contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, ${base}).href`), loader: 'js' };
+      });
+    },
+  };
+}
+
+/** Leaves the given relative imports of src/cli modules to separate files (./x.js -> ./x.cjs). */
+function keepSeparate(names) {
+  return {
+    name: 'keep-separate',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) => {
+        if (dirname(args.importer) !== cliSrc) return undefined;
+        const name = args.path.slice(2, -3);
+        return names.includes(name) ? { path: `./${name}.cjs`, external: true } : undefined;
+      });
+    },
+  };
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  // Packages stay external: koffi is a native addon loaded on the first libc call; the
+  // OpenTelemetry packages are the app's optional peer dependencies (one copy, the app's).
+  packages: 'external',
+  logLevel: 'warning',
+  legalComments: 'none',
+  // The compiled JS keeps tsc's semantics (no class field declarations); esbuild only joins it.
+};
+
+const entries = exportEntries();
+rmSync(out, { recursive: true, force: true });
+rmSync(cliOut, { recursive: true, force: true });
+
+await build({
+  ...common,
+  entryPoints: entries,
+  outdir: out,
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+  plugins: [ownModuleUrls(out, 'import.meta.url')],
+});
+
+// The CLI's commands: what main.js imports as ./<name>.js.
+const commands = [...readFileSync(join(cliSrc, 'main.js'), 'utf8').matchAll(/import\(['"]\.\/([\w-]+)\.js['"]\)/g)].map((m) => m[1]);
+const cli = {
+  ...common,
+  outdir: cliOut,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  // import() of the command files becomes require(): synchronous, without the ESM loader.
+  supported: { 'dynamic-import': false },
+  banner: { js: 'const __perfmemFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+await build({
+  ...cli,
+  entryPoints: { main: join(cliSrc, 'main.js') },
+  plugins: [keepSeparate([...commands, 'errors']), ownModuleUrls(cliOut, '__perfmemFileUrl')],
+});
+await build({ ...cli, entryPoints: { errors: join(cliSrc, 'errors.js') } });
+await build({
+  ...cli,
+  entryPoints: Object.fromEntries(commands.map((n) => [n, join(cliSrc, `${n}.js`)])),
+  plugins: [keepSeparate(['errors']), ownModuleUrls(cliOut, '__perfmemFileUrl')],
+});

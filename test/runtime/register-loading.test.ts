@@ -1,0 +1,76 @@
+/**
+ * How perfmem/register is loaded (issue 10, start-up): the package exports are one bundle with
+ * shared chunks, and a disabled process loads nothing but the register entry itself.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const BUNDLED_REGISTER = join(REPO, 'dist/src/bundle/register.js');
+
+function scratch(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-register-loading-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+test('every package export is its bundle (the build refuses any other)', () => {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, { default?: string } | string> };
+  for (const [key, target] of Object.entries(pkg.exports)) {
+    if (key === './package.json') continue;
+    const name = key === '.' ? 'index' : key.slice(2).replaceAll('/', '-');
+    assert.equal(typeof target === 'object' ? target.default : target, `./dist/src/bundle/${name}.js`, key);
+  }
+});
+
+test('with PERFMEM_DISABLE=1 the register entry imports nothing: it runs alone, without the rest of the bundle', () => {
+  const s = scratch();
+  try {
+    // The entry copied where no other perfmem file exists: any import it made would fail (and PERFMEM_DEBUG would say so).
+    const lone = join(s.dir, 'register.js');
+    copyFileSync(BUNDLED_REGISTER, lone);
+    const run = (disable: string) => spawnSync(process.execPath, ['--import', lone, '-e', '0'], {
+      encoding: 'utf8',
+      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: disable, PERFMEM_DEBUG: '1' },
+    });
+    const disabled = run(' Yes ');
+    assert.equal(disabled.status, 0);
+    assert.equal(disabled.stderr, `perfmem[${disabled.pid}]: disabled by PERFMEM_DISABLE\n`);
+    // The control: enabled, the same lone file does try to load the runtime, and says why it could not.
+    const enabled = run('0');
+    assert.equal(enabled.status, 0);
+    assert.match(enabled.stderr, /not started: .*Cannot find module/s);
+  } finally {
+    s.remove();
+  }
+});
+
+test('`--import perfmem/register` and `import "perfmem/runtime"` in one process share one runtime (one copy of each module)', () => {
+  const s = scratch();
+  try {
+    const code = `
+      import { start } from 'perfmem/runtime';
+      import { attach } from 'perfmem';
+      const handle = start(); // register started it already: the same handle, not a second region
+      const view = attach(process.pid, { dir: process.env.PERFMEM_DIR });
+      process.stdout.write(JSON.stringify({ path: handle?.region.path, counters: view.counters().length > 0 }));
+      view.detach();`;
+    const r = spawnSync(process.execPath, ['--import', 'perfmem/register', '--input-type=module', '-e', code], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: '' },
+    });
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+    const out = JSON.parse(r.stdout) as { path: string; counters: boolean };
+    assert.match(out.path, new RegExp(`/hsperfdata_[^/]+/${r.pid}$`));
+    assert.ok(out.path.startsWith(s.dir));
+    assert.equal(out.counters, true);
+  } finally {
+    s.remove();
+  }
+});
