@@ -91,6 +91,7 @@ export class PerfDataWriter {
   private readonly clock: () => bigint;
   private readonly onOverflow: ((info: OverflowInfo) => void) | undefined;
   private readonly handles = new Map<string, LongCounter | StringCounter>();
+  private readonly raw = new Set<string>();
   private top = PROLOGUE_SIZE;
   private entries = 0;
   private overflowBytes = 0;
@@ -216,6 +217,31 @@ export class PerfDataWriter {
   }
 
   /**
+   * Reserves a 'B' byte-vector entry of `byteLength` bytes whose data starts 8-byte aligned
+   * (data_offset is padded; jvmstat reads data_offset from the header), for a caller that lays
+   * out its own binary records (perfmem/metrics). The bytes start zeroed; the caller writes them
+   * through views of `buffer`. Returns the data's byte offset, or undefined when the region is
+   * full or closed (counted in `overflow` like any other entry). Units are 'string' (jvmstat
+   * accepts byte vectors only as strings) and the first byte should stay 0 so a string reader
+   * shows an empty value; `supported` defaults to false so plain `jstat -snap` hides the entry.
+   */
+  rawBytes(name: string, byteLength: number, options: { supported?: boolean; variability?: 'constant' | 'variable' } = {}): number | undefined {
+    this.checkNew(name);
+    if (!Number.isInteger(byteLength) || byteLength < 1 || byteLength > 0x7fffffff) {
+      throw argumentError(`byteLength ${String(byteLength)} of ${name} is not an integer from 1 to 2^31-1`);
+    }
+    const plain = entryGeometry(name.length, 1, byteLength);
+    const dataOffset = (plain.dataOffset + 7) & ~7;
+    const size = (dataOffset + byteLength + 7) & ~7;
+    const at = this.allocate(name, size);
+    if (at === undefined) return undefined;
+    this.writeHeader(at, name, size, dataOffset, byteLength, TYPE_BYTE, options.supported ?? false, 'string', options.variability ?? 'variable');
+    this.publish(at, size);
+    this.raw.add(name);
+    return at + dataOffset;
+  }
+
+  /**
    * Detaches every handle to private memory (they keep their values and keep working) and
    * stops writing to the buffer, so the caller may unmap or reuse it.
    */
@@ -227,7 +253,7 @@ export class PerfDataWriter {
 
   private checkNew(name: string): void {
     validateCounterName(name);
-    if (this.handles.has(name)) {
+    if (this.handles.has(name) || this.raw.has(name)) {
       throw new PerfDataError('ERR_PERFDATA_DUPLICATE', `perfdata: a counter named ${JSON.stringify(name)} already exists`);
     }
   }

@@ -46,6 +46,18 @@ function remove(dir: SecureDirectory, name: string): boolean {
   }
 }
 
+/** Called with a stale region's file (a path that reaches it, and its display path) just before it is removed. */
+export type StaleRegionHook = (openPath: string, path: string) => void;
+const staleHooks: StaleRegionHook[] = [];
+
+/**
+ * Registers `fn` to see every stale region this process is about to remove (perfmem/metrics
+ * saves a dead worker's final counts this way). Errors in `fn` are ignored.
+ */
+export function onStaleRegion(fn: StaleRegionHook): void {
+  staleHooks.push(fn);
+}
+
 /** Removes stale files from `dir`; returns the names removed. */
 export function cleanupStaleFiles(dir: SecureDirectory, selfPid = process.pid): string[] {
   const removed: string[] = [];
@@ -65,6 +77,13 @@ export function cleanupStaleFiles(dir: SecureDirectory, selfPid = process.pid): 
     const held = unlockedFile(dir.at(name));
     if (held === undefined) continue;
     try {
+      for (const hook of staleHooks) {
+        try {
+          hook(dir.at(name), dir.display(name));
+        } catch {
+          // a hook never keeps a stale file alive
+        }
+      }
       if (remove(dir, name)) removed.push(name);
     } finally {
       if (held.fd >= 0) closeSync(held.fd);

@@ -33,6 +33,7 @@ export class Region {
   readonly #file: RegionFile | undefined;
   #hook: ExitHook | undefined;
   #closed = false;
+  readonly #beforeClose: (() => void)[] = [];
 
   /** @internal Use createRegion(). */
   constructor(key: symbol, opts: ResolvedOptions, buffer: ArrayBuffer, file: RegionFile | undefined) {
@@ -95,6 +96,24 @@ export class Region {
     return this.#writer.counter(name);
   }
 
+  /**
+   * Reserves a raw, 8-byte aligned byte-vector entry (see PerfDataWriter.rawBytes) and returns
+   * the region's buffer and the data's offset, or undefined when the region is full or closed.
+   */
+  rawEntry(name: string, byteLength: number, options?: { supported?: boolean }): { buffer: ArrayBuffer; byteOffset: number } | undefined {
+    if (this.#closed) return undefined;
+    const byteOffset = this.#writer.rawBytes(name, byteLength, options);
+    return byteOffset === undefined ? undefined : { buffer: this.#buffer, byteOffset };
+  }
+
+  /**
+   * Runs `fn` when the region closes (close() or process end), before its file is removed,
+   * while its bytes are still live: the place to save final values elsewhere. Errors are ignored.
+   */
+  beforeClose(fn: () => void): void {
+    if (!this.#closed) this.#beforeClose.push(fn);
+  }
+
   /** The region's live bytes (for this process's own view; copy before keeping them). After close(), its final bytes. */
   bytes(): Uint8Array {
     return new Uint8Array(this.#buffer);
@@ -124,6 +143,13 @@ export class Region {
     this.#hook?.remove();
     this.#hook = undefined;
     if (current === this) current = undefined;
+    for (const fn of this.#beforeClose.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // a failing hook must not keep the region from closing
+      }
+    }
     let saveError: unknown;
     if (this.saveFile !== undefined) {
       try {

@@ -1,0 +1,137 @@
+/**
+ * perfmem/metrics against prom-client (issue 11): a kept child's inc() against a plain
+ * typed-array store; inc() with a label object, histogram observe(), each against prom-client's
+ * same call; clusterMetrics() of 8 workers × 1,000 series, and with one worker blocked.
+ */
+import cluster from 'node:cluster';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchMain, median, nsPerOp, sink } from './harness.js';
+
+process.env.PERFMEM_DIR ??= mkdtempSync(join(tmpdir(), 'perfmem-bench-metrics-'));
+const prom = createRequire(import.meta.url)('prom-client') as typeof import('../src/metrics/index.js');
+const ours = await import('../src/metrics/index.js');
+type Lib = typeof ours;
+
+const f64 = new Float64Array(1024);
+const labels = (lib: Lib, name: string) => new lib.Counter({ name, help: 'h', labelNames: ['method', 'code'], registers: [] });
+const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+function boundInc(lib: Lib): number {
+  const child = labels(lib, 'bound_total').labels('GET', '200');
+  return nsPerOp((n) => { for (let i = 0; i < n; i++) child.inc(); });
+}
+
+function objectInc(lib: Lib): number {
+  const c = labels(lib, 'object_total');
+  const methods = ['GET', 'POST'];
+  return nsPerOp((n) => { for (let i = 0; i < n; i++) c.inc({ method: methods[i & 1]!, code: '200' }); });
+}
+
+function observe(lib: Lib, child: boolean): number {
+  const h = new lib.Histogram({ name: 'latency_seconds', help: 'h', buckets: BUCKETS, labelNames: child ? ['route'] : [], registers: [] });
+  const values = Array.from({ length: 1024 }, (_, i) => (i % 100) / 40);
+  if (child) {
+    const c = h.labels('/a');
+    return nsPerOp((n) => { for (let i = 0; i < n; i++) c.observe(values[i & 1023]!); });
+  }
+  return nsPerOp((n) => { for (let i = 0; i < n; i++) h.observe(values[i & 1023]!); });
+}
+
+/** Starts 8 workers (one optionally blocked), then times clusterMetrics() in ms. */
+async function clusterRun(libName: 'perfmem' | 'prom-client', blocked: boolean): Promise<number> {
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./metrics-worker.js', import.meta.url)) });
+  const workers = Array.from({ length: 8 }, () => cluster.fork({ LIB: libName, BLOCK_MS: '120000' }));
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+  if (blocked) {
+    workers[0]!.send('block');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const reg = libName === 'perfmem' ? new ours.AggregatorRegistry() : new prom.AggregatorRegistry();
+  const one = async (): Promise<number> => {
+    const t = process.hrtime.bigint();
+    try {
+      sink.value = await reg.clusterMetrics();
+    } catch (e) {
+      sink.value = e;
+    }
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  const rounds = blocked && libName === 'prom-client' ? 1 : 15;
+  for (let i = 0; i < Math.min(rounds, 3); i++) await one();
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) samples.push(await one());
+  for (const w of workers) w.process.kill('SIGKILL');
+  return median(samples);
+}
+
+/** Creates and closes this process's region of `size` bytes in a fresh directory: ms per region. */
+async function regionCost(size: number): Promise<number> {
+  const { createRegion } = await import('../src/perfmemory/index.js');
+  const base = mkdtempSync(join(tmpdir(), 'perfmem-bench-size-'));
+  const samples: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t = process.hrtime.bigint();
+    createRegion({ dir: base, size }).close();
+    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(samples);
+}
+
+await benchMain([
+  {
+    name: 'metrics: region size',
+    unit: 'ms/op',
+    description: 'Creating (every page written once) and closing a region: the price of the room for app metrics (1 MiB holds about 8,000 counter series).',
+    variants: {
+      '32 KiB (PERFMEM_SIZE default)': { baseline: true, run: () => regionCost(32 * 1024) },
+      '1 MiB (PERFMEM_METRICS_SIZE default)': { run: () => regionCost(1024 * 1024) },
+      '8 MiB': { run: () => regionCost(8 * 1024 * 1024) },
+    },
+  },
+  {
+    name: 'metrics: kept child inc()',
+    unit: 'ns/op',
+    description: "`c.labels('GET', '200')` kept, then inc(): against a plain Float64Array store (goal: at most 2x) and prom-client's.",
+    variants: {
+      'Float64Array store': { baseline: true, run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) f64[i & 1023] = i; sink.value = f64[5]; }) },
+      'Float64Array element += 1': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) f64[7]! += 1; sink.value = f64[7]; }) },
+      'perfmem child.inc()': { run: () => boundInc(ours) },
+      'prom-client child.inc()': { run: () => boundInc(prom) },
+    },
+  },
+  {
+    name: 'metrics: inc({ method, code })',
+    unit: 'ns/op',
+    description: 'inc() with a label object (goal: at most 1/5 of prom-client).',
+    variants: {
+      'prom-client': { baseline: true, run: () => objectInc(prom) },
+      perfmem: { run: () => objectInc(ours) },
+    },
+  },
+  {
+    name: 'metrics: histogram observe() (12 buckets)',
+    unit: 'ns/op',
+    description: "observe() on a 12-bucket histogram (goal: at most prom-client's).",
+    variants: {
+      'prom-client observe()': { baseline: true, run: () => observe(prom, false) },
+      'perfmem observe()': { run: () => observe(ours, false) },
+      'prom-client child.observe()': { run: () => observe(prom, true) },
+      'perfmem child.observe()': { run: () => observe(ours, true) },
+    },
+  },
+  {
+    name: 'metrics: clusterMetrics() 8 workers x 1,000 series',
+    unit: 'ms/op',
+    description: 'The primary aggregates 8 node:cluster workers of 1,000 counter series each (goal: at most 1/5 of prom-client, unchanged with a worker blocked). prom-client asks over IPC; perfmem reads the regions.',
+    variants: {
+      'prom-client': { baseline: true, run: () => clusterRun('prom-client', false) },
+      perfmem: { run: () => clusterRun('perfmem', false) },
+      'perfmem, one worker blocked': { run: () => clusterRun('perfmem', true) },
+      'prom-client, one worker blocked': { run: () => clusterRun('prom-client', true), note: 'fails after its 5 s timeout (one call timed)' },
+    },
+  },
+]);

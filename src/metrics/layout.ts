@@ -1,0 +1,79 @@
+/**
+ * The layout of app metrics in a region, version 1: the one definition writers and readers
+ * share (see docs/metrics.md, "Layout"). Every entry is a raw 'B' byte vector (units string,
+ * Supported flag 0, so plain `jstat -snap` hides it), whose data starts 8-byte aligned and whose
+ * first byte is always 0 (a string reader shows it as empty):
+ *
+ *   perfmem.metrics.v1.app          text record: JSON AppIdentity (written once)
+ *   perfmem.metrics.v1.f<F>         text record: JSON family {n,h,t,a,l,b?,q?} (written once)
+ *   perfmem.metrics.v1.f<F>.s<S>    series block (labels written once, values live)
+ *
+ * Text record: u8 0 | u8 version | u16 0 | u32 byte length | UTF-8 JSON.
+ * Series block: u8 0 | u8 version | u16 0 | u32 label bytes | i32 seq | u32 state |
+ *   f64 values[n] | i32 seq again | u32 0 | UTF-8 JSON object of the labels.
+ *   n = 1 (counter, gauge: the value), buckets + 2 (histogram: count, sum, then the count of
+ *   each finite bucket, not cumulative), quantiles + 2 (summary: count, sum, then each quantile).
+ *   The two seq words make a seqlock that one copy of the block can check, whichever way the
+ *   copy runs: a multi-value write stores seq+1 (odd) in the first word, then in the second,
+ *   then the values, then seq+2 in the second word, then in the first. A copy is consistent
+ *   when both words are equal and even. Counters and gauges are one aligned 8-byte store and
+ *   leave both at 0.
+ *   state 0 = live, 1 = removed (remove()/reset(); the block is reused if the labels return).
+ */
+import type { MetricType } from './types.js';
+
+export const LAYOUT_VERSION = 1;
+export const PREFIX = 'perfmem.metrics.v1';
+export const APP_ENTRY = `${PREFIX}.app`;
+
+export const familyEntry = (f: number): string => `${PREFIX}.f${f}`;
+export const seriesEntry = (f: number, s: number): string => `${PREFIX}.f${f}.s${s}`;
+
+/** The three kinds of entry names, parsed (bounded: ids are at most 9 digits). */
+const FAMILY_RE = /^perfmem\.metrics\.v1\.f(\d{1,9})$/;
+const SERIES_RE = /^perfmem\.metrics\.v1\.f(\d{1,9})\.s(\d{1,9})$/;
+export function parseEntryName(name: string): { kind: 'app' } | { kind: 'family'; f: number } | { kind: 'series'; f: number; s: number } | undefined {
+  if (name === APP_ENTRY) return { kind: 'app' };
+  let m = FAMILY_RE.exec(name);
+  if (m !== null) return { kind: 'family', f: Number(m[1]) };
+  m = SERIES_RE.exec(name);
+  if (m !== null) return { kind: 'series', f: Number(m[1]), s: Number(m[2]) };
+  return undefined;
+}
+
+/** Byte offsets inside a record or block. */
+export const R_VERSION = 1;
+export const R_LENGTH = 4;
+export const R_TEXT = 8;
+export const B_SEQ = 8;
+export const B_STATE = 12;
+export const B_VALUES = 16;
+
+export const STATE_LIVE = 0;
+export const STATE_REMOVED = 1;
+
+/** Bounds a reader applies to what it decodes (hostile regions). */
+export const MAX_TEXT_BYTES = 64 * 1024;
+export const MAX_VALUES = 4096;
+
+/** Values in a block of a family of this type. */
+export function valueCount(type: MetricType, buckets: number, quantiles: number): number {
+  if (type === 'histogram') return buckets + 2;
+  if (type === 'summary') return quantiles + 2;
+  return 1;
+}
+
+/** Offset of the second seq word in a block of `values` doubles. */
+export function seqEndOffset(values: number): number {
+  return B_VALUES + values * 8;
+}
+
+/** Offset of the label JSON in a block of `values` doubles. */
+export function labelOffset(values: number): number {
+  return B_VALUES + values * 8 + 8;
+}
+
+/** Bytes of a series block holding `values` doubles and `labelBytes` of label JSON. */
+export function blockSize(values: number, labelBytes: number): number {
+  return labelOffset(values) + labelBytes;
+}

@@ -1,0 +1,254 @@
+/**
+ * Where this process's series live: raw entries of its region (layout.ts), or private memory
+ * when there is no shared region or it is full. One store per process, made on first use: it
+ * takes the region perfmem/register made, or creates one (PERFMEM_METRICS_SIZE, default 1 MiB,
+ * when PERFMEM_SIZE is not set), and writes the app identity entry.
+ */
+import cluster from 'node:cluster';
+import { createRegion, currentRegion, type Region } from '../perfmemory/index.js';
+import {
+  APP_ENTRY, B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, R_LENGTH, R_TEXT, R_VERSION, blockSize, familyEntry, labelOffset, seqEndOffset, seriesEntry,
+} from './layout.js';
+import type { AppIdentity } from './types.js';
+
+const encoder = new TextEncoder();
+
+/** Where one series' values are: f64[base + k]; the seqlock at i32[seq]; the state at i32[state]. */
+export class Block {
+  // `declare` fields: no class-field definitions in the compiled JS (see ARCHITECTURE.md).
+  declare f64: Float64Array;
+  declare i32: Int32Array;
+  declare base: number;
+  declare seq: number;
+  declare seqEnd: number;
+  declare state: number;
+  /** The seqlock's current value (the writer keeps its own copy: no load on the hot path). */
+  declare seqValue: number;
+  /** Called after detach(), so bound children re-read where their values are. */
+  declare onMove: (() => void) | undefined;
+  declare readonly shared: boolean;
+  declare readonly values: number;
+  constructor(buffer: ArrayBufferLike, byteOffset: number, shared: boolean, values: number) {
+    this.f64 = new Float64Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.base = (byteOffset + B_VALUES) / 8;
+    this.seq = (byteOffset + B_SEQ) / 4;
+    this.state = (byteOffset + B_STATE) / 4;
+    this.seqEnd = (byteOffset + seqEndOffset(values)) / 4;
+    this.seqValue = 0;
+    this.onMove = undefined;
+    (this as { shared: boolean }).shared = shared;
+    (this as { values: number }).values = values;
+  }
+
+  /** Opens a multi-value write: readers see an odd sequence until end(). */
+  begin(): void {
+    const v = ++this.seqValue;
+    Atomics.store(this.i32, this.seq, v);
+    Atomics.store(this.i32, this.seqEnd, v);
+  }
+
+  end(): void {
+    const v = ++this.seqValue;
+    Atomics.store(this.i32, this.seqEnd, v);
+    Atomics.store(this.i32, this.seq, v);
+  }
+
+  setState(state: number): void {
+    Atomics.store(this.i32, this.state, state);
+  }
+
+  /** Zeroes the values (under the seqlock). */
+  clear(): void {
+    this.begin();
+    this.f64.fill(0, this.base, this.base + this.values);
+    this.end();
+  }
+
+  /** Moves the values to private memory (the region is closing): the series keeps working. */
+  detach(): void {
+    if (!this.shared) return;
+    const copy = new Float64Array(3 + this.values);
+    copy.set(this.f64.subarray(this.base, this.base + this.values), 2);
+    this.f64 = copy;
+    this.i32 = new Int32Array(copy.buffer);
+    this.base = 2;
+    this.seq = 0;
+    this.state = 1;
+    this.seqEnd = (2 + this.values) * 2;
+    this.onMove?.();
+  }
+}
+
+function writeRecord(u8: Uint8Array, at: number, text: Uint8Array): void {
+  u8[at + R_VERSION] = LAYOUT_VERSION;
+  new DataView(u8.buffer, u8.byteOffset).setUint32(at + R_LENGTH, text.length, true);
+  u8.set(text, at + R_TEXT);
+}
+
+/** This process's identity for the grouping rule (docs/metrics.md, "Which processes form an app"). */
+export function ownIdentity(env: NodeJS.ProcessEnv = process.env): AppIdentity {
+  const id: AppIdentity = { pid: process.pid, ppid: process.ppid };
+  const app = env.PERFMEM_APP !== undefined && env.PERFMEM_APP !== '' ? env.PERFMEM_APP
+    : env.pm_id !== undefined && env.name !== undefined && env.name !== '' ? env.name : undefined;
+  if (app !== undefined) id.app = app;
+  if (cluster.isWorker) id.clusterWorker = true;
+  const instance = env.NODE_APP_INSTANCE ?? env.pm_id;
+  if (instance !== undefined && instance !== '') id.worker = instance;
+  else if (cluster.isWorker && cluster.worker !== undefined) id.worker = String(cluster.worker.id);
+  return id;
+}
+
+export interface StoreWarning {
+  (code: string, message: string): void;
+}
+
+export class MetricStore {
+  readonly region: Region | undefined;
+  readonly identity: AppIdentity;
+  private nextFamily = 0;
+  private readonly blocks = new Set<Block>();
+  private readonly familyStates = new Map<number, { u8: Uint8Array; at: number }>();
+  private fullWarned = false;
+  private readonly closeHooks: (() => void)[] = [];
+
+  constructor(region: Region | undefined, private readonly warn: StoreWarning) {
+    this.region = region;
+    this.identity = ownIdentity();
+    if (region !== undefined) {
+      this.writeText(APP_ENTRY, JSON.stringify(this.identity));
+      region.beforeClose(() => {
+        for (const hook of this.closeHooks) {
+          try {
+            hook();
+          } catch {
+            // a failing hook (e.g. the exit fold) must not keep the series from detaching
+          }
+        }
+        for (const b of this.blocks) b.detach();
+      });
+    }
+  }
+
+  /** Runs `fn` when the region closes, before the series move to private memory. */
+  onClose(fn: () => void): void {
+    this.closeHooks.push(fn);
+  }
+
+  /** True when series are visible to other processes. */
+  get shared(): boolean {
+    return this.region !== undefined && this.region.shared;
+  }
+
+  private writeText(name: string, text: string): { u8: Uint8Array; at: number } | undefined {
+    const bytes = encoder.encode(text);
+    const entry = this.region?.rawEntry(name, R_TEXT + bytes.length);
+    if (entry === undefined) return undefined;
+    const u8 = new Uint8Array(entry.buffer);
+    writeRecord(u8, entry.byteOffset, bytes);
+    return { u8, at: entry.byteOffset };
+  }
+
+  /** Publishes a family's description once; returns its id. */
+  family(description: object): number {
+    const f = this.nextFamily++;
+    const rec = this.writeText(familyEntry(f), JSON.stringify(description));
+    if (rec !== undefined) this.familyStates.set(f, rec);
+    return f;
+  }
+
+  /** Marks a family removed (1) or live (0) for readers: bytes 2-3 of its record. */
+  setFamilyState(f: number, state: number): void {
+    const rec = this.familyStates.get(f);
+    if (rec !== undefined) Atomics.store(rec.u8, rec.at + 2, state);
+  }
+
+  /**
+   * A block for series `s` of family `f`, with its labels written once. Falls back to private
+   * memory when the region is missing or full (undefined `shared`): the caller counts that.
+   */
+  series(f: number, s: number, values: number, labelsJson: string): Block {
+    const label = encoder.encode(labelsJson);
+    const entry = this.region?.rawEntry(seriesEntry(f, s), blockSize(values, label.length));
+    let block: Block;
+    if (entry === undefined) {
+      if (this.region !== undefined && !this.fullWarned) {
+        this.fullWarned = true;
+        this.warn('PERFMEM_METRICS_REGION_FULL', `perfmem: the region ${this.region.path ?? ''} is full: new metric series live in private memory only ` +
+          'and other processes do not see them; give it more room (PERFMEM_SIZE, or PERFMEM_METRICS_SIZE when perfmem/metrics creates the region)');
+      }
+      block = new Block(new ArrayBuffer(blockSize(values, 0)), 0, false, values);
+    } else {
+      const u8 = new Uint8Array(entry.buffer);
+      u8[entry.byteOffset + R_VERSION] = LAYOUT_VERSION;
+      new DataView(entry.buffer).setUint32(entry.byteOffset + R_LENGTH, label.length, true);
+      u8.set(label, entry.byteOffset + labelOffset(values));
+      block = new Block(entry.buffer, entry.byteOffset, true, values);
+    }
+    this.blocks.add(block);
+    return block;
+  }
+}
+
+const DEFAULT_METRICS_SIZE = 1024 * 1024;
+let store: MetricStore | undefined;
+const createdHooks: ((s: MetricStore) => void)[] = [];
+const beforeCreateHooks: ((id: AppIdentity) => void)[] = [];
+
+/** @internal Runs `fn` before this process's region is created by perfmem/metrics. */
+export function beforeRegionCreated(fn: (id: AppIdentity) => void): void {
+  beforeCreateHooks.push(fn);
+}
+
+/** @internal Runs `fn` on each store made (cluster.ts joins the app's file). */
+export function onStoreCreated(fn: (s: MetricStore) => void): void {
+  createdHooks.push(fn);
+}
+
+function warnOnce(code: string, message: string): void {
+  process.emitWarning(message, { type: 'PerfmemWarning', code });
+}
+
+/** The process's store, made on first use (the region too, if perfmem/register did not make it). */
+export function metricStore(): MetricStore {
+  if (store !== undefined && (store.region === undefined || !store.region.closed)) return store;
+  let region = currentRegion();
+  if (region === undefined && !/^(1|true|yes|on)$/i.test(process.env.PERFMEM_DISABLE ?? '')) {
+    // Creating the region removes dead processes' regions from the directory: a dead sibling's
+    // final counts are saved first (cluster.ts).
+    for (const fn of beforeCreateHooks) {
+      try {
+        fn(ownIdentity());
+      } catch {
+        // best effort
+      }
+    }
+    const size = process.env.PERFMEM_SIZE === undefined || process.env.PERFMEM_SIZE === '' ? metricsSize() : undefined;
+    try {
+      region = createRegion(size === undefined ? {} : { size });
+    } catch (err) {
+      warnOnce('PERFMEM_METRICS_NO_REGION', `perfmem: metrics stay in private memory: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  store = new MetricStore(region, warnOnce);
+  for (const fn of createdHooks) {
+    try {
+      fn(store);
+    } catch {
+      // joining the app is a best effort
+    }
+  }
+  return store;
+}
+
+function metricsSize(): number {
+  const text = process.env.PERFMEM_METRICS_SIZE;
+  if (text === undefined || text === '') return DEFAULT_METRICS_SIZE;
+  const m = /^\s*(\d+)\s*([kKmM]?)[bB]?\s*$/.exec(text);
+  const n = m === null ? Number.NaN : Number(m[1]) * (m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1 << 20 : 1);
+  if (!(n > 0 && n <= 256 * 1024 * 1024)) {
+    warnOnce('PERFMEM_BAD_ENV', `perfmem: ignoring PERFMEM_METRICS_SIZE=${JSON.stringify(text)}: expected a size in bytes (k, m suffixes)`);
+    return DEFAULT_METRICS_SIZE;
+  }
+  return n;
+}
