@@ -94,7 +94,8 @@ function baseOf(store: MetricStore | undefined, dir?: string): string {
   return /^(1|true|yes|on)$/i.test(process.env.PERFMEM_SHM ?? '') ? '/dev/shm' : '/tmp';
 }
 
-interface FoundRegion {
+/** One region of an app, decoded: what appMembers() takes (the monitor builds them from its own reads). */
+export interface FoundRegion {
   pid: number;
   identity: AppIdentity;
   families: MetricFamily[];
@@ -284,26 +285,44 @@ export function collectApp(options: ClusterMetricsOptions = {}): ProcessFamilies
   const app = options.app ?? appOf(store.identity);
   const base = baseOf(store, options.dir);
   const regions = readAppRegions(app, base, store);
-  const files = openFiles(base, false);
+  const state = readAppState(app, base);
+  const out = appMembers(regions, state);
+  if (regions.some((r) => !r.alive && state.folded[String(r.pid)] === undefined)) foldDeadMembers(app, base, store);
+  return out;
+}
+
+/**
+ * The app file's state now; empty when there is none or it is unsafe (a link, several links,
+ * too large: ignored, never followed). Its parse is reused while its text is unchanged.
+ */
+export function readAppState(app: string, base: string): AppFileState {
   const name = appFileName(app);
-  let state: AppFileState;
+  const files = openFiles(base, false);
   try {
     // The file changes when a member checkpoints or exits: between, its parse is reused. (Its
     // text is the key: inode, size and a coarse mtime can all repeat across quick rewrites.)
     const text = files?.read(name);
     const known = parsedFiles.get(`${base}/${name}`);
-    if (text !== undefined && known?.text === text) state = known.state;
-    else {
-      state = parseState(text, app);
-      if (text !== undefined) {
-        if (parsedFiles.size > 64) parsedFiles.clear();
-        parsedFiles.set(`${base}/${name}`, { text, state });
-      }
+    if (text !== undefined && known?.text === text) return known.state;
+    const state = parseState(text, app);
+    if (text !== undefined) {
+      if (parsedFiles.size > 64) parsedFiles.clear();
+      parsedFiles.set(`${base}/${name}`, { text, state });
     }
+    return state;
   } catch {
-    // an unsafe file (a link, several links, too large) is ignored, never followed
-    state = parseState(undefined, app);
+    return parseState(undefined, app);
+  } finally {
+    files?.close();
   }
+}
+
+/**
+ * aggregateFamilies' input from an app's regions (read before `state`, live or dead) and its
+ * file: regions not yet folded, the last checkpoint of members whose region is gone unfolded,
+ * and the totals of exited workers (the last two as `exited`, so gauges drop out).
+ */
+export function appMembers(regions: readonly Pick<FoundRegion, 'pid' | 'identity' | 'families'>[], state: AppFileState): ProcessFamilies[] {
   const out: ProcessFamilies[] = [];
   const seen = new Set<number>();
   for (const r of regions) {
@@ -315,20 +334,24 @@ export function collectApp(options: ClusterMetricsOptions = {}): ProcessFamilies
     if (!seen.has(Number(pid))) out.push({ pid: Number(pid), worker: member.worker, families: member.families, exited: true });
   }
   for (const [worker, families] of Object.entries(state.exited)) out.push({ pid: 0, worker, families, exited: true });
-  // A dead member's region is folded now, before a restarting process's cleanup can remove it.
-  if (files !== undefined && regions.some((r) => !r.alive && state.folded[String(r.pid)] === undefined)) {
-    try {
-      files.update(name, (text) => {
-        const s = parseState(text, app);
-        prune(s, new Map(readAppRegions(app, base, store).filter((r) => r.pid !== process.pid).map((r) => [r.pid, r])));
-        return JSON.stringify(s);
-      });
-    } catch {
-      // read-only reader: the next writer folds it
-    }
-  }
-  files?.close();
   return out;
+}
+
+/** Folds the dead members' regions into the app file now, before a restarting process's cleanup can remove them. */
+export function foldDeadMembers(app: string, base: string, store?: MetricStore): void {
+  const files = openFiles(base, false);
+  if (files === undefined) return;
+  try {
+    files.update(appFileName(app), (text) => {
+      const s = parseState(text, app);
+      prune(s, new Map(readAppRegions(app, base, store).filter((r) => r.pid !== process.pid).map((r) => [r.pid, r])));
+      return JSON.stringify(s);
+    });
+  } catch {
+    // read-only reader: the next writer folds it
+  } finally {
+    files.close();
+  }
 }
 
 /** prom-client's AggregatorRegistry, reading shared memory instead of asking workers over IPC. */

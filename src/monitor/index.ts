@@ -2,5 +2,7 @@
 export { createMonitor } from './monitor.js';
 export type { Monitor, MonitorOptions, MonitorStats } from './monitor.js';
 export { deriveRates, intervalHistogram } from './rates.js';
-export { groupApps, scriptName } from './apps.js';
+export { scriptName } from './apps.js';
+export { groupApps, appFamilies } from './app-metrics.js';
+export type { AppCandidate, AppMember } from './app-metrics.js';
 export type * from './types.js';

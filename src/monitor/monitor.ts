@@ -8,9 +8,11 @@
  * nothing a blocked, dying or hostile process does can stall it; a region that fails to parse
  * is counted in `readErrors` and read again next time.
  */
+import { lstatSync } from 'node:fs';
 import { attachListed, listProcesses, liveness, readProcStat, type ProcessInfo, type RegionView } from '../perfmemory/index.js';
 import { describeTopFrame, parseStack, STACK_COUNTER, STACK_TIME_COUNTER, STACK_WALL_COUNTER } from '../runtime/stack-format.js';
-import { groupApps, scriptName } from './apps.js';
+import { appFamilies, decodeMetrics, groupApps, type AppMember } from './app-metrics.js';
+import type { DecodeCache, DecodedRegion } from '../metrics/index.js';
 import { gaugesOf, runtimeVersionOf } from './gauges.js';
 import { History } from './history.js';
 import { countersOf, makeReading, num, str, type Reading } from './reading.js';
@@ -69,6 +71,9 @@ interface Tracked {
   goneAtMs: number | undefined;
   history: History;
   last: ProcessSample | undefined;
+  /** Its app metrics as last read (perfmem/metrics), and what their decoding keeps between reads. */
+  metrics: DecodedRegion | undefined;
+  metricsCache: DecodeCache;
 }
 
 const NO_GAUGES: ProcessGauges = {
@@ -130,7 +135,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       }
       tracked.set(info.pid, {
         info, view, startTicks: undefined, prev: undefined, state: info.state === 'alive' ? 'running' : 'stale',
-        goneAtMs: undefined, history: new History(historyLength), last: undefined,
+        goneAtMs: undefined, history: new History(historyLength), last: undefined, metrics: undefined, metricsCache: {},
       });
     }
   };
@@ -156,7 +161,10 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     }
     stats.regionReads++;
     try {
-      const counters = countersOf(t.view!.counters());
+      const { parsed, bytes } = t.view!.snapshotBytes();
+      const counters = countersOf(parsed.counters);
+      // App metrics from the same copy: each region is read once per sample.
+      if (t.info.kind === 'node') t.metrics = decodeMetrics(t.view!, bytes, t.metricsCache, t.metrics);
       return makeReading(t.info.kind, counters, proc, atMs, monoNs);
     } catch {
       stats.readErrors++;
@@ -174,6 +182,8 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     };
     const ppid = (c && num(c, 'node.ppid')) ?? r?.proc?.ppid;
     if (ppid !== undefined) id.ppid = ppid;
+    const own = t.metrics?.identity;
+    if (own?.pid === t.info.pid && own.worker !== undefined) id.worker = own.worker;
     return id;
   };
 
@@ -185,6 +195,35 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     // Only a stack taken during this block says where the loop is stuck now.
     if (text === undefined || text === '' || taken <= heartbeat) return undefined;
     return { takenAtMs: num(r.counters, STACK_WALL_COUNTER) ?? 0, frames: parseStack(text) };
+  };
+
+  /** The apps of the latest sample with their aggregated metrics. */
+  let appsOfSample: AppSample[] | undefined;
+  const sampleApps = (): AppSample[] => {
+    const byApp = new Map<string, { pids: number[]; members: AppMember[] }>();
+    for (const p of latest?.processes ?? []) {
+      const t = tracked.get(p.pid);
+      if (t === undefined) continue;
+      const live = p.state === 'running' || p.state === 'blocked';
+      let app = byApp.get(p.app);
+      if (app === undefined) byApp.set(p.app, (app = { pids: [], members: [] }));
+      if (live) app.pids.push(p.pid);
+      // A dead member counts while its region is there and not yet folded into the app file.
+      const regionExists = live || (t.metrics?.identity !== undefined && lstatSync(t.info.path, { throwIfNoEntry: false }) !== undefined);
+      app.members.push({ pid: p.pid, live, regionExists, path: t.info.path, metrics: t.metrics });
+    }
+    const out: AppSample[] = [];
+    for (const [app, { pids, members }] of byApp) {
+      if (pids.length === 0) continue;
+      let families: AppSample['families'] = [];
+      try {
+        families = appFamilies(app, members);
+      } catch {
+        // never expected (the app file's reader swallows its errors): a sample must not fail for it
+      }
+      out.push({ app, pids, families });
+    }
+    return out;
   };
 
   const sample = (): HostSample => {
@@ -204,13 +243,13 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     const apps = groupApps([...tracked.values()].map((t) => {
       const r = readings.get(t.info.pid) ?? t.prev;
       const ppid = (r && num(r.counters, 'node.ppid')) ?? r?.proc?.ppid;
-      return { pid: t.info.pid, ppid, runtime: t.info.kind, command: t.info.command };
+      return { pid: t.info.pid, ppid, runtime: t.info.kind, command: t.info.command, metrics: t.metrics };
     }));
     const processes: ProcessSample[] = [];
     for (const t of tracked.values()) {
       const pid = t.info.pid;
       const r = readings.get(pid);
-      const app = apps.get(pid) ?? (scriptName(t.info.kind, t.info.command) || String(pid));
+      const app = apps.get(pid) ?? `cluster:${pid}`;
       let s: ProcessSample;
       if (r !== undefined) {
         const state: ProcessState = r.loop.state === 'blocked' ? 'blocked' : 'running';
@@ -248,6 +287,8 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     }
     processes.sort((a, b) => a.pid - b.pid);
     latest = { atMs, seq: ++seq, processes };
+    // Right after the reads: the app files are read as close to them as possible (see appFamilies).
+    appsOfSample = sampleApps();
     stats.samples++;
     stats.lastSampleSeconds = Number(process.hrtime.bigint() - began) / 1e9;
     for (const l of listeners) {
@@ -279,16 +320,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     on: (_event, listener) => { listeners.add(listener); },
     off: (_event, listener) => { listeners.delete(listener); },
     history: (pid) => tracked.get(pid)?.history.toArray() ?? [],
-    apps() {
-      const byApp = new Map<string, number[]>();
-      for (const p of latest?.processes ?? []) {
-        if (p.state === 'gone' || p.state === 'stale') continue;
-        const pids = byApp.get(p.app);
-        if (pids === undefined) byApp.set(p.app, [p.pid]);
-        else pids.push(p.pid);
-      }
-      return [...byApp].map(([app, pids]) => ({ app, pids, families: [] }));
-    },
+    apps: () => appsOfSample ?? [],
     stats: () => ({ ...stats }),
     unreadable: () => unreadable,
     close() {

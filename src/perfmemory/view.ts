@@ -326,13 +326,22 @@ export class RegionView {
 
   /** A consistent copy of every counter and the prologue. */
   snapshot(): ParsedPerfData {
+    return this.snapshotBytes().parsed;
+  }
+
+  /**
+   * snapshot(), plus the bytes it was parsed from: the view's own buffer, valid until the
+   * view's next read. A reader that decodes more from the same copy (perfmem/metrics' series)
+   * reads the region once.
+   */
+  snapshotBytes(): { parsed: ParsedPerfData; bytes: Uint8Array } {
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const bytes = this.copy();
       try {
         const parsed = this.#reader.read(bytes, { regionSize: this.#bytes.byteLength });
         this.#header = parsed.header;
-        return parsed;
+        return { parsed, bytes };
       } catch (err) {
         // A layout caught mid-change parses on the next copy; a corrupt file fails every time.
         lastError = err;
@@ -395,6 +404,16 @@ export class RegionView {
     const entry = entries.get(name);
     if (entry !== undefined) return info(entry, readEntryValue(bytes, entry, header.byteOrder));
     return pseudoCounters(header).find((c) => c.name === name); // a sun.perfdata.* one, or none
+  }
+
+  /**
+   * `length` bytes at `offset` read from the region now, into a new buffer; undefined when the
+   * region holds fewer (for a part caught mid-write in a snapshot, read again alone).
+   */
+  readAt(offset: number, length: number): Uint8Array | undefined {
+    if (!(offset >= 0 && length >= 0 && offset + length <= this.#bytes.byteLength)) return undefined;
+    const into = new Uint8Array(length);
+    return this.source().read(into, length, offset) === length ? into : undefined;
   }
 
   /** A copy of the region's raw bytes, consistent as in snapshot(). */

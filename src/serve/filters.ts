@@ -2,7 +2,7 @@
  * The `?pid=`, `?runtime=` and `?app=` filters shared by /metrics and /api/processes. Each may
  * repeat or hold a comma-separated list; a process must match every filter given.
  */
-import type { ProcessSample } from '../monitor/types.js';
+import type { AppSample, ProcessSample } from '../monitor/types.js';
 
 export interface ProcessFilter {
   pids?: Set<number>;
@@ -40,4 +40,10 @@ export function parseFilter(params: URLSearchParams): ProcessFilter {
 export function matches(f: ProcessFilter, p: ProcessSample): boolean {
   return (f.pids === undefined || f.pids.has(p.pid)) && (f.runtimes === undefined || f.runtimes.has(p.runtime))
     && (f.apps === undefined || f.apps.has(p.app));
+}
+
+/** An app's aggregated metrics match when its app does, one of its pids does (?pid=) and `node` is allowed (?runtime=). */
+export function matchesApp(f: ProcessFilter, a: AppSample): boolean {
+  return (f.apps === undefined || f.apps.has(a.app)) && (f.pids === undefined || a.pids.some((p) => f.pids!.has(p)))
+    && (f.runtimes === undefined || f.runtimes.has('node'));
 }

@@ -16,12 +16,13 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { formatFamilies, CONTENT_TYPES } from '../export/prometheus-format.js';
+import { mapAppFamilies } from '../export/prometheus-apps.js';
 import { mapSample } from '../export/prometheus-map.js';
 import { negotiate } from '../export/prometheus-negotiate.js';
 import type { Monitor } from '../monitor/index.js';
 import type { HostSample } from '../monitor/types.js';
 import type { Authenticator } from './auth.js';
-import { FilterError, matches, parseFilter } from './filters.js';
+import { FilterError, matches, matchesApp, parseFilter } from './filters.js';
 import { processBody, processesBody } from './json.js';
 
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
@@ -92,6 +93,8 @@ export function createPerfmemServer(options: ServerOptions): Server {
       sampleSeconds: stats.lastSampleSeconds, sampleAgeSeconds: Math.max(0, (Date.now() - sample.atMs) / 1000),
       regionReads: stats.regionReads, readErrors: stats.readErrors, samples: stats.samples, requests,
     }, { raw: url.searchParams.get('raw') === '1', showArgs: options.showArgs === true });
+    // The apps' own metrics (perfmem/metrics), aggregated per app, after the processes'.
+    families.push(...mapAppFamilies(monitor.apps().filter((a) => matchesApp(filter, a)), families));
     send(req, res, 200, CONTENT_TYPES[format], formatFamilies(families, format));
   };
 
@@ -155,8 +158,9 @@ export function createPerfmemServer(options: ServerOptions): Server {
         return json(req, res, 200, processBody(p, monitor.history(pid)));
       }
       if (path === '/api/apps') {
+        const filter = parseFilter(url.searchParams);
         current();
-        return json(req, res, 200, JSON.stringify({ apps: monitor.apps() }));
+        return json(req, res, 200, JSON.stringify({ apps: monitor.apps().filter((a) => matchesApp(filter, a)) }));
       }
       if (path === '/api/events') return subscribe(req, res, url);
       if (path.startsWith('/api/')) return json(req, res, 404, JSON.stringify({ error: 'no such endpoint' }));

@@ -5,16 +5,19 @@
  */
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { formatFamilies } from '../export/prometheus-format.js';
+import { mapAppFamilies } from '../export/prometheus-apps.js';
 import { mapSample } from '../export/prometheus-map.js';
 import type { Monitor } from '../monitor/index.js';
 import type { HostSample } from '../monitor/types.js';
 
 export function textfileContent(monitor: Monitor, sample: HostSample, options: { showArgs?: boolean }): string {
   const stats = monitor.stats();
-  return formatFamilies(mapSample(sample, sample.processes, {
+  const families = mapSample(sample, sample.processes, {
     sampleSeconds: stats.lastSampleSeconds, sampleAgeSeconds: Math.max(0, (Date.now() - sample.atMs) / 1000),
     regionReads: stats.regionReads, readErrors: stats.readErrors, samples: stats.samples,
-  }, { showArgs: options.showArgs === true }), 'text');
+  }, { showArgs: options.showArgs === true });
+  families.push(...mapAppFamilies(monitor.apps(), families));
+  return formatFamilies(families, 'text');
 }
 
 /** Writes `text` to `path` atomically (0644: the collector may run as another user). */

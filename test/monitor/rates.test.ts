@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { deriveRates, intervalHistogram, moments } from '../../src/monitor/rates.js';
 import { makeReading } from '../../src/monitor/reading.js';
-import { groupApps, scriptName } from '../../src/monitor/apps.js';
+import { scriptName } from '../../src/monitor/apps.js';
+import { groupApps } from '../../src/monitor/app-metrics.js';
 import { History } from '../../src/monitor/history.js';
 import { bucketCounterName, emptyHistogram, histogramPercentile, recordDelay, BUCKET_COUNT, HISTOGRAM_VERSION_COUNTER, TOTAL_COUNT_COUNTER, TOTAL_MAX_COUNTER, TOTAL_SUM_COUNTER } from '../../src/runtime/loop-histogram.js';
 import type { ProcStat } from '../../src/perfmemory/index.js';
@@ -123,17 +124,26 @@ test('property: percentiles of a histogram delta match the raw delays within the
     }), { numRuns: 100 });
 });
 
-test('apps: cluster workers (same script, parent tracked) join their primary\'s app; others are their own', () => {
+test('apps: one rule, perfmem/metrics\' appOf; without its identity a worker joins its tracked Node parent (same script)', () => {
+  const m = (identity: { pid: number; ppid: number; app?: string; clusterWorker?: boolean; worker?: string }) => ({ identity, families: [], torn: 0 });
   const apps = groupApps([
-    { pid: 10, ppid: 1, runtime: 'node', command: '/srv/api/server.js --port 80' },
-    { pid: 11, ppid: 10, runtime: 'node', command: '/srv/api/server.js --port 80' },
-    { pid: 12, ppid: 10, runtime: 'node', command: '/srv/api/other.js' },
-    { pid: 20, ppid: 1, runtime: 'jvm', command: 'com.example.Main x' },
-    { pid: 21, ppid: 1, runtime: 'jvm', command: '/opt/app.jar' },
-    { pid: 22, runtime: 'other', command: '' },
+    { pid: 10, ppid: 1, runtime: 'node', command: '/srv/api/server.js --port 80', metrics: m({ pid: 10, ppid: 1 }) },
+    { pid: 11, ppid: 10, runtime: 'node', command: '/srv/api/server.js --port 80', metrics: m({ pid: 11, ppid: 10, clusterWorker: true, worker: '1' }) },
+    { pid: 13, ppid: 10, runtime: 'node', command: '/srv/api/server.js --port 80', metrics: undefined },
+    { pid: 12, ppid: 10, runtime: 'node', command: '/srv/api/other.js', metrics: undefined },
+    { pid: 30, ppid: 2, runtime: 'node', command: '/pm2/a.js', metrics: m({ pid: 30, ppid: 2, app: 'shop' }) },
+    { pid: 31, ppid: 2, runtime: 'node', command: '/pm2/a.js', metrics: m({ pid: 31, ppid: 2, app: 'shop' }) },
+    // An identity naming another pid is not trusted.
+    { pid: 40, ppid: 1, runtime: 'node', command: 'x.js', metrics: m({ pid: 10, ppid: 1, app: 'shop' }) },
+    { pid: 20, ppid: 1, runtime: 'jvm', command: 'com.example.Main x', metrics: undefined },
+    { pid: 22, runtime: 'other', command: '', metrics: undefined },
   ]);
-  assert.deepEqual([...apps], [[10, 'server.js'], [11, 'server.js'], [12, 'other.js'], [20, 'Main'], [21, 'app.jar'], [22, '22']]);
+  assert.deepEqual([...apps].sort((a, b) => a[0] - b[0]), [
+    [10, 'cluster:10'], [11, 'cluster:10'], [12, 'cluster:12'], [13, 'cluster:10'], [20, 'cluster:20'], [22, 'cluster:22'],
+    [30, 'app:shop'], [31, 'app:shop'], [40, 'cluster:40'],
+  ]);
   assert.equal(scriptName('node', '  '), '');
+  assert.equal(scriptName('jvm', 'com.example.Main x'), 'Main');
 });
 
 test('history keeps the newest points, oldest first', () => {
