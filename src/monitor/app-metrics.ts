@@ -10,7 +10,7 @@
  */
 import { dirname } from 'node:path';
 import {
-  aggregateFamilies, appMembers, appOf, decodeRegionMetrics, foldDeadMembers, readAppState,
+  aggregateFamilies, appMembers, appOf, decodeRegionMetrics, readAppState,
   type DecodeCache, type DecodedRegion, type FoundRegion, type MetricFamily,
 } from '../metrics/index.js';
 import type { RegionView } from '../perfmemory/index.js';
@@ -82,10 +82,12 @@ export interface AppMember {
 /**
  * One app's families: its members' last decodes (dead ones too while their region exists and
  * is not folded) plus the exited workers' totals of its file, aggregated with each family's
- * aggregator. A dead member's region is folded into the file as any reader of the app does.
+ * aggregator. The file is only read (it lands by rename: no lock): the monitor never takes the
+ * app's lock, which a stuck or hostile process could hold, so a sample never waits. Folding a
+ * dead member is left to the app's own processes (its primary, its next member's start).
  */
 export function appFamilies(app: string, members: readonly AppMember[]): MetricFamily[] {
-  const regions: (FoundRegion & { alive: boolean })[] = [];
+  const regions: FoundRegion[] = [];
   for (const m of members) {
     const id = m.metrics?.identity;
     if (id === undefined || id.pid !== m.pid || (!m.live && !m.regionExists)) continue;
@@ -95,7 +97,5 @@ export function appFamilies(app: string, members: readonly AppMember[]): MetricF
   // Regions were read before the file: a member folded in between is skipped by `folded`.
   const base = dirname(dirname(members.find((m) => m.metrics?.identity !== undefined)!.path));
   const state = readAppState(app, base);
-  const families = aggregateFamilies(appMembers(regions, state));
-  if (regions.some((r) => !r.alive && state.folded[String(r.pid)] === undefined)) foldDeadMembers(app, base);
-  return families;
+  return aggregateFamilies(appMembers(regions, state));
 }

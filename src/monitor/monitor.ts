@@ -1,10 +1,12 @@
 /**
  * The monitor: the host's processes over time. It discovers regions (listProcesses: Node,
  * JVMs, containers), keeps a read-only view of each open between samples, reads every region
- * once per sample, derives rates and states, groups processes into apps and keeps a bounded
- * history per process. watch, serve, the dashboard and the OTLP exporter all read it.
+ * once per sample, derives rates and states, groups processes into apps (perfmem/metrics' rule)
+ * with their app metrics aggregated (app-metrics.ts) and keeps a bounded history per process.
+ * watch, serve, the dashboard and the OTLP exporter all read it.
  *
- * A sample reads shared memory and /proc only (pread into our own buffers, never a mapping):
+ * A sample reads shared memory and /proc only (pread into our own buffers, never a mapping),
+ * plus each app's small file of exited workers' totals (read without following links):
  * nothing a blocked, dying or hostile process does can stall it; a region that fails to parse
  * is counted in `readErrors` and read again next time.
  */

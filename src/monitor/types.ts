@@ -38,7 +38,7 @@ export interface ProcessIdentity {
   /** The user from the directory name hsperfdata_<user>. */
   user: string;
   runtime: Runtime;
-  /** The app it belongs to (PERFMEM_APP, PM2's name, the cluster primary's script, else its own script or main class). */
+  /** Its app: perfmem/metrics' appOf key, `app:<PERFMEM_APP or PM2 name>`, else `cluster:<primary pid>` (a process on its own: its pid). */
   app: string;
   /** Its instance within the app: cluster worker id or NODE_APP_INSTANCE, when known. */
   worker?: string;
@@ -149,7 +149,10 @@ export interface AppMetricFamily {
   values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
 }
 
-/** The processes of one app and its app metrics (perfmem/metrics), aggregated across them. */
+/**
+ * The processes of one app (live pids) and its app metrics (perfmem/metrics), aggregated across
+ * them with each family's aggregator, exited workers' totals included (empty when none publishes).
+ */
 export interface AppSample {
   app: string;
   pids: number[];

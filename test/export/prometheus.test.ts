@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { formatFamilies, escapeLabelValue, type MetricFamilyOut } from '../../src/export/prometheus-format.js';
 import { negotiate } from '../../src/export/prometheus-negotiate.js';
+import { mapAppFamilies } from '../../src/export/prometheus-apps.js';
 import { LOOP_LE_NS, mapSample, rawName } from '../../src/export/prometheus-map.js';
 import { poolName } from '../../src/export/prometheus-jvm-names.js';
 import { countersOf } from '../../src/monitor/reading.js';
-import type { HostSample, ProcessSample } from '../../src/monitor/types.js';
+import type { AppSample, HostSample, ProcessSample } from '../../src/monitor/types.js';
 import { attachFile } from '../../src/perfmemory/index.js';
 import { REPO } from '../cli/helpers.js';
 import { havePromtool, nodeSample, promtool } from './helpers.js';
@@ -170,4 +171,37 @@ test('OpenMetrics output parses: TYPE before samples, counters end in _total, UN
   }
   // promtool 2.42 cannot read OpenMetrics; the real Prometheus scrape in test/serve checks it end to end.
   execFileSync('true');
+});
+
+test('app metrics: an `app` label (a series\' own one kept as exported_app), _total counters, names perfmem exports or of another type left out', (t) => {
+  const sample: HostSample = { atMs: 0, seq: 1, processes: [nodeSample()] };
+  const taken = mapSample(sample, sample.processes, { sampleSeconds: 0, sampleAgeSeconds: 0, regionReads: 1, readErrors: 0, samples: 1 });
+  const apps: AppSample[] = [
+    { app: 'cluster:10', pids: [10, 11], families: [
+      { name: 'jobs', help: 'jobs done', type: 'counter' as const, aggregator: 'sum', values: [{ labels: { app: 'billing', code: 200 }, value: 3 }] },
+      { name: 'lat_seconds', help: 'latency', type: 'histogram' as const, aggregator: 'sum', values: [
+        { labels: { le: 0.5 }, value: 2, metricName: 'lat_seconds_bucket' }, { labels: { le: '+Inf' }, value: 3, metricName: 'lat_seconds_bucket' },
+        { labels: {}, value: 1.5, metricName: 'lat_seconds_sum' }, { labels: {}, value: 3, metricName: 'lat_seconds_count' },
+        { labels: {}, value: 9, metricName: 'other_count' }] },
+      // collectDefaultMetrics() in the app: perfmem's own per-process family wins.
+      { name: 'process_cpu_seconds_total', help: 'cpu', type: 'counter' as const, aggregator: 'sum', values: [{ labels: {}, value: 1 }] },
+    ] },
+    { app: 'app:api', pids: [20], families: [
+      { name: 'jobs_total', help: 'jobs', type: 'counter' as const, aggregator: 'sum', values: [{ labels: {}, value: 4 }] },
+      { name: 'lat_seconds', help: 'latency as a gauge', type: 'gauge' as const, aggregator: 'max', values: [{ labels: {}, value: 7 }] },
+    ] },
+  ];
+  const families = mapAppFamilies(apps, taken);
+  const text = formatFamilies([...taken, ...families], 'text');
+  assert.match(text, /^jobs_total\{app="cluster:10",exported_app="billing",code="200"\} 3$/m);
+  assert.match(text, /^jobs_total\{app="app:api"\} 4$/m);
+  assert.match(text, /^lat_seconds_bucket\{app="cluster:10",le="0.5"\} 2$/m);
+  assert.match(text, /^lat_seconds_count\{app="cluster:10"\} 3$/m);
+  assert.doesNotMatch(text, /other_count|lat_seconds\{app="app:api"\}|process_cpu_seconds_total\{app=/);
+  assert.equal(text.match(/^# TYPE process_cpu_seconds_total /gm)?.length, 1);
+  if (havePromtool()) assert.equal(promtool(text), '');
+  else t.diagnostic('promtool not found: `promtool check metrics` skipped');
+  const om = formatFamilies([...taken, ...families], 'openmetrics');
+  assert.match(om, /^# TYPE jobs counter$/m);
+  assert.match(om, /^jobs_total\{app="app:api"\} 4$/m);
 });
