@@ -59,7 +59,13 @@ test('an app with the OTel SDK and its Prometheus exporter serves its runtime me
   try {
     await waitLine(app, /^ready \d+$/);
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // The delay gauges cover the delays probed since the last collect: the first probe of an
+    // idle loop comes with its first sample, one period after start.
     let text = await scrape();
+    for (const until = Date.now() + 10_000; sample(text, 'nodejs_eventloop_delay_max') === undefined && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 250));
+      text = await scrape();
+    }
     // The app's own instruments are still there, with the SDK's resource.
     assert.equal(sample(text, 'shop_orders_total', { kind: 'online' }), 3);
     assert.ok(text.includes('target_info{'), 'the SDK keeps its own resource');
