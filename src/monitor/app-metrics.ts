@@ -67,6 +67,30 @@ export function groupApps(candidates: readonly AppCandidate[]): Map<number, stri
   return apps;
 }
 
+/**
+ * The name people see for each app key: the name an app was given (`app:<name>`), else the
+ * script or main class of its primary (`cluster:<pid>`), so a standalone process or a JVM is
+ * called after what it runs and a restarted app keeps its name. Names that would collide get
+ * their primary's pid (`server.js#1234`), so a name still picks out one app.
+ */
+export function appNames(keys: ReadonlyMap<number, string>, commandOf: (pid: number) => { runtime: string; command: string } | undefined): Map<string, string> {
+  const wanted = new Map<string, string>();
+  for (const [pid, key] of keys) {
+    if (wanted.has(key)) continue;
+    if (key.startsWith('app:')) { wanted.set(key, key.slice(4) || key); continue; }
+    const primary = Number(/^cluster:(\d+)$/.exec(key)?.[1] ?? pid);
+    const c = commandOf(primary) ?? commandOf(pid);
+    wanted.set(key, (c && scriptName(c.runtime, c.command)) || key);
+  }
+  const uses = new Map<string, number>();
+  for (const name of wanted.values()) uses.set(name, (uses.get(name) ?? 0) + 1);
+  const names = new Map<string, string>();
+  for (const [key, name] of wanted) {
+    names.set(key, (uses.get(name) ?? 0) > 1 && key.startsWith('cluster:') ? `${name}#${key.slice(8)}` : name);
+  }
+  return names;
+}
+
 /** A member of an app as the monitor last read it. */
 export interface AppMember {
   pid: number;

@@ -13,7 +13,7 @@
 import { lstatSync } from 'node:fs';
 import { attachListed, listProcesses, liveness, readProcStat, type ProcessInfo, type RegionView } from '../perfmemory/index.js';
 import { describeTopFrame, parseStack, STACK_COUNTER, STACK_TIME_COUNTER, STACK_WALL_COUNTER } from '../runtime/stack-format.js';
-import { appFamilies, decodeMetrics, groupApps, type AppMember } from './app-metrics.js';
+import { appFamilies, appNames, decodeMetrics, groupApps, type AppMember } from './app-metrics.js';
 import type { DecodeCache, DecodedRegion } from '../metrics/index.js';
 import { gaugesOf, runtimeVersionOf } from './gauges.js';
 import { History } from './history.js';
@@ -201,29 +201,33 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
 
   /** The apps of the latest sample with their aggregated metrics. */
   let appsOfSample: AppSample[] | undefined;
+  /** The latest sample's app key (perfmem/metrics' appOf) of each pid, and each key's name. */
+  let appKeys = new Map<number, string>();
+  let appNameOf = new Map<string, string>();
   const sampleApps = (): AppSample[] => {
     const byApp = new Map<string, { pids: number[]; members: AppMember[] }>();
     for (const p of latest?.processes ?? []) {
       const t = tracked.get(p.pid);
       if (t === undefined) continue;
       const live = p.state === 'running' || p.state === 'blocked';
-      let app = byApp.get(p.app);
-      if (app === undefined) byApp.set(p.app, (app = { pids: [], members: [] }));
+      const key = appKeys.get(p.pid) ?? `cluster:${p.pid}`;
+      let app = byApp.get(key);
+      if (app === undefined) byApp.set(key, (app = { pids: [], members: [] }));
       if (live) app.pids.push(p.pid);
       // A dead member counts while its region is there and not yet folded into the app file.
       const regionExists = live || (t.metrics?.identity !== undefined && lstatSync(t.info.path, { throwIfNoEntry: false }) !== undefined);
       app.members.push({ pid: p.pid, live, regionExists, path: t.info.path, metrics: t.metrics });
     }
     const out: AppSample[] = [];
-    for (const [app, { pids, members }] of byApp) {
+    for (const [key, { pids, members }] of byApp) {
       if (pids.length === 0) continue;
       let families: AppSample['families'] = [];
       try {
-        families = appFamilies(app, members);
+        families = appFamilies(key, members);
       } catch {
         // never expected (the app file's reader swallows its errors): a sample must not fail for it
       }
-      out.push({ app, pids, families });
+      out.push({ app: appNameOf.get(key) ?? key, pids, families });
     }
     return out;
   };
@@ -247,11 +251,17 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       const ppid = (r && num(r.counters, 'node.ppid')) ?? r?.proc?.ppid;
       return { pid: t.info.pid, ppid, runtime: t.info.kind, command: t.info.command, metrics: t.metrics };
     }));
+    appKeys = apps;
+    appNameOf = appNames(apps, (pid) => {
+      const t = tracked.get(pid);
+      return t && { runtime: t.info.kind, command: t.info.command };
+    });
     const processes: ProcessSample[] = [];
     for (const t of tracked.values()) {
       const pid = t.info.pid;
       const r = readings.get(pid);
-      const app = apps.get(pid) ?? `cluster:${pid}`;
+      const key = apps.get(pid) ?? `cluster:${pid}`;
+      const app = appNameOf.get(key) ?? key;
       let s: ProcessSample;
       if (r !== undefined) {
         const state: ProcessState = r.loop.state === 'blocked' ? 'blocked' : 'running';

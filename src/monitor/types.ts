@@ -38,7 +38,7 @@ export interface ProcessIdentity {
   /** The user from the directory name hsperfdata_<user>. */
   user: string;
   runtime: Runtime;
-  /** Its app: perfmem/metrics' appOf key, `app:<PERFMEM_APP or PM2 name>`, else `cluster:<primary pid>` (a process on its own: its pid). */
+  /** Its app's name: PERFMEM_APP or PM2's name, else its primary's script or a JVM's main class (`name#pid` when two apps share a name); see monitor/app-metrics.ts appNames. */
   app: string;
   /** Its instance within the app: cluster worker id or NODE_APP_INSTANCE, when known. */
   worker?: string;

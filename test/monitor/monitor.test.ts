@@ -38,7 +38,7 @@ test('monitor: a Node app running, blocked (the block grows), its cluster worker
   const p = s.processes.find((x) => x.pid === app.pid)!;
   assert.equal(p.runtime, 'node');
   assert.equal(p.state, 'running');
-  assert.equal(p.app, `cluster:${app.pid}`, 'its own app: perfmem/metrics\' appOf rule');
+  assert.equal(p.app, 'runtime-app.js', 'its own app (perfmem/metrics\' appOf rule), named after its script');
   assert.equal(p.user, userInfo().username);
   assert.equal(p.ppid, process.pid);
   assert.match(p.runtimeVersion, /^v\d+\./);
@@ -52,8 +52,8 @@ test('monitor: a Node app running, blocked (the block grows), its cluster worker
   app.send('fork');
   const worker = Number((await app.waitFor(/^forked \d+/)).split(' ')[1]);
   s = await until(() => monitor.sample(), (x) => x.processes.some((q) => q.pid === worker && q.state === 'running'));
-  assert.equal(s.processes.find((q) => q.pid === worker)!.app, `cluster:${app.pid}`);
-  assert.deepEqual(monitor.apps().find((a) => a.app === `cluster:${app.pid}`)?.pids.sort(), [app.pid, worker].sort());
+  assert.equal(s.processes.find((q) => q.pid === worker)!.app, 'runtime-app.js');
+  assert.deepEqual(monitor.apps().find((a) => a.app === 'runtime-app.js')?.pids.sort(), [app.pid, worker].sort());
 
   // Blocked: the state says so, for longer at each sample, with the block in the delay figures.
   app.send('block 6000');
@@ -115,7 +115,7 @@ test('monitor: a real JVM, with heap, threads and GC from its hsperfdata', { tim
   const p = monitor.sample().processes.find((x) => x.pid === jvm.pid)!;
   assert.equal(p.runtime, 'jvm');
   assert.equal(p.state, 'running');
-  assert.equal(p.app, `cluster:${jvm.pid}`);
+  assert.equal(p.app, 'PerfmemSubject', 'a JVM\'s app is named after its main class');
   assert.match(p.runtimeVersion, /^\d+/);
   assert.ok(p.gauges.heapUsedBytes! > 0 && p.gauges.heapTotalBytes! >= p.gauges.heapUsedBytes!);
   assert.ok(p.gauges.threads! > 5);

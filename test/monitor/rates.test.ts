@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { deriveRates, intervalHistogram, moments } from '../../src/monitor/rates.js';
 import { makeReading } from '../../src/monitor/reading.js';
 import { scriptName } from '../../src/monitor/apps.js';
-import { groupApps } from '../../src/monitor/app-metrics.js';
+import { appNames, groupApps } from '../../src/monitor/app-metrics.js';
 import { History } from '../../src/monitor/history.js';
 import { bucketCounterName, emptyHistogram, histogramPercentile, recordDelay, BUCKET_COUNT, HISTOGRAM_VERSION_COUNTER, TOTAL_COUNT_COUNTER, TOTAL_MAX_COUNTER, TOTAL_SUM_COUNTER } from '../../src/runtime/loop-histogram.js';
 import type { ProcStat } from '../../src/perfmemory/index.js';
@@ -153,4 +153,11 @@ test('history keeps the newest points, oldest first', () => {
   const none = new History(0);
   none.push({ atMs: 1, state: 'running', blockedMs: 0, gauges: {} as never, rates: {} as never });
   assert.deepEqual(none.toArray(), []);
+});
+
+test('app names: a given name, else the primary\'s script or main class; colliding names keep apart by pid', () => {
+  const commands = new Map([[10, { runtime: 'node', command: '/srv/api/server.js --port 1' }], [11, { runtime: 'node', command: '/srv/api/server.js --port 1' }],
+    [20, { runtime: 'node', command: '/srv/web/server.js' }], [30, { runtime: 'jvm', command: 'com.acme.Main x' }], [40, { runtime: 'node', command: 'a.js' }]]);
+  const names = appNames(new Map([[10, 'cluster:10'], [11, 'cluster:10'], [20, 'cluster:20'], [30, 'cluster:30'], [40, 'app:shop']]), (pid) => commands.get(pid));
+  assert.deepEqual([...names], [['cluster:10', 'server.js#10'], ['cluster:20', 'server.js#20'], ['cluster:30', 'Main'], ['app:shop', 'shop']]);
 });

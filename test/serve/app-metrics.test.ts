@@ -64,7 +64,8 @@ test('serve: a cluster app\'s metrics aggregated per app in /metrics and /api/ap
   });
   const ready = await Promise.all([0, 1, 2].map((slot) => app.waitFor((e) => e.ready === slot)));
   const workers = ready.map((e) => e.pid as number);
-  const key = `cluster:${app.child.pid}`;
+  // The app's name: its primary's script (its key is cluster:<primary pid>).
+  const key = 'metrics-cluster.js';
   app.send('round 5');
   await app.waitFor((e) => e.round === 5);
 

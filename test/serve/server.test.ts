@@ -44,7 +44,7 @@ test('serve: /metrics in both formats, filters, the JSON API, SSE, health, metho
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
   const text = await res.text();
-  assert.match(text, new RegExp(`^nodejs_heap_size_used_bytes\\{pid="${app.pid}",app="cluster:${app.pid}",runtime="node"\\} \\d+$`, 'm'));
+  assert.match(text, new RegExp(`^nodejs_heap_size_used_bytes\\{pid="${app.pid}",app="runtime-app.js",runtime="node"\\} \\d+$`, 'm'));
   if (havePromtool()) assert.equal(promtool(text), '');
   res = await fetch(`${base}/metrics`, { headers: { accept: PROMETHEUS_242_ACCEPT } });
   assert.equal(res.headers.get('content-type'), 'application/openmetrics-text; version=1.0.0; charset=utf-8');
@@ -52,7 +52,7 @@ test('serve: /metrics in both formats, filters, the JSON API, SSE, health, metho
   assert.ok(om.endsWith('# EOF\n'));
   assert.match(om, /^# TYPE process_cpu_seconds counter$/m);
   assert.doesNotMatch(await (await fetch(`${base}/metrics?runtime=jvm`)).text(), /pid="/);
-  assert.match(await (await fetch(`${base}/metrics?pid=${app.pid}&app=cluster:${app.pid}`)).text(), new RegExp(`pid="${app.pid}"`));
+  assert.match(await (await fetch(`${base}/metrics?pid=${app.pid}&app=runtime-app.js`)).text(), new RegExp(`pid="${app.pid}"`));
   assert.doesNotMatch(await (await fetch(`${base}/metrics?app=other`)).text(), /pid="/);
   assert.match(await (await fetch(`${base}/metrics?raw=1`)).text(), /^hsperfdata_sun_os_hrt_frequency\{/m);
   assert.equal((await fetch(`${base}/metrics?pid=abc`)).status, 400);
@@ -69,7 +69,7 @@ test('serve: /metrics in both formats, filters, the JSON API, SSE, health, metho
   assert.equal((await fetch(`${base}/api/processes/999999999`)).status, 404);
   assert.equal((await fetch(`${base}/api/nothing`)).status, 404);
   const apps = await (await fetch(`${base}/api/apps`)).json() as { apps: { app: string; pids: number[] }[] };
-  assert.deepEqual(apps.apps.find((a) => a.app === `cluster:${app.pid}`)?.pids, [app.pid]);
+  assert.deepEqual(apps.apps.find((a) => a.app === 'runtime-app.js')?.pids, [app.pid]);
   assert.equal(await (await fetch(`${base}/healthz`)).text(), 'ok\n');
   res = await fetch(`${base}/metrics`, { method: 'POST', body: 'x' });
   assert.equal(res.status, 405);
