@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import {
-  chmodSync, copyFileSync, existsSync, linkSync, readFileSync, readdirSync, writeFileSync,
+  chmodSync, closeSync, copyFileSync, existsSync, linkSync, openSync, readFileSync, readdirSync, writeFileSync,
 } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { decodeUtf8AsJava } from '../../src/perfdata/java-utf8.js';
@@ -201,6 +201,10 @@ test('a listed region swapped for a symlink or another file is never followed or
   asUser(user, `cp ${FIXTURE_DIR}cetra3_example ${file} && mkfifo ${dir}/fifo`);
   const [info] = listProcesses({ dirs: [base], containers: false });
   assert.equal(info?.pid, owner.pid);
+  // Keep the listed inode allocated: once freed, a new file may get its number, and a dev/ino
+  // check cannot tell it from the listed one (such a file still passes every safety rule).
+  const pin = openSync(file, 'r');
+  t.after(() => closeSync(pin));
   // Swapped for a symlink (to root's secret, to a FIFO): the re-open refuses, without blocking.
   for (const target of [secret, `${dir}/fifo`]) {
     asUser(user, `ln -sfn ${target} ${file}.new && mv -T ${file}.new ${file}`);
@@ -216,18 +220,26 @@ test('a listed region swapped for a symlink or another file is never followed or
   // Racing: the user swaps file and symlink as fast as it can while root lists 100 times.
   const swapper = spawn('sh', ['-c', `cp ${FIXTURE_DIR}cetra3_example ${file}.real; while :; do ` +
     `ln -sfn ${secret} ${file}.lnk; mv -T ${file}.lnk ${file}; cp ${file}.real ${file}.tmp; mv -T ${file}.tmp ${file}; done`],
-  { uid: user.uid, gid: user.gid, stdio: 'ignore' });
-  t.after(() => stop(swapper));
-  for (let i = 0; i < 100; i++) {
-    for (const p of listProcesses({ dirs: [base], containers: false })) {
-      assert.doesNotMatch(`${p.command} ${p.vmArgs} ${p.error ?? ''}`, /TOPSECRET/);
-      try {
-        attachListed(p).detach();
-      } catch (err) {
-        assert.match((err as { code: string }).code, /^ERR_/);
-        assert.doesNotMatch((err as Error).message, /TOPSECRET/);
+  { uid: user.uid, gid: user.gid, stdio: 'ignore', detached: true });
+  // Stopped here, not in an after hook: the directory's removal (an earlier hook) must not race it.
+  try {
+    for (let i = 0; i < 100; i++) {
+      for (const p of listProcesses({ dirs: [base], containers: false })) {
+        assert.doesNotMatch(`${p.command} ${p.vmArgs} ${p.error ?? ''}`, /TOPSECRET/);
+        try {
+          attachListed(p).detach();
+        } catch (err) {
+          assert.match((err as { code: string }).code, /^ERR_/);
+          assert.doesNotMatch((err as Error).message, /TOPSECRET/);
+        }
       }
     }
+  } finally {
+    // The whole group: an `mv` in flight must not land after the directory is removed.
+    const exited = once(swapper, 'exit');
+    try { process.kill(-swapper.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    await exited;
+    await new Promise((r) => setTimeout(r, 100));
   }
 });
 
