@@ -117,7 +117,9 @@ test('root asks another user\'s process for its stack through root\'s own direct
   try {
     const r = await perfmem(['stack', String(app.pid), '--json'], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).status, 'idle');
+    // The request was served (the channel is what this test is about): an idle loop says so, a
+    // loop caught still starting up gives its frames.
+    assert.ok(['idle', 'frames'].includes(JSON.parse(r.stdout).status), r.stdout);
   } finally {
     app.kill();
     base.remove();
