@@ -93,11 +93,6 @@ export class Counter<T extends string = string> extends Metric<T> {
     return child;
   }
 
-  remove(...args: (string | number)[] | [Partial<Record<T, string | number>>]): void {
-    const labels = getLabels(this.labelNames, args);
-    validateLabel(this.labelNames, labels);
-    this.removeSlot(this.hash(labels));
-  }
 
   reset(): void {
     this.removeAll();

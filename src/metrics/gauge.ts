@@ -135,11 +135,6 @@ export class Gauge<T extends string = string> extends Metric<T> {
     return child;
   }
 
-  remove(...args: (string | number)[] | [Labels<T>]): void {
-    const labels = getLabels(this.labelNames, args);
-    validateLabel(this.labelNames, labels);
-    this.removeSlot(this.hash(labels));
-  }
 
   reset(): void {
     this.removeAll();

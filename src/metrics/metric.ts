@@ -7,7 +7,7 @@ import type { Block, MetricStore } from './store.js';
 import { metricStore } from './store.js';
 import { STATE_LIVE, STATE_REMOVED, valueCount } from './layout.js';
 import type { Aggregator, LabelValues, MetricFamily, MetricType } from './types.js';
-import { hashObject, isObject, validateLabel, validateLabelName, validateMetricName } from './validation.js';
+import { getLabels, hashObject, isObject, validateLabel, validateLabelName, validateMetricName } from './validation.js';
 import { globalRegistry, type Registry } from './registry.js';
 
 /** Series per metric by default (distinct label sets since start: a region never frees space). */
@@ -204,6 +204,13 @@ export abstract class Metric<T extends string = string> {
     this.tree.clear();
     this.live.delete(hash);
     slot.block.setState(STATE_REMOVED);
+  }
+
+  /** Removes one series, by label values in order or by a label object (prom-client's remove()). */
+  remove(...args: (string | number)[] | [Partial<Record<T, string | number>>]): void {
+    const labels = getLabels(this.labelNames, args);
+    validateLabel(this.labelNames, labels);
+    this.removeSlot(this.hash(labels));
   }
 
   protected removeAll(): void {

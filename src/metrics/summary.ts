@@ -211,11 +211,6 @@ export class Summary<T extends string = string> extends Metric<T> {
     };
   }
 
-  remove(...args: (string | number)[] | [Labels<T>]): void {
-    const labels = getLabels(this.labelNames, args);
-    validateLabel(this.labelNames, labels);
-    this.removeSlot(this.hash(labels));
-  }
 
   reset(): void {
     for (const slot of this.live.values()) {

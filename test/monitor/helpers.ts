@@ -8,9 +8,9 @@ const APP = join(REPO, 'dist/test/fixtures/runtime-app.js');
 
 export interface App { child: ChildProcess; pid: number; lines: string[]; send(cmd: string): void; waitFor(re: RegExp, timeoutMs?: number): Promise<string> }
 
-/** The runtime fixture app under perfmem/register, its region in `dir`. */
-export async function startApp(dir: string, env: NodeJS.ProcessEnv = {}): Promise<App> {
-  const child = spawn(process.execPath, ['--import', REGISTER, APP], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PERFMEM_DIR: dir, ...env } });
+/** The runtime fixture app (test/fixtures/runtime-app.ts) under perfmem/register, its region in `dir`. */
+export async function startApp(dir: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<App> {
+  const child = spawn(process.execPath, ['--import', REGISTER, APP, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PERFMEM_DIR: dir, ...env } });
   const lines: string[] = [];
   let buffered = '';
   child.stdout!.on('data', (d: Buffer) => {

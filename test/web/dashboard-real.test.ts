@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import { createMonitor } from '../../src/monitor/index.js';
 import { loadDashboard } from '../../src/serve/dashboard-loader.js';
 import { closeServer, createPerfmemServer, listen } from '../../src/serve/server.js';
-import { BIN, REGISTER, REPO, haveJdk, startJvm } from '../cli/helpers.js';
+import { BIN, haveJdk, startJvm } from '../cli/helpers.js';
 import { canvasDrawn, findChromium, NO_CHROMIUM, openBrowser } from './browser.js';
+import { startApp as startMonitorApp, type App } from '../monitor/helpers.js';
 
 // What the page functions below use (they run in the browser; this tsconfig has no DOM types).
 interface PageNode { textContent: string | null; title: string; src: string; getAttribute(n: string): string | null }
@@ -23,8 +24,6 @@ declare const document: { querySelector(s: string): PageNode | null; querySelect
 declare const window: Record<string, unknown>;
 
 const chromium = findChromium();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const APP = join(REPO, 'dist/test/fixtures/runtime-app.js');
 /**
  * The apps' sampling period. A loop counts as blocked once its heartbeat is 3 periods old
  * (runtime/loop-status.ts): with the default 1 s period that alone takes 3 s, so the "shown
@@ -34,34 +33,9 @@ const PERIOD_MS = 250;
 /** An argument the page must show as text: the command line is read from the region. */
 const HOSTILE = '<img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>';
 
-interface App { child: ChildProcess; pid: number; lines: string[]; send(cmd: string): void; waitFor(re: RegExp, timeoutMs?: number): Promise<string> }
-
-/** The runtime fixture app (test/fixtures/runtime-app.ts) under perfmem/register, its region in `dir`. */
-async function startApp(dir: string, name: string, args: string[] = []): Promise<App> {
-  const child = spawn(process.execPath, ['--import', REGISTER, APP, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PERFMEM_DIR: dir, PERFMEM_APP: name, PERFMEM_PERIOD_MS: String(PERIOD_MS), PERFMEM_WATCHDOG: '1', PERFMEM_STACK_AFTER_MS: '300' } });
-  const lines: string[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    lines.push(...parts);
-  });
-  const app: App = {
-    child, pid: child.pid!, lines,
-    send: (cmd) => { child.stdin!.write(`${cmd}\n`); },
-    async waitFor(re, timeoutMs = 20_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = lines.find((l) => re.test(l));
-        if (hit !== undefined) return hit;
-        if (Date.now() > end || child.exitCode !== null) throw new Error(`no line ${re} in ${JSON.stringify(lines)}`);
-        await sleep(20);
-      }
-    },
-  };
-  await app.waitFor(/^ready/);
-  return app;
+/** The runtime fixture app as a named app, sampled fast, with a watchdog that soon takes a blocked loop's stack. */
+function startApp(dir: string, name: string, args: string[] = []): Promise<App> {
+  return startMonitorApp(dir, { PERFMEM_APP: name, PERFMEM_PERIOD_MS: String(PERIOD_MS), PERFMEM_WATCHDOG: '1', PERFMEM_STACK_AFTER_MS: '300' }, args);
 }
 
 test('real processes: table states, a blocked loop within 2 s, detail charts and counters, a JVM, an exit', { skip: chromium === undefined ? NO_CHROMIUM : !haveJdk() && 'no JDK (java, javac) installed', timeout: 180_000 }, async (t) => {
