@@ -218,6 +218,8 @@ export class RegionView {
   #source: ByteSource | undefined;
   #spare: Uint8Array | undefined;
   #bytes!: Uint8Array;
+  /** The last copy's bytes (#bytes up to what was copied), reused while that length holds. */
+  #copied: Uint8Array | undefined;
   #prologue = new Uint8Array(PROLOGUE_SIZE);
   /** Reuses what it learnt of the entries while the region's layout stays the same. */
   #reader: PerfDataReader;
@@ -248,6 +250,8 @@ export class RegionView {
 
   /** One spare byte past the end lets a single pread tell that the file grew. */
   #resize(size: number): void {
+    this.#reader.release();
+    this.#copied = undefined;
     if (this.#spare !== undefined) giveBack(this.#spare);
     this.#spare = takeBuffer(size + 1);
     this.#bytes = this.#spare.subarray(0, size);
@@ -260,6 +264,7 @@ export class RegionView {
   #distrust(): void {
     this.#index = undefined;
     this.#verified = false;
+    this.#reader.release();
     this.#reader = readerFor(this.#source?.identity, true);
   }
 
@@ -319,7 +324,11 @@ export class RegionView {
         if (this.#verified && this.#source?.identity !== undefined) learnt.set(this.#reader, { want: need, prologue: this.#prologue.slice() });
       }
       this.#want = need;
-      return full ? this.#bytes : this.#bytes.subarray(0, need);
+      if (full) return this.#bytes;
+      // The same object while the length holds: the reader knows it again (no new views of it).
+      let copied = this.#copied;
+      if (copied === undefined || copied.byteLength !== need) this.#copied = copied = this.#bytes.subarray(0, need);
+      return copied;
     }
     throw lastError;
   }
@@ -429,6 +438,8 @@ export class RegionView {
     this.#index = undefined;
     source.close();
     // Nothing handed out refers to this buffer (values are decoded, bytes() copies): reuse it.
+    this.#reader.release();
+    this.#copied = undefined;
     if (this.#spare !== undefined) giveBack(this.#spare);
     this.#spare = undefined;
   }
