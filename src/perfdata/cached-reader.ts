@@ -86,6 +86,14 @@ interface Layout {
   infos: CounterInfo[];
   decoded: number;
   /**
+   * What a read returns, kept up to date as values are decoded: the counters in slot order,
+   * then the visible pseudo-counters of `resultPseudo` (a copy is returned).
+   */
+  result: CounterInfo[];
+  resultPseudo: LongCounterInfo[] | undefined;
+  /** True when two entries share a name (the result is then rebuilt in entry order at every read). */
+  duplicates: boolean;
+  /**
    * The region's words as they were when each value was last decoded (only the words of values
    * are kept up to date): while a value's words equal these, so does the value, exactly.
    */
@@ -150,6 +158,7 @@ function layoutOf(byteOrder: 'big' | 'little', entryOffset: number, end: number,
   return {
     byteOrder, entryOffset, end, entries, fingerprint, slots, slotCount: byName.size, shadowed,
     infos: from === undefined ? [] : from.infos, decoded: from === undefined ? 0 : from.decoded, seen,
+    result: [], resultPseudo: undefined, duplicates: byName.size < n,
     longs: Int32Array.from(longs), longAt: Int32Array.from(longAt),
     strings: Int32Array.from(strings), stringAt: Int32Array.from(stringAt), stringWords, stringOf,
   };
@@ -280,22 +289,28 @@ export class PerfDataReader {
         layout = layoutOf(layout.byteOrder, layout.entryOffset, end, entries, fingerprintOf(input, entries), this.cacheConstants, layout);
       }
     }
-    const counters = this.values(layout, input, little);
+    this.values(layout, input, little);
     this.layout = layout;
-    if (options.pseudoCounters !== false) {
-      let pseudo = this.pseudo;
-      if (pseudo === undefined) this.pseudo = pseudo = pseudoCounters(header);
+    const { result, slotCount } = layout;
+    if (options.pseudoCounters === false) return { header, counters: result.slice(0, slotCount) };
+    let pseudo = this.pseudo;
+    if (pseudo === undefined) this.pseudo = pseudo = pseudoCounters(header);
+    if (layout.resultPseudo !== pseudo) {
+      result.length = slotCount;
       const shadowed = layout.shadowed;
-      for (let k = 0; k < pseudo.length; k++) if (shadowed[k] !== 1) counters.push(pseudo[k] as LongCounterInfo);
+      for (let k = 0; k < pseudo.length; k++) if (shadowed[k] !== 1) result.push(pseudo[k] as LongCounterInfo);
+      layout.resultPseudo = pseudo;
     }
-    return { header, counters };
+    return { header, counters: result.slice() };
   }
 
-  /** Every entry's counter, in slot order: the last ones, with those whose bytes changed decoded again. */
-  private values(layout: Layout, input: Input, little: boolean): CounterInfo[] {
+  /** Brings layout.result up to date: the entries whose bytes changed decoded again. */
+  private values(layout: Layout, input: Input, little: boolean): void {
     const { entries, infos, seen, longs, longAt, strings, stringAt, stringWords } = layout;
     const words = input.words;
     const n = entries.length;
+    // Entries not decoded yet (a new or grown layout): the result is then made again whole.
+    const rebuild = layout.decoded < n || layout.duplicates;
     for (let i = layout.decoded; i < n; i++) this.decode(layout, input, i, little);
     layout.decoded = n;
     for (let k = 0; k < longs.length; k++) {
@@ -313,13 +328,18 @@ export class PerfDataReader {
       }
       this.decode(layout, input, strings[k] as number, little);
     }
-    const counters = infos.slice(0, n);
-    if (layout.slotCount < n) {
-      // A name that repeats keeps its first position and its last entry.
-      counters.length = layout.slotCount;
-      for (let i = 0; i < n; i++) counters[layout.slots[i] as number] = infos[i] as CounterInfo;
+    if (rebuild) {
+      // In entry order: a name that repeats keeps its first position and its last entry.
+      const { result, slots } = layout;
+      if (result.length > layout.slotCount) result.length = layout.slotCount;
+      for (let i = 0; i < n; i++) {
+        // (A new name's slot is the next one: appended, so the array stays packed.)
+        const slot = slots[i] as number;
+        if (slot < result.length) result[slot] = infos[i] as CounterInfo;
+        else result.push(infos[i] as CounterInfo);
+      }
+      layout.resultPseudo = undefined;
     }
-    return counters;
   }
 
   /** Decodes entry `i`'s value into layout.infos (the last object again when the value is the same) and notes its words. */
@@ -360,6 +380,7 @@ export class PerfDataReader {
         : { name: e.name, type: 'string', units: e.units, variability: e.variability, supported: e.supported, value, maxLength: e.vectorLength };
     }
     layout.infos[i] = c;
+    if (!layout.duplicates && i < layout.result.length) layout.result[layout.slots[i] as number] = c;
   }
 }
 

@@ -57,6 +57,8 @@ export interface FileIdentity {
   ino: number;
   uid: number;
   ctimeMs: number;
+  size: number;
+  mtimeMs: number;
 }
 
 /** A region file read with pread. */
@@ -93,11 +95,31 @@ export class FileSource implements ByteSource {
       // mtime is part of the identity: a file rewritten with write() gets fresh readers, while a
       // mapped writer's stores (HotSpot's, perfmem's) leave it alone.
       return new FileSource(fd, path, pageMultiple, `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, st.size,
-        { dev: st.dev, ino: st.ino, uid: st.uid, ctimeMs: st.ctimeMs });
+        { dev: st.dev, ino: st.ino, uid: st.uid, ctimeMs: st.ctimeMs, size: st.size, mtimeMs: st.mtimeMs });
     } catch (err) {
       closeSync(fd);
       throw err;
     }
+  }
+
+  /**
+   * True when the open file is still as it was checked at open (fstat on the descriptor): a
+   * regular file with one link (so not removed or replaced by a rename since: the path still
+   * leads to it unless its owner renamed it away), with the size and mtime it had (so the same
+   * identity). A kept descriptor is then as good as opening the path again (O_NOFOLLOW, fstat,
+   * the device and inode a search validated), in one syscall instead of three and no path walk.
+   */
+  stillValid(): boolean {
+    let st;
+    try {
+      st = fstatSync(this.fd);
+    } catch {
+      return false;
+    }
+    const f = this.file;
+    if (st.nlink !== 1 || fileInsecurity(st) !== undefined || st.size !== f.size || st.mtimeMs !== f.mtimeMs) return false;
+    this.openSize = st.size;
+    return true;
   }
 
   size(): number {
@@ -233,9 +255,13 @@ export class RegionView {
   readonly #own: boolean;
   readonly #fileCtimeMs: number | undefined;
 
+  /** Takes the source back at detach() instead of letting it be closed (attach() keeps a few descriptors). */
+  readonly #keep: ((source: ByteSource) => boolean) | undefined;
+
   /** @internal Made by attach() and attachFile(). */
-  constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string) {
+  constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string, keep?: (source: ByteSource) => boolean) {
     this.#source = source;
+    this.#keep = keep;
     this.#own = source instanceof MemorySource;
     this.#fileCtimeMs = source instanceof FileSource ? source.file.ctimeMs : undefined;
     this.#reader = readerFor(source.identity);
@@ -430,13 +456,17 @@ export class RegionView {
     return this.copy(true).slice();
   }
 
-  /** Closes the file. Further reads throw ERR_DETACHED; detaching again does nothing. */
+  /**
+   * Lets go of the file: further reads throw ERR_DETACHED; detaching again does nothing. A view
+   * made by attach(pid) hands its descriptor back to attach(), which keeps the last few to
+   * attach to the same process again cheaply (checked before reuse, see FileSource.stillValid).
+   */
   detach(): void {
     const source = this.#source;
     if (source === undefined) return;
     this.#source = undefined;
     this.#index = undefined;
-    source.close();
+    if (this.#keep?.(source) !== true) source.close();
     // Nothing handed out refers to this buffer (values are decoded, bytes() copies): reuse it.
     this.#reader.release();
     this.#copied = undefined;

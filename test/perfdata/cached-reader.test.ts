@@ -95,7 +95,15 @@ test('PerfDataReader re-decodes exactly the values whose bytes changed, read in 
   const w = new PerfDataWriter(new ArrayBuffer(2048));
   for (let i = 0; i < 6; i++) w.long(`v.l${i}`, { value: BigInt(i) << BigInt(8 * i) });
   for (let i = 0; i < 5; i++) w.string(`v.s${i}`, 'x'.repeat(i * 3), { variability: i % 2 === 0 ? 'variable' : 'constant', maxLength: 1 + i * 5 });
+  w.long('v.dup', { value: 7 });
+  w.long('v.duq', { value: 8 });
+  w.long('sun.perfdata.usee', { value: 9 });
   const region = new Uint8Array(w.buffer, 0, allocatedLength(new Uint8Array(w.buffer), w.buffer.byteLength));
+  // Names the writer refuses, made by hand: a name twice (the last entry wins, at the first's
+  // place) and a pseudo-counter's name (the entry replaces it).
+  const rename = (from: string, to: string): void => region.set(Buffer.from(`${to}\0`), Buffer.from(region).indexOf(`${from}\0`));
+  rename('v.duq', 'v.dup');
+  rename('sun.perfdata.usee', 'sun.perfdata.used');
   const values = locateEntries(region).map((e) => ({ at: e.dataOffset, length: e.type === 'long' ? 8 : e.vectorLength }));
   const byte = fc.oneof(fc.constantFrom(0, 0x80, 0xff, 0x7f, 0xf0), fc.integer({ min: 0, max: 255 }));
   const poke = fc.record({ which: fc.nat(), at: fc.nat(), value: byte, read: fc.boolean() });
