@@ -64,6 +64,9 @@ function sameFingerprint(input: Input, entries: EntryLocation[], fp: Fingerprint
   return true;
 }
 
+/** Words of a string value beyond which one native comparison is cheaper than a loop. */
+const LONG_RUN = 64;
+
 interface Layout {
   byteOrder: 'big' | 'little';
   entryOffset: number;
@@ -98,6 +101,7 @@ interface Layout {
    * are kept up to date): while a value's words equal these, so does the value, exactly.
    */
   seen: Int32Array;
+  seenBytes: Buffer;
   /** The long entries (their index), and the word index of each one's value (-1: misaligned, always decoded). */
   longs: Int32Array;
   longAt: Int32Array;
@@ -150,6 +154,7 @@ function layoutOf(byteOrder: 'big' | 'little', entryOffset: number, end: number,
   const shadowed = new Uint8Array(PSEUDO_COUNTER_NAMES.length);
   for (let k = 0; k < PSEUDO_COUNTER_NAMES.length; k++) shadowed[k] = byName.has(PSEUDO_COUNTER_NAMES[k] as string) ? 1 : 0;
   const seen = new Int32Array((end + 3) >>> 2);
+  const seenBytes = Buffer.from(seen.buffer, seen.byteOffset, seen.byteLength);
   const stringWords = new Int32Array(strings.length).fill(-1);
   if (from !== undefined) {
     seen.set(from.seen);
@@ -157,7 +162,7 @@ function layoutOf(byteOrder: 'big' | 'little', entryOffset: number, end: number,
   }
   return {
     byteOrder, entryOffset, end, entries, fingerprint, slots, slotCount: byName.size, shadowed,
-    infos: from === undefined ? [] : from.infos, decoded: from === undefined ? 0 : from.decoded, seen,
+    infos: from === undefined ? [] : from.infos, decoded: from === undefined ? 0 : from.decoded, seen, seenBytes,
     result: [], resultPseudo: undefined, duplicates: byName.size < n,
     longs: Int32Array.from(longs), longAt: Int32Array.from(longAt),
     strings: Int32Array.from(strings), stringAt: Int32Array.from(stringAt), stringWords, stringOf,
@@ -321,7 +326,10 @@ export class PerfDataReader {
     for (let k = 0; k < strings.length; k++) {
       const p = stringAt[k] as number;
       const m = stringWords[k] as number;
-      if (m >= 0) {
+      if (m > LONG_RUN) {
+        // (A long string, a JVM's class path: one native comparison.)
+        if (input.u8.compare(layout.seenBytes, 4 * p, 4 * (p + m), 4 * p, 4 * (p + m)) === 0) continue;
+      } else if (m >= 0) {
         let j = 0;
         while (j < m && words[p + j] === seen[p + j]) j++;
         if (j === m) continue;

@@ -95,6 +95,7 @@ test('PerfDataReader re-decodes exactly the values whose bytes changed, read in 
   const w = new PerfDataWriter(new ArrayBuffer(2048));
   for (let i = 0; i < 6; i++) w.long(`v.l${i}`, { value: BigInt(i) << BigInt(8 * i) });
   for (let i = 0; i < 5; i++) w.string(`v.s${i}`, 'x'.repeat(i * 3), { variability: i % 2 === 0 ? 'variable' : 'constant', maxLength: 1 + i * 5 });
+  w.string('v.long', 'y'.repeat(500), { variability: 'variable', maxLength: 700 }); // compared natively
   w.long('v.dup', { value: 7 });
   w.long('v.duq', { value: 8 });
   w.long('sun.perfdata.usee', { value: 9 });
