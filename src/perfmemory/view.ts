@@ -359,7 +359,12 @@ export class RegionView {
     throw lastError;
   }
 
-  /** A consistent copy of every counter and the prologue. */
+  /**
+   * A consistent copy of every counter and the prologue. Only the values whose bytes changed
+   * since the last snapshot of the same file are decoded again: a counter that did not change
+   * is the very object an earlier snapshot returned (so `===` tells a reader what did not
+   * change; treat counters as read-only). The array is the caller's own.
+   */
   snapshot(): ParsedPerfData {
     return this.snapshotBytes().parsed;
   }
