@@ -242,6 +242,8 @@ export class RegionView {
   #bytes!: Uint8Array;
   /** The last copy's bytes (#bytes up to what was copied), reused while that length holds. */
   #copied: Uint8Array | undefined;
+  /** What the reader is told (the region's size), made again only when the size changes. */
+  #parseOptions: { regionSize?: number } = {};
   #prologue = new Uint8Array(PROLOGUE_SIZE);
   /** Reuses what it learnt of the entries while the region's layout stays the same. */
   #reader: PerfDataReader;
@@ -366,7 +368,7 @@ export class RegionView {
    * change; treat counters as read-only). The array is the caller's own.
    */
   snapshot(): ParsedPerfData {
-    return this.snapshotBytes().parsed;
+    return this.#parse();
   }
 
   /**
@@ -375,13 +377,21 @@ export class RegionView {
    * reads the region once.
    */
   snapshotBytes(): { parsed: ParsedPerfData; bytes: Uint8Array } {
+    const parsed = this.#parse();
+    return { parsed, bytes: this.#copied ?? this.#bytes };
+  }
+
+  /** Copies and parses (the bytes are then this.#copied). */
+  #parse(): ParsedPerfData {
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const bytes = this.copy();
       try {
-        const parsed = this.#reader.read(bytes, { regionSize: this.#bytes.byteLength });
+        let options = this.#parseOptions;
+        if (options.regionSize !== this.#bytes.byteLength) this.#parseOptions = options = { regionSize: this.#bytes.byteLength };
+        const parsed = this.#reader.read(bytes, options);
         this.#header = parsed.header;
-        return { parsed, bytes };
+        return parsed;
       } catch (err) {
         // A layout caught mid-change parses on the next copy; a corrupt file fails every time.
         lastError = err;
