@@ -97,22 +97,29 @@ interface Layout {
   /** True when two entries share a name (the result is then rebuilt in entry order at every read). */
   duplicates: boolean;
   /**
-   * The region's words as they were when each value was last decoded (only the words of values
-   * are kept up to date): while a value's words equal these, so does the value, exactly.
+   * The long entries (their index), the word index of each one's value in the region (-1:
+   * misaligned, always decoded), and at 2k and 2k + 1 the two words the k-th long's infos
+   * value was decoded from: while they are unchanged, so is the value, exactly. (The words
+   * kept side by side, not at their places in a copy of the region, so that comparing touches
+   * few cache lines besides the region's.)
    */
-  seen: Int32Array;
-  seenBytes: Buffer;
-  /** The long entries (their index), and the word index of each one's value (-1: misaligned, always decoded). */
   longs: Int32Array;
   longAt: Int32Array;
+  longSeen: Int32Array;
+  /** Each entry's position in `longs`, or -1. */
+  longOf: Int32Array;
   /**
    * The string entries (their index; constant strings decoded once are not among them), the
    * word index where each one's value starts, and how many words hold its bytes up to and
-   * including the NUL (-1: not tracked, always decoded).
+   * including the NUL (-1: not tracked, always decoded); the words each one's value was decoded
+   * from, from stringSeen[stringSeenAt[k]] (room for its whole field).
    */
   strings: Int32Array;
   stringAt: Int32Array;
   stringWords: Int32Array;
+  stringSeen: Int32Array;
+  stringSeenBytes: Buffer;
+  stringSeenAt: Int32Array;
   /** Each entry's position in `strings`, or -1. */
   stringOf: Int32Array;
 }
@@ -127,10 +134,13 @@ function layoutOf(byteOrder: 'big' | 'little', entryOffset: number, end: number,
   const byName = new Map<string, number>();
   const slots = new Int32Array(n);
   const stringOf = new Int32Array(n).fill(-1);
+  const longOf = new Int32Array(n).fill(-1);
   const longs: number[] = [];
   const longAt: number[] = [];
   const strings: number[] = [];
   const stringAt: number[] = [];
+  const stringSeenAt: number[] = [];
+  let stringRoom = 0;
   // Every value lies before `end`: so do the words compared for it.
   const words = end >>> 2;
   for (let i = 0; i < n; i++) {
@@ -143,29 +153,37 @@ function layoutOf(byteOrder: 'big' | 'little', entryOffset: number, end: number,
     slots[i] = slot;
     const at = e.dataOffset;
     if (e.type === 'long') {
+      longOf[i] = longs.length;
       longs.push(i);
       longAt.push((at & 3) === 0 && (at >>> 2) + 2 <= words ? at >>> 2 : -1);
     } else if (!(cacheConstants && e.variability === 'constant')) {
       stringOf[i] = strings.length;
       strings.push(i);
       stringAt.push(at >>> 2);
+      stringSeenAt.push(stringRoom);
+      // The words of the whole field that lie before `end` (a value running further is not tracked).
+      stringRoom += Math.max(0, Math.min((at + e.vectorLength + 3) >>> 2, words) - (at >>> 2));
     }
   }
   const shadowed = new Uint8Array(PSEUDO_COUNTER_NAMES.length);
   for (let k = 0; k < PSEUDO_COUNTER_NAMES.length; k++) shadowed[k] = byName.has(PSEUDO_COUNTER_NAMES[k] as string) ? 1 : 0;
-  const seen = new Int32Array((end + 3) >>> 2);
-  const seenBytes = Buffer.from(seen.buffer, seen.byteOffset, seen.byteLength);
+  const longSeen = new Int32Array(2 * longs.length);
+  const stringSeen = new Int32Array(stringRoom);
   const stringWords = new Int32Array(strings.length).fill(-1);
   if (from !== undefined) {
-    seen.set(from.seen);
+    // Entries were appended: the earlier ones keep their positions in every list.
+    longSeen.set(from.longSeen);
+    stringSeen.set(from.stringSeen);
     stringWords.set(from.stringWords);
   }
   return {
     byteOrder, entryOffset, end, entries, fingerprint, slots, slotCount: byName.size, shadowed,
-    infos: from === undefined ? [] : from.infos, decoded: from === undefined ? 0 : from.decoded, seen, seenBytes,
+    infos: from === undefined ? [] : from.infos, decoded: from === undefined ? 0 : from.decoded,
     result: [], resultPseudo: undefined, duplicates: byName.size < n,
-    longs: Int32Array.from(longs), longAt: Int32Array.from(longAt),
+    longs: Int32Array.from(longs), longAt: Int32Array.from(longAt), longSeen, longOf,
     strings: Int32Array.from(strings), stringAt: Int32Array.from(stringAt), stringWords, stringOf,
+    stringSeen, stringSeenBytes: Buffer.from(stringSeen.buffer, stringSeen.byteOffset, stringSeen.byteLength),
+    stringSeenAt: Int32Array.from(stringSeenAt),
   };
 }
 
@@ -311,7 +329,7 @@ export class PerfDataReader {
 
   /** Brings layout.result up to date: the entries whose bytes changed decoded again. */
   private values(layout: Layout, input: Input, little: boolean): void {
-    const { entries, infos, seen, longs, longAt, strings, stringAt, stringWords } = layout;
+    const { entries, infos, longs, longAt, longSeen, strings, stringAt, stringWords, stringSeen, stringSeenAt } = layout;
     const words = input.words;
     const n = entries.length;
     // Entries not decoded yet (a new or grown layout): the result is then made again whole.
@@ -320,18 +338,19 @@ export class PerfDataReader {
     layout.decoded = n;
     for (let k = 0; k < longs.length; k++) {
       const p = longAt[k] as number;
-      if (p >= 0 && words[p] === seen[p] && words[p + 1] === seen[p + 1]) continue;
+      if (p >= 0 && words[p] === longSeen[2 * k] && words[p + 1] === longSeen[2 * k + 1]) continue;
       this.decode(layout, input, longs[k] as number, little);
     }
     for (let k = 0; k < strings.length; k++) {
       const p = stringAt[k] as number;
       const m = stringWords[k] as number;
+      const q = stringSeenAt[k] as number;
       if (m > LONG_RUN) {
         // (A long string, a JVM's class path: one native comparison.)
-        if (input.u8.compare(layout.seenBytes, 4 * p, 4 * (p + m), 4 * p, 4 * (p + m)) === 0) continue;
+        if (input.u8.compare(layout.stringSeenBytes, 4 * q, 4 * (q + m), 4 * p, 4 * (p + m)) === 0) continue;
       } else if (m >= 0) {
         let j = 0;
-        while (j < m && words[p + j] === seen[p + j]) j++;
+        while (j < m && words[p + j] === stringSeen[q + j]) j++;
         if (j === m) continue;
       }
       this.decode(layout, input, strings[k] as number, little);
@@ -355,14 +374,14 @@ export class PerfDataReader {
     const e = layout.entries[i] as EntryLocation;
     const last = i < layout.decoded ? layout.infos[i] : undefined;
     const { view, u8, words } = input;
-    const { seen } = layout;
     const at = e.dataOffset;
     let c: CounterInfo;
     if (e.type === 'long') {
       const value = readLongAt(view, at, little);
+      const k = layout.longOf[i] as number;
       if ((at & 3) === 0) {
-        seen[at >>> 2] = words[at >>> 2] as number;
-        seen[(at >>> 2) + 1] = words[(at >>> 2) + 1] as number;
+        layout.longSeen[2 * k] = words[at >>> 2] as number;
+        layout.longSeen[2 * k + 1] = words[(at >>> 2) + 1] as number;
       }
       // (=== compares bigints by value.)
       c = last !== undefined && last.value === value ? last
@@ -378,7 +397,8 @@ export class PerfDataReader {
         const first = at >>> 2;
         const stop = (at + length + 3) >>> 2;
         if (stop <= layout.end >>> 2) {
-          for (let p = first; p < stop; p++) seen[p] = words[p] as number;
+          const q = layout.stringSeenAt[k] as number;
+          for (let p = first; p < stop; p++) layout.stringSeen[q + p - first] = words[p] as number;
           layout.stringWords[k] = stop - first;
         } else {
           layout.stringWords[k] = -1;
