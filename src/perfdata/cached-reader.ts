@@ -66,6 +66,8 @@ function sameFingerprint(input: Input, entries: EntryLocation[], fp: Fingerprint
 
 /** Words of a string value beyond which one native comparison is cheaper than a loop. */
 const LONG_RUN = 64;
+/** Strings in a row beyond which their bytes are first compared together (see Layout.runs). */
+const RUN_MIN = 8;
 
 interface Layout {
   byteOrder: 'big' | 'little';
@@ -122,6 +124,18 @@ interface Layout {
   stringSeenAt: Int32Array;
   /** Each entry's position in `strings`, or -1. */
   stringOf: Int32Array;
+  /**
+   * Runs of at least RUN_MIN strings that follow one another in the region (properties, which
+   * writers declare together and rarely change): [first k, last k + 1, start byte, end byte
+   * (their whole fields, with the headers and names between them), offset in runBytes] each.
+   * A read compares a run's bytes with those kept from the last read in one native memcmp and,
+   * when they are the same, skips its strings: each string's bytes are then those it was last
+   * checked or decoded from. runValid[r] is 1 once runBytes holds the run's bytes of the last
+   * read, all of its strings tracked.
+   */
+  runs: Int32Array;
+  runValid: Uint8Array;
+  runBytes: Buffer;
 }
 
 /**
@@ -167,6 +181,22 @@ function layoutOf(byteOrder: 'big' | 'little', entryOffset: number, end: number,
   }
   const shadowed = new Uint8Array(PSEUDO_COUNTER_NAMES.length);
   for (let k = 0; k < PSEUDO_COUNTER_NAMES.length; k++) shadowed[k] = byName.has(PSEUDO_COUNTER_NAMES[k] as string) ? 1 : 0;
+  const runs: number[] = [];
+  let runRoom = 0;
+  for (let k0 = 0; k0 < strings.length;) {
+    let k1 = k0 + 1;
+    while (k1 < strings.length && strings[k1] === (strings[k1 - 1] as number) + 1) k1++;
+    if (k1 - k0 >= RUN_MIN) {
+      const last = entries[strings[k1 - 1] as number] as EntryLocation;
+      const start = (stringAt[k0] as number) * 4;
+      const stop = Math.min((last.dataOffset + last.vectorLength + 3) & ~3, words * 4);
+      if (stop > start) {
+        runs.push(k0, k1, start, stop, runRoom);
+        runRoom += stop - start;
+      }
+    }
+    k0 = k1;
+  }
   const longSeen = new Int32Array(2 * longs.length);
   const stringSeen = new Int32Array(stringRoom);
   const stringWords = new Int32Array(strings.length).fill(-1);
@@ -184,6 +214,7 @@ function layoutOf(byteOrder: 'big' | 'little', entryOffset: number, end: number,
     strings: Int32Array.from(strings), stringAt: Int32Array.from(stringAt), stringWords, stringOf,
     stringSeen, stringSeenBytes: Buffer.from(stringSeen.buffer, stringSeen.byteOffset, stringSeen.byteLength),
     stringSeenAt: Int32Array.from(stringSeenAt),
+    runs: Int32Array.from(runs), runValid: new Uint8Array(runs.length / 5), runBytes: Buffer.alloc(runRoom),
   };
 }
 
@@ -329,7 +360,7 @@ export class PerfDataReader {
 
   /** Brings layout.result up to date: the entries whose bytes changed decoded again. */
   private values(layout: Layout, input: Input, little: boolean): void {
-    const { entries, infos, longs, longAt, longSeen, strings, stringAt, stringWords, stringSeen, stringSeenAt } = layout;
+    const { entries, infos, longs, longAt, longSeen, strings, stringWords } = layout;
     const words = input.words;
     const n = entries.length;
     // Entries not decoded yet (a new or grown layout): the result is then made again whole.
@@ -341,20 +372,30 @@ export class PerfDataReader {
       if (p >= 0 && words[p] === longSeen[2 * k] && words[p + 1] === longSeen[2 * k + 1]) continue;
       this.decode(layout, input, longs[k] as number, little);
     }
-    for (let k = 0; k < strings.length; k++) {
-      const p = stringAt[k] as number;
-      const m = stringWords[k] as number;
-      const q = stringSeenAt[k] as number;
-      if (m > LONG_RUN) {
-        // (A long string, a JVM's class path: one native comparison.)
-        if (input.u8.compare(layout.stringSeenBytes, 4 * q, 4 * (q + m), 4 * p, 4 * (p + m)) === 0) continue;
-      } else if (m >= 0) {
-        let j = 0;
-        while (j < m && words[p + j] === stringSeen[q + j]) j++;
-        if (j === m) continue;
+    // Strings one by one, except runs whose bytes are all as they were (see Layout.runs).
+    const { runs, runValid } = layout;
+    const u8 = input.u8;
+    let k = 0;
+    for (let r = 0; r < runValid.length; r++) {
+      const from = runs[5 * r] as number;
+      const to = runs[5 * r + 1] as number;
+      const start = runs[5 * r + 2] as number;
+      const end = runs[5 * r + 3] as number;
+      const kept = runs[5 * r + 4] as number;
+      for (; k < from; k++) this.checkString(layout, input, k, little);
+      if (runValid[r] === 1 && u8.compare(layout.runBytes, kept, kept + end - start, start, end) === 0) {
+        k = to;
+        continue;
       }
-      this.decode(layout, input, strings[k] as number, little);
+      let tracked = 1;
+      for (; k < to; k++) {
+        this.checkString(layout, input, k, little);
+        if ((stringWords[k] as number) < 0) tracked = 0;
+      }
+      u8.copy(layout.runBytes, kept, start, end);
+      runValid[r] = tracked;
     }
+    for (; k < strings.length; k++) this.checkString(layout, input, k, little);
     if (rebuild) {
       // In entry order: a name that repeats keeps its first position and its last entry.
       const { result, slots } = layout;
@@ -367,6 +408,24 @@ export class PerfDataReader {
       }
       layout.resultPseudo = undefined;
     }
+  }
+
+  /** Decodes the k-th string's value again unless the words it was decoded from are unchanged. */
+  private checkString(layout: Layout, input: Input, k: number, little: boolean): void {
+    const p = layout.stringAt[k] as number;
+    const m = layout.stringWords[k] as number;
+    const q = layout.stringSeenAt[k] as number;
+    if (m > LONG_RUN) {
+      // (A long string, a JVM's class path: one native comparison.)
+      if (input.u8.compare(layout.stringSeenBytes, 4 * q, 4 * (q + m), 4 * p, 4 * (p + m)) === 0) return;
+    } else if (m >= 0) {
+      const { words } = input;
+      const seen = layout.stringSeen;
+      let j = 0;
+      while (j < m && words[p + j] === seen[q + j]) j++;
+      if (j === m) return;
+    }
+    this.decode(layout, input, layout.strings[k] as number, little);
   }
 
   /** Decodes entry `i`'s value into layout.infos (the last object again when the value is the same) and notes its words. */

@@ -94,7 +94,8 @@ test('PerfDataReader re-decodes exactly the values whose bytes changed, read in 
   // sign bits, NaN patterns, strings losing or gaining their NUL).
   const w = new PerfDataWriter(new ArrayBuffer(2048));
   for (let i = 0; i < 6; i++) w.long(`v.l${i}`, { value: BigInt(i) << BigInt(8 * i) });
-  for (let i = 0; i < 5; i++) w.string(`v.s${i}`, 'x'.repeat(i * 3), { variability: i % 2 === 0 ? 'variable' : 'constant', maxLength: 1 + i * 5 });
+  // (More than RUN_MIN strings in a row: compared as a run first.)
+  for (let i = 0; i < 10; i++) w.string(`v.s${i}`, 'x'.repeat(i * 3), { variability: i % 2 === 0 ? 'variable' : 'constant', maxLength: 1 + i * 5 });
   w.string('v.long', 'y'.repeat(500), { variability: 'variable', maxLength: 700 }); // compared natively
   w.long('v.dup', { value: 7 });
   w.long('v.duq', { value: 8 });
