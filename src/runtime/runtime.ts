@@ -41,5 +41,9 @@ export function startRuntimeCounters(r: CounterRegistry, options: RuntimeCounter
       options.onError?.(error);
     }
   }
+  // Sampled event loop first: its reading of the loop's active time is the one the heap
+  // collector decides by (declared in the order above, so the region's layout is unchanged).
+  const loop = collectors.findIndex((c) => 'fastProbe' in c);
+  if (loop > 0) collectors.unshift(...collectors.splice(loop, 1));
   return startSampler(r, collectors, { periodMs: options.periodMs, onError: options.onError });
 }

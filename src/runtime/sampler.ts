@@ -4,13 +4,15 @@
  * node.heartbeat holds CLOCK_MONOTONIC ticks at the last sample, node.sample.period the period.
  */
 import { performance } from 'node:perf_hooks';
-import { constantLong, monotonicLong, sharedLong, variableLong, type Collector, type CounterRegistry } from './counters.js';
+import { SLOW_EVERY, constantLong, monotonicLong, sharedLong, variableLong, type Collector, type CounterRegistry } from './counters.js';
 import { TICKS_PER_MS, nowTicks } from './clock.js';
 
 export interface Sampler {
   readonly periodMs: number;
   /** Samples at once (also what the timer does). Never throws. */
   sampleNow(): void;
+  /** @internal What the timer runs each period: a scheduled sample (the benchmark times it). */
+  tick(): void;
   /** Stops the timer and the collectors; idempotent. */
   stop(): void;
 }
@@ -21,35 +23,70 @@ export interface SamplerOptions {
   onError?: (error: unknown) => void;
 }
 
+/**
+ * CLOCK_MONOTONIC in ticks at performance.now() = 0, so that a sample turns its own
+ * performance.now() into the heartbeat (CLOCK_MONOTONIC ticks, comparable across processes)
+ * without a second clock call: both clocks are CLOCK_MONOTONIC (performance.now() is
+ * process.hrtime() minus the time origin), so the offset is fixed. Read between two
+ * performance.now() calls, it is off by less than the time between them (well under a µs).
+ */
+export function monotonicOffset(): number {
+  const before = performance.now();
+  const ticks = nowTicks();
+  const after = performance.now();
+  return Number(ticks) - ((before + after) / 2) * TICKS_PER_MS;
+}
+
 export function startSampler(r: CounterRegistry, collectors: Collector[], options: SamplerOptions): Sampler {
   const { periodMs } = options;
-  const active = [...collectors];
+  const live = [...collectors];
+  // Only collectors with work to do: at 1 Hz even a call that does nothing costs.
+  const active = collectors.filter((c) => c.sample !== undefined);
+  const slow = collectors.filter((c) => c.slowSample !== undefined);
+  let scheduledCount = 0;
   const heartbeat = variableLong(r, 'node.heartbeat', 'ticks');
   constantLong(r, 'node.sample.period', periodMs * TICKS_PER_MS, 'ticks');
   const count = monotonicLong(r, 'node.sample.count', 'events');
   const cost = monotonicLong(r, 'node.sample.time', 'ticks');
   // HotSpot's sampled clock: ticks since the VM started (jstat -t prints it as Timestamp).
   const hrtTicks = sharedLong(r, 'sun.os.hrt.ticks', 'ticks', 'monotonic');
+  const monotonicAt = monotonicOffset();
   let stopped = false;
+
+  // A collector that fails once would fail every period: drop it, keep the rest.
+  const drop = (c: Collector, error: unknown): void => {
+    for (const list of [live, active, slow]) {
+      const at = list.indexOf(c);
+      if (at !== -1) list.splice(at, 1);
+    }
+    try { c.close(); } catch { /* already failing */ }
+    options.onError?.(error);
+  };
 
   const sampleNow = (scheduled?: boolean): void => {
     if (stopped) return;
     const begin = performance.now();
     for (let i = 0; i < active.length; i++) {
       try {
-        active[i]!.sample(scheduled);
+        active[i]!.sample!(scheduled, begin);
       } catch (error) {
-        // A collector that fails once would fail every period: drop it, keep the rest.
-        const [dropped] = active.splice(i--, 1);
-        try { dropped?.close(); } catch { /* already failing */ }
-        options.onError?.(error);
+        drop(active[i--]!, error);
+      }
+    }
+    if (scheduled !== true || scheduledCount++ % SLOW_EVERY === 0) {
+      for (let i = 0; i < slow.length; i++) {
+        try {
+          slow[i]!.slowSample!();
+        } catch (error) {
+          drop(slow[i--]!, error);
+        }
       }
     }
     const end = performance.now();
     hrtTicks.set(Math.round(end * TICKS_PER_MS));
     count.inc();
     cost.add(Math.round((end - begin) * TICKS_PER_MS));
-    heartbeat.set(nowTicks());
+    heartbeat.set(Math.round(end * TICKS_PER_MS + monotonicAt));
   };
 
   sampleNow();
@@ -59,11 +96,12 @@ export function startSampler(r: CounterRegistry, collectors: Collector[], option
   return {
     periodMs,
     sampleNow: () => sampleNow(),
+    tick: () => sampleNow(true),
     stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      for (const c of active) {
+      for (const c of live) {
         try { c.close(); } catch (error) { options.onError?.(error); }
       }
     },

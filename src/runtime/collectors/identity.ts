@@ -19,5 +19,5 @@ export function identityCollector(r: CounterRegistry): Collector {
   constantString(r, 'node.platform', `${process.platform}-${process.arch}`);
   // performance.timeOrigin is when this process started, in ms since the epoch.
   constantLong(r, 'node.startTime', Math.round(performance.timeOrigin));
-  return { sample() {}, close() {} };
+  return { close() {} };
 }

@@ -1,9 +1,10 @@
 /**
  * Active libuv resources by type (process.getActiveResourcesInfo(): 'TCPWrap', 'Timeout',
  * 'FSReqCallback', ...). A counter is created the first time a type is seen, up to a bound,
- * and set to 0 while none of that type is active.
+ * and set to 0 while none of that type is active. Read on the slow cadence (counters.ts:
+ * SLOW_EVERY): the list is an array of strings built for each call.
  */
-import { variableLong, type Collector, type CounterRegistry, type LongHandle } from '../counters.js';
+import { variableLong, type CounterRegistry, type LongHandle, type SlowCollector } from '../counters.js';
 
 /** More types than any Node has; types beyond it are counted in the total only. */
 export const MAX_RESOURCE_TYPES = 48;
@@ -16,9 +17,10 @@ export function resourceSegment(type: string): string {
 
 interface Slot { handle: LongHandle; count: number }
 
-export function resourcesCollector(r: CounterRegistry): Collector {
+export function resourcesCollector(r: CounterRegistry): SlowCollector {
   const total = variableLong(r, 'node.resources.total', 'none');
   const slotsBySegment = new Map<string, Slot>();
+  const slots: Slot[] = [];
   // Two types that collapse to one segment share its slot.
   const slotsByType = new Map<string, Slot | null>();
 
@@ -30,20 +32,21 @@ export function resourcesCollector(r: CounterRegistry): Collector {
     if (slot === null && slotsBySegment.size < MAX_RESOURCE_TYPES) {
       slot = { handle: variableLong(r, `node.resources.${segment}`, 'none'), count: 0 };
       slotsBySegment.set(segment, slot);
+      slots.push(slot);
     }
     slotsByType.set(type, slot);
     return slot;
   };
 
   return {
-    sample() {
+    slowSample() {
       const info = process.getActiveResourcesInfo();
-      for (const slot of slotsBySegment.values()) slot.count = 0;
-      for (const type of info) {
-        const slot = slotFor(type);
+      for (let i = 0; i < slots.length; i++) slots[i]!.count = 0;
+      for (let i = 0; i < info.length; i++) {
+        const slot = slotFor(info[i]!);
         if (slot !== null) slot.count++;
       }
-      for (const slot of slotsBySegment.values()) slot.handle.set(slot.count);
+      for (let i = 0; i < slots.length; i++) slots[i]!.handle.set(slots[i]!.count);
       total.set(info.length);
     },
     close() {},
