@@ -67,7 +67,10 @@ export function decodeJson(body: Uint8Array): Decoded {
 /** Attributes of a decoded resource or point as a plain record. */
 export function attrs(list: Array<{ key: string; value: Record<string, unknown> }> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const { key, value } of list ?? []) out[key] = value.stringValue ?? value.intValue ?? value.doubleValue ?? value.boolValue;
+  // defineProperty: a key such as `__proto__` must become an own property, not the prototype
+  for (const { key, value } of list ?? []) {
+    Object.defineProperty(out, key, { value: value.stringValue ?? value.intValue ?? value.doubleValue ?? value.boolValue, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
