@@ -6,19 +6,19 @@
  * koffi is loaded on the first libc call, not at import: readers (`perfmem ps`, `snap`,
  * `stat`, attach) never need it, and loading it costs tens of milliseconds of start-up.
  */
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { systemError } from './errors.js';
+import { loadKoffi, type Koffi } from './koffi-load.js';
 
 export { systemError, isErrorCode, relabel } from './errors.js';
 export type { SystemError } from './errors.js';
+export { koffiLoader } from './koffi-load.js';
 
 if (process.platform !== 'linux') {
   throw new Error(`perfmem supports Linux only (this is ${process.platform})`);
 }
 
-type Koffi = typeof import('koffi');
 type CFunction = (...args: unknown[]) => unknown;
 
 interface Libc {
@@ -38,7 +38,7 @@ let loaded: Libc | undefined;
 
 function libc(): Libc {
   if (loaded !== undefined) return loaded;
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   // Addresses travel as plain numbers: user-space addresses on x86-64 and arm64 fit in 2^53.
   loaded = {
