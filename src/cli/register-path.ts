@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.js';
 import { escapeTerminal } from './escape.js';
 import { parseFlags } from './flags.js';
-import { writeOut } from './output.js';
+import { writeOnce } from './output.js';
 
 const usage = 'usage: perfmem register-path [--url] [--json]';
 
@@ -50,7 +50,7 @@ export function importSpecifier(forceUrl = false): string {
 export async function run(argv: string[]): Promise<number> {
   const args = parseFlags(argv, { usage, booleans: ['--url', '--json'], command: 'register-path' });
   if (args.help) {
-    await writeOut(help);
+    await writeOnce(help);
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`register-path: unexpected argument '${escapeTerminal(args.positionals[0]!)}'\n${usage}`);
@@ -59,9 +59,9 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(path)) throw new UsageError(`register-path: ${escapeTerminal(path)} is missing (build perfmem first: npm run build)`, 1);
   const specifier = importSpecifier(args.flags.has('--url'));
   if (args.flags.has('--json')) {
-    await writeOut(JSON.stringify({ path, url: url.href, nodeOptions: `--import ${specifier}` }) + '\n');
+    await writeOnce(JSON.stringify({ path, url: url.href, nodeOptions: `--import ${specifier}` }) + '\n');
   } else {
-    await writeOut(specifier + '\n');
+    await writeOnce(specifier + '\n');
   }
   return 0;
 }
