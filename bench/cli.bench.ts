@@ -17,7 +17,7 @@ import { attach } from '../src/perfmemory/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/perfmem.js');
-const REGISTER = join(ROOT, 'dist/src/runtime/register.js');
+const REGISTER = join(ROOT, 'dist/src/bundle/register.js');
 const SUBJECTS = 20;
 const RUNS = 15;
 
@@ -70,7 +70,9 @@ const COLD_SNAPSHOT = `
   view.detach();
   process.stdout.write(String(performance.now() - start));`;
 
-const node = (args: string[]) => ({ file: process.execPath, args });
+const node = (args: string[], env?: NodeJS.ProcessEnv) => ({ file: process.execPath, args, env });
+/** The command without the V8 code caches of its bundle files (bin/perfmem.js compiles them from source). */
+const noCache = { ...process.env, PERFMEM_CODE_CACHE: '0' };
 
 await benchMain([
   {
@@ -82,6 +84,7 @@ await benchMain([
       'jps -lmv': {},
       'perfmem ps': {},
       'perfmem ps -lmv': {},
+      'perfmem ps, without the code cache': { note: 'PERFMEM_CODE_CACHE=0: every function compiled at start, as before the cache' },
       'node -e 0': { note: 'Node\'s own start-up: the floor of any perfmem command' },
       'ps table, in-process': { note: 'collectRows() + formatTable(): the listing without Node start-up' },
     },
@@ -93,6 +96,7 @@ await benchMain([
         'jps -lmv': { file: 'jps', args: ['-lmv'] },
         'perfmem ps': node([BIN, 'ps']),
         'perfmem ps -lmv': node([BIN, 'ps', '-lmv']),
+        'perfmem ps, without the code cache': node([BIN, 'ps'], noCache),
         'node -e 0': node(['-e', '0']),
       }, RUNS);
       const inProcess = callMs(() => { sink.value = formatTable(collectRows(), { long: true, args: true, vmArgs: true }); });
@@ -106,6 +110,7 @@ await benchMain([
     variants: {
       'jstat -snap': { baseline: true },
       'perfmem snap': {},
+      'perfmem snap, without the code cache': { note: 'PERFMEM_CODE_CACHE=0: every function compiled at start, as before the cache' },
       'node -e 0': { note: 'Node\'s own start-up: the floor of any perfmem command' },
       'snap, in-process': { note: 'attach() + snapshot() + formatSnap() + detach()' },
       'attach + snapshot, first call in a fresh process': { note: 'what the command pays cold (interpreted, caches empty), module loading excluded' },
@@ -116,6 +121,7 @@ await benchMain([
       const whole = interleavedCommands({
         'jstat -snap': { file: 'jstat', args: [...SNAP, String(pid)] },
         'perfmem snap': node([BIN, 'snap', String(pid)]),
+        'perfmem snap, without the code cache': node([BIN, 'snap', String(pid)], noCache),
         'node -e 0': node(['-e', '0']),
       }, RUNS);
       const inProcess = callMs(() => {

@@ -1,13 +1,16 @@
 /**
  * What `--import perfmem/register` adds to a process's start: wall time of `node -e 0` with and
  * without it (and with PERFMEM_DISABLE=1), and the peak RSS. Whole processes, run round by round
- * in a shuffled order so passing load falls on every variant alike. `--import` of an empty file
- * is the floor of any preload (Node's ESM loader); koffi's line shows what the OS bridge costs.
+ * in a shuffled order so passing load falls on every variant alike. The floors, in the same run:
+ * `--import` of an empty file is the floor of any ESM preload (Node's ESM loader), `--require`
+ * of an empty file that of a CommonJS one; the Node modules and native addon that the runtime's
+ * features need (worker_threads, perf_hooks, v8; koffi's addon for mmap and flock) are the floor
+ * of any implementation of them; `require('koffi')` shows what koffi's own loader costs.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchMain, interleavedCommands } from './harness.js';
 
@@ -22,6 +25,17 @@ function commands(script: string): Record<string, { file: string; args: string[]
   writeFileSync(empty, '');
   const koffi = join(scratch, 'koffi.mjs');
   const koffiPath = createRequire(join(ROOT, 'package.json')).resolve('koffi');
+  const emptyCjs = join(scratch, 'empty.cjs');
+  writeFileSync(emptyCjs, '');
+  // koffi's prebuilt addon for this platform (glibc), opened directly: what perfmem's sys/ loads.
+  const koffiRequire = createRequire(createRequire(join(ROOT, 'package.json')).resolve('koffi'));
+  const addon = join(dirname(koffiRequire.resolve(`@koromix/koffi-${process.platform}-${process.arch}/package.json`)), `linux_${process.arch}`, 'koffi.node');
+  const needs = join(scratch, 'needs.mjs');
+  writeFileSync(needs, `import 'node:worker_threads';
+import 'node:perf_hooks';
+import 'node:v8';
+process.dlopen({ exports: {} }, ${JSON.stringify(addon)});
+`);
   writeFileSync(koffi, `import { createRequire } from 'node:module';
 const k = createRequire(import.meta.url)(${JSON.stringify(koffiPath)});
 const lib = k.load('libc.so.6');
@@ -35,18 +49,24 @@ lib.func('int flock(int fd, int operation)');
   return {
     'node -e': node([]),
     '--import of an empty file': node(['--import', empty]),
+    '--require of an empty file': node(['--require', emptyCjs]),
+    '--import of the Node modules and addon the runtime needs': node(['--import', needs]),
     '--import of koffi + libc functions': node(['--import', koffi]),
     '--import perfmem/register': node(['--import', 'perfmem/register']),
     '--import perfmem/register, PERFMEM_DISABLE=1': node(['--import', 'perfmem/register'], off),
+    '--require perfmem/register, PERFMEM_DISABLE=1': node(['--require', 'perfmem/register'], off),
   };
 }
 
 const variants = {
   'node -e': { baseline: true },
-  '--import of an empty file': { note: 'the floor of any preload: Node\'s ESM loader' },
-  '--import of koffi + libc functions': { note: 'koffi loaded and two libc functions bound' },
+  '--import of an empty file': { note: 'the floor of any --import preload: Node\'s ESM loader' },
+  '--require of an empty file': { note: 'the floor of a CommonJS preload (no ESM loader)' },
+  '--import of the Node modules and addon the runtime needs': { note: 'worker_threads, perf_hooks, v8 and koffi\'s native addon: the floor of the runtime\'s features' },
+  '--import of koffi + libc functions': { note: 'require(\'koffi\') (its own loader) and two libc functions bound' },
   '--import perfmem/register': {},
   '--import perfmem/register, PERFMEM_DISABLE=1': {},
+  '--require perfmem/register, PERFMEM_DISABLE=1': { note: 'the "require" condition: a disabled process starts no ESM loader' },
 };
 
 // The commands resolve perfmem/register as the package itself (self-reference from its root).

@@ -10,7 +10,7 @@ import { describeTopFrame, parseStack, STACK_COUNTER, STACK_TIME_COUNTER } from 
 import { escapeTerminal } from './escape.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
-import { writeOut } from './output.js';
+import { writeOnce } from './output.js';
 import { formatDuration } from './units.js';
 
 const usage = 'usage: perfmem ps [-q] [-l] [-m] [-v] [-a] [--json]';
@@ -170,7 +170,7 @@ export function formatTable(rows: readonly PsRow[], f: PsFormat): string {
 export async function run(argv: string[]): Promise<number> {
   const args = parseFlags(argv, { usage, booleans: ['-q', '-l', '-m', '-v', '-a', '--json'], command: 'ps' });
   if (args.help) {
-    await writeOut(help);
+    await writeOnce(help);
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`ps: unexpected argument '${escapeTerminal(args.positionals[0]!)}'\n${usage}`);
@@ -179,11 +179,11 @@ export async function run(argv: string[]): Promise<number> {
   const rows = args.flags.has('-a') ? all : all.filter((r) => r.readable);
   const hidden = all.length - rows.length;
   if (args.flags.has('--json')) {
-    await writeOut(`${JSON.stringify(args.flags.has('-q') ? rows.map((r) => r.pid) : rows, null, 2)}\n`);
+    await writeOnce(`${JSON.stringify(args.flags.has('-q') ? rows.map((r) => r.pid) : rows, null, 2)}\n`);
   } else if (args.flags.has('-q')) {
-    await writeOut(rows.map((r) => `${r.pid}\n`).join(''));
+    await writeOnce(rows.map((r) => `${r.pid}\n`).join(''));
   } else {
-    await writeOut(formatTable(rows, { long: args.flags.has('-l'), args: args.flags.has('-m'), vmArgs: args.flags.has('-v') }));
+    await writeOnce(formatTable(rows, { long: args.flags.has('-l'), args: args.flags.has('-m'), vmArgs: args.flags.has('-v') }));
     if (hidden > 0) process.stderr.write(`perfmem: ${hidden} region${hidden === 1 ? '' : 's'} of other users not readable (perfmem ps -a lists them)\n`);
   }
   return 0;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.js';
 import { escapeTerminal } from './escape.js';
 import { parseFlags } from './flags.js';
-import { writeOut } from './output.js';
+import { writeOnce } from './output.js';
 
 const usage = 'usage: perfmem register-path [--url] [--json]';
 
@@ -35,7 +35,9 @@ examples:
 
 /** The register hook's URL, next to this file in the built package. */
 export function registerUrl(): URL {
-  return new URL('../runtime/register.js', import.meta.url);
+  // The bundled hook: an app that imports perfmem (the bundle, by the package's exports) then
+  // shares its modules, so both see one region (the unbundled hook would be a second copy).
+  return new URL('../bundle/register.js', import.meta.url);
 }
 
 /** What to put after --import: the path, or the URL when the path would not survive NODE_OPTIONS's splitting. */
@@ -48,7 +50,7 @@ export function importSpecifier(forceUrl = false): string {
 export async function run(argv: string[]): Promise<number> {
   const args = parseFlags(argv, { usage, booleans: ['--url', '--json'], command: 'register-path' });
   if (args.help) {
-    await writeOut(help);
+    await writeOnce(help);
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`register-path: unexpected argument '${escapeTerminal(args.positionals[0]!)}'\n${usage}`);
@@ -57,9 +59,9 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(path)) throw new UsageError(`register-path: ${escapeTerminal(path)} is missing (build perfmem first: npm run build)`, 1);
   const specifier = importSpecifier(args.flags.has('--url'));
   if (args.flags.has('--json')) {
-    await writeOut(JSON.stringify({ path, url: url.href, nodeOptions: `--import ${specifier}` }) + '\n');
+    await writeOnce(JSON.stringify({ path, url: url.href, nodeOptions: `--import ${specifier}` }) + '\n');
   } else {
-    await writeOut(specifier + '\n');
+    await writeOnce(specifier + '\n');
   }
   return 0;
 }

@@ -9,7 +9,7 @@ import { formatSnap, selectCounters } from './snap-format.js';
 import { openTarget, STALE_EXIT } from './target.js';
 import { escapeTerminal } from './escape.js';
 import { escapeControls } from './escape-controls.js';
-import { writeOut } from './output.js';
+import { writeOnce } from './output.js';
 
 const usage = 'usage: perfmem snap <pid|file> [--json] [--filter <regex>] [-i] [-v]';
 
@@ -40,7 +40,7 @@ examples:
 export async function run(argv: string[]): Promise<number> {
   const args = parseFlags(argv, { usage, booleans: ['--json', '-v', '-i'], values: ['--filter'], command: 'snap' });
   if (args.help) {
-    await writeOut(help);
+    await writeOnce(help);
     return 0;
   }
   if (args.positionals.length !== 1) throw new UsageError(`snap: expected one pid or file\n${usage}`);
@@ -63,9 +63,9 @@ export async function run(argv: string[]): Promise<number> {
         '(a case-sensitive regular expression matched at the start of the name; -i ignores case)', 1);
     }
     if (args.flags.has('--json')) {
-      await writeOut(`${JSON.stringify(toJson(data.counters, filter), null, 2)}\n`);
+      await writeOnce(`${JSON.stringify(toJson(data.counters, filter), null, 2)}\n`);
     } else {
-      await writeOut(formatSnap(data.counters, { verbose: args.flags.has('-v'), filter, escape: escapeControls }));
+      await writeOnce(formatSnap(data.counters, { verbose: args.flags.has('-v'), filter, escape: escapeControls }));
     }
     return target.stale !== undefined ? STALE_EXIT : 0;
   } finally {

@@ -87,3 +87,12 @@ export function entryGeometry(nameBytes: number, elementSize: number, vectorLeng
   size = (size + 7) & ~7;
   return { size, nameOffset: ENTRY_HEADER_SIZE, dataOffset };
 }
+
+/**
+ * Names of the counters jvmstat derives from the prologue rather than from entries (here, not
+ * in reader.ts, so that the writer's name check does not pull the reader into a bundle).
+ */
+export const PSEUDO_COUNTER_NAMES = [
+  'sun.perfdata.majorVersion', 'sun.perfdata.minorVersion', 'sun.perfdata.size',
+  'sun.perfdata.used', 'sun.perfdata.overflow', 'sun.perfdata.timestamp',
+] as const;

@@ -4,7 +4,7 @@
  */
 import { PerfDataError } from './errors.js';
 import { MAX_NAME_BYTES } from './limits.js';
-import { PSEUDO_COUNTER_NAMES } from './reader.js';
+import { PSEUDO_COUNTER_NAMES } from './layout.js';
 
 const SEGMENT = /^[A-Za-z0-9_]+$/;
 const RESERVED: ReadonlySet<string> = new Set(PSEUDO_COUNTER_NAMES);

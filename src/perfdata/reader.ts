@@ -389,11 +389,7 @@ export function allocatedLength(bytes: Uint8Array, size: number): number {
   return need > size ? size : need;
 }
 
-/** Names of the counters jvmstat derives from the prologue rather than from entries. */
-export const PSEUDO_COUNTER_NAMES = [
-  'sun.perfdata.majorVersion', 'sun.perfdata.minorVersion', 'sun.perfdata.size',
-  'sun.perfdata.used', 'sun.perfdata.overflow', 'sun.perfdata.timestamp',
-] as const;
+export { PSEUDO_COUNTER_NAMES } from './layout.js';
 
 function pseudo(name: string, units: Units, variability: Variability, value: LongValue): LongCounterInfo {
   return { name, type: 'long', units, variability, supported: false, value };

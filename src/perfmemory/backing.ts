@@ -2,7 +2,8 @@
  * The file behind a shared region: `<base>/hsperfdata_<user>/<pid>`, made as HotSpot's
  * create_sharedmem_resources makes it, plus the flock of JDK-8286030:
  *  - the user directory is created 0755 if missing, and must be safe (see directory.ts);
- *  - stale files in it are cleaned up first (see cleanup.ts);
+ *  - a stale file of our own pid is cleaned up first, the rest of the directory half a second
+ *    later, off the start-up path (see cleanup.ts);
  *  - the file is opened through the directory's descriptor, O_NOFOLLOW, mode 0600, and must be
  *    a regular file with a single link, owned by us; only then is it truncated (never before
  *    the check, so a planted link cannot make us truncate someone else's file);
@@ -13,8 +14,8 @@
  */
 import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { flock, LOCK_EX, LOCK_NB } from '../sys/index.js';
-import { mapFd, type Mapping } from '../shm/index.js';
-import { cleanupStaleFiles } from './cleanup.js';
+import { mapFd, type Mapping } from '../shm/mapping.js';
+import { cleanupStaleFiles, scheduleStaleSweep } from './cleanup.js';
 import { insecureFile, makeUserDirectory, SecureDirectory, writerFileInsecurity } from './directory.js';
 import { PerfMemoryError } from './errors.js';
 import { userDirectory } from './paths.js';
@@ -30,6 +31,7 @@ function unlinkIfSame(dir: SecureDirectory, name: string, dev: number, ino: numb
 
 export class RegionFile {
   #closed = false;
+  #sweep: { cancel(): void } | undefined;
 
   private constructor(
     readonly path: string,
@@ -39,7 +41,7 @@ export class RegionFile {
     private readonly fd: number,
     private readonly dev: number,
     private readonly ino: number,
-    /** Names of stale files removed while creating it. */
+    /** Names of stale files removed while creating it (its own name, if stale; the rest of the directory is swept later). */
     readonly removedStale: string[],
   ) {}
 
@@ -52,7 +54,7 @@ export class RegionFile {
     const name = String(pid);
     const path = dir.display(name);
     try {
-      const removedStale = cleanupStaleFiles(dir, pid);
+      const removedStale = cleanupStaleFiles(dir, pid, name);
       try {
         fd = openSync(dir.at(name), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
       } catch (err) {
@@ -76,7 +78,9 @@ export class RegionFile {
       ftruncateSync(fd, size);
       for (let done = 0; done < size;) done += writeSync(fd, zeros, done, size - done, done);
       const mapping = mapFd(fd, { length: size, access: 'readwrite', path });
-      return new RegionFile(path, mapping, dir, name, fd, st.dev, st.ino, removedStale);
+      const file = new RegionFile(path, mapping, dir, name, fd, st.dev, st.ino, removedStale);
+      file.#sweep = scheduleStaleSweep(dir, pid);
+      return file;
     } catch (err) {
       if (fd >= 0) {
         // Remove only a file we locked (never a live peer's), and only if the name still refers to it.
@@ -111,6 +115,7 @@ export class RegionFile {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#sweep?.cancel();
     try {
       unlinkIfSame(this.dir, this.name, this.dev, this.ino);
     } catch {

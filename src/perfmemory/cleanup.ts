@@ -5,6 +5,10 @@
  * process files its region under another user) is removed unless some live process holds an
  * exclusive flock on it (a process in another pid namespace sharing this /tmp, say). A live
  * process's file is never touched.
+ *
+ * When: a region's creation cleans up only its own name at once (what it must, to create its
+ * file); the sweep of the whole directory runs later, on an unref'd timer (scheduleStaleSweep),
+ * so that it costs the app's start nothing and a process that ends sooner leaves it to the next.
  */
 import { closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { flock, LOCK_EX, LOCK_NB } from '../sys/index.js';
@@ -58,12 +62,15 @@ export function onStaleRegion(fn: StaleRegionHook): void {
   staleHooks.push(fn);
 }
 
-/** Removes stale files from `dir`; returns the names removed. */
-export function cleanupStaleFiles(dir: SecureDirectory, selfPid = process.pid): string[] {
+/**
+ * Removes stale files from `dir` (or, with `only`, just that name if it is there and stale);
+ * returns the names removed.
+ */
+export function cleanupStaleFiles(dir: SecureDirectory, selfPid = process.pid, only?: string): string[] {
   const removed: string[] = [];
   let names: string[];
   try {
-    names = dir.names();
+    names = only === undefined ? dir.names() : [only];
   } catch {
     return removed;
   }
@@ -90,4 +97,27 @@ export function cleanupStaleFiles(dir: SecureDirectory, selfPid = process.pid): 
     }
   }
   return removed;
+}
+
+/**
+ * How long after a region's creation the sweep of its directory runs: after the app's own
+ * start-up, and within the first sample period (1 s by default).
+ */
+export const STALE_SWEEP_DELAY_MS = 500;
+
+/**
+ * Sweeps `dir` once, `delayMs` from now, on an unref'd timer (it never keeps the process
+ * alive). The caller cancels it before closing `dir`: its descriptor number could otherwise
+ * name another directory by the time the timer fires.
+ */
+export function scheduleStaleSweep(dir: SecureDirectory, selfPid = process.pid, delayMs = STALE_SWEEP_DELAY_MS): { cancel(): void } {
+  const timer = setTimeout(() => {
+    try {
+      cleanupStaleFiles(dir, selfPid);
+    } catch {
+      // best effort: the next process's sweep tries again
+    }
+  }, delayMs);
+  timer.unref();
+  return { cancel: () => clearTimeout(timer) };
 }

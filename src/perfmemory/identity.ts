@@ -48,11 +48,16 @@ export function javaCommand(argv: readonly string[] = process.argv): string {
   return rest.length === 0 ? 'node' : rest.join(' ');
 }
 
+/** perfmem's version, written into the bundles by scripts/bundle.mjs (reading package.json costs about 1 ms of start-up). */
+declare const __PERFMEM_VERSION__: string | undefined;
+
 let version: string | undefined;
 function packageVersion(): string {
   if (version === undefined) {
     try {
-      version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+      version = typeof __PERFMEM_VERSION__ === 'string'
+        ? __PERFMEM_VERSION__
+        : (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
     } catch {
       version = 'unknown';
     }

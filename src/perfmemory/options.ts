@@ -5,7 +5,7 @@
  */
 import { pageSize } from '../sys/index.js';
 import { invalidArg } from './errors.js';
-import { MAX_REGION_SIZE } from '../perfdata/index.js';
+import { MAX_REGION_SIZE } from '../perfdata/limits.js';
 
 export interface RegionOptions {
   /** Base directory instead of /tmp: the region is `<dir>/hsperfdata_<user>/<pid>`. Env PERFMEM_DIR. */

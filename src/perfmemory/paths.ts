@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { SHM_DIR } from '../shm/index.js';
+import { SHM_DIR } from '../shm/names.js';
 
 /** The prefix of every per-user directory (HotSpot's PERFDATA_NAME). */
 export const PERFDATA_DIR_PREFIX = 'hsperfdata_';

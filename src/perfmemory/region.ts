@@ -6,9 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import {
-  PerfDataWriter, type LongCounter, type LongCounterOptions, type StringCounter, type StringCounterOptions,
-} from '../perfdata/index.js';
+// The writer's own modules, not perfdata's index: a bundle of perfmem/register then leaves the readers out.
+import { PerfDataWriter, type LongCounterOptions, type StringCounterOptions } from '../perfdata/writer.js';
+import type { LongCounter, StringCounter } from '../perfdata/handles.js';
 import { RegionFile } from './backing.js';
 import { onProcessEnd, type ExitHook } from './exit.js';
 import { elapsedTicks, identityCounters } from './identity.js';

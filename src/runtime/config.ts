@@ -7,7 +7,7 @@
  * read, and warned about, by createRegion itself; here only the same settings given as
  * options are checked, so that a bad one is dropped with a warning instead of throwing.
  */
-import { MAX_SIZE, parseFlag } from '../perfmemory/index.js';
+import { MAX_SIZE, parseFlag } from '../perfmemory/options.js';
 
 export interface RuntimeOptions {
   /** Publish nothing (env PERFMEM_DISABLE=1). */

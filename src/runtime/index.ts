@@ -4,7 +4,7 @@
  * `loopStatus` helper that tells, from a region's counters, whether its event loop is blocked.
  */
 import { isMainThread } from 'node:worker_threads';
-import { createRegion, type Region } from '../perfmemory/index.js';
+import { createRegion, type Region } from '../perfmemory/region.js';
 import { resolveConfig, type RuntimeOptions, type RuntimeConfig } from './config.js';
 import { startRuntimeCounters } from './runtime.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';

@@ -6,54 +6,54 @@
  * koffi is loaded on the first libc call, not at import: readers (`perfmem ps`, `snap`,
  * `stat`, attach) never need it, and loading it costs tens of milliseconds of start-up.
  */
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { systemError } from './errors.js';
+import { loadKoffi, type Koffi } from './koffi-load.js';
 
 export { systemError, isErrorCode, relabel } from './errors.js';
 export type { SystemError } from './errors.js';
+export { koffiLoader } from './koffi-load.js';
 
 if (process.platform !== 'linux') {
   throw new Error(`perfmem supports Linux only (this is ${process.platform})`);
 }
 
-type Koffi = typeof import('koffi');
 type CFunction = (...args: unknown[]) => unknown;
 
-interface Libc {
-  koffi: Koffi;
-  mmap: CFunction;
-  munmap: CFunction;
-  memfd_create: CFunction;
-  fcntl: CFunction;
-  renameat2: CFunction;
-  flock: CFunction;
-  sysconf: CFunction;
-  fallocate: CFunction;
-  lseek: CFunction;
+// Addresses travel as plain numbers: user-space addresses on x86-64 and arm64 fit in 2^53.
+const SIGNATURES = {
+  mmap: 'intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)',
+  munmap: 'int munmap(intptr_t addr, size_t length)',
+  memfd_create: 'int memfd_create(const char *name, unsigned int flags)',
+  fcntl: 'int fcntl(int fd, int cmd, int arg)',
+  renameat2: 'int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)',
+  flock: 'int flock(int fd, int operation)',
+  sysconf: 'long sysconf(int name)',
+  fallocate: 'int fallocate(int fd, int mode, int64_t offset, int64_t len)',
+  lseek: 'int64_t lseek(int fd, int64_t offset, int whence)',
+} as const;
+type LibcName = keyof typeof SIGNATURES;
+
+let loaded: { koffi: Koffi; lib: ReturnType<Koffi['load']> } | undefined;
+const bound: Partial<Record<LibcName, CFunction>> = {};
+
+function koffi(): Koffi {
+  loaded ??= (() => {
+    const k = loadKoffi();
+    return { koffi: k, lib: k.load('libc.so.6') };
+  })();
+  return loaded.koffi;
 }
 
-let loaded: Libc | undefined;
-
-function libc(): Libc {
-  if (loaded !== undefined) return loaded;
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-  const lib = koffi.load('libc.so.6');
-  // Addresses travel as plain numbers: user-space addresses on x86-64 and arm64 fit in 2^53.
-  loaded = {
-    koffi,
-    mmap: lib.func('intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
-    munmap: lib.func('int munmap(intptr_t addr, size_t length)'),
-    memfd_create: lib.func('int memfd_create(const char *name, unsigned int flags)'),
-    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
-    renameat2: lib.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'),
-    flock: lib.func('int flock(int fd, int operation)'),
-    sysconf: lib.func('long sysconf(int name)'),
-    fallocate: lib.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)'),
-    lseek: lib.func('int64_t lseek(int fd, int64_t offset, int whence)'),
-  };
-  return loaded;
+/** The libc function `name`, declared on its first use (a process that only locks binds flock alone). */
+function libc(name: LibcName): CFunction {
+  let f = bound[name];
+  if (f === undefined) {
+    koffi();
+    f = bound[name] = loaded!.lib.func(SIGNATURES[name]) as CFunction;
+  }
+  return f;
 }
 
 /** Linux values (identical on x86-64 and arm64). */
@@ -118,18 +118,18 @@ const auxv = readAuxv();
 const _SC_PAGESIZE = 30;
 
 function check(result: number, syscall: string, path?: string, dest?: string): number {
-  if (result === -1) throw systemError(libc().koffi.errno(), syscall, path, dest);
+  if (result === -1) throw systemError(koffi().errno(), syscall, path, dest);
   return result;
 }
 
 /** mmap(2). Returns the address; throws a SystemError (syscall 'mmap') on failure. */
 export function mmap(addr: number, length: number, prot: number, flags: number, fd: number, offset: number, path?: string): number {
-  return check(libc().mmap(addr, length, prot, flags, fd, offset) as number, 'mmap', path);
+  return check(libc('mmap')(addr, length, prot, flags, fd, offset) as number, 'mmap', path);
 }
 
 /** munmap(2). */
 export function munmap(addr: number, length: number): void {
-  check(libc().munmap(addr, length) as number, 'munmap');
+  check(libc('munmap')(addr, length) as number, 'munmap');
 }
 
 /**
@@ -142,37 +142,37 @@ export function mmapAnonymousOver(addr: number, length: number): void {
 
 /** An ArrayBuffer over `length` bytes of mapped memory at `addr` (no copy). */
 export function view(addr: number, length: number): ArrayBuffer {
-  return libc().koffi.view(addr, length);
+  return koffi().view(addr, length);
 }
 
 /** memfd_create(2). */
 export function memfdCreate(name: string, flags: number): number {
-  return check(libc().memfd_create(name, flags) as number, 'memfd_create', name);
+  return check(libc('memfd_create')(name, flags) as number, 'memfd_create', name);
 }
 
 /** fcntl(fd, F_GET_SEALS). */
 export function getSeals(fd: number): number {
-  return check(libc().fcntl(fd, F_GET_SEALS, 0) as number, 'fcntl');
+  return check(libc('fcntl')(fd, F_GET_SEALS, 0) as number, 'fcntl');
 }
 
 /** fcntl(fd, F_ADD_SEALS, seals). */
 export function addSeals(fd: number, seals: number): void {
-  check(libc().fcntl(fd, F_ADD_SEALS, seals) as number, 'fcntl');
+  check(libc('fcntl')(fd, F_ADD_SEALS, seals) as number, 'fcntl');
 }
 
 /** fcntl(fd, F_GETFL): the open file description's status flags (O_NONBLOCK, O_APPEND, ...). */
 export function getStatusFlags(fd: number): number {
-  return check(libc().fcntl(fd, F_GETFL, 0) as number, 'fcntl');
+  return check(libc('fcntl')(fd, F_GETFL, 0) as number, 'fcntl');
 }
 
 /** fcntl(fd, F_SETFL, flags): only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK change. */
 export function setStatusFlags(fd: number, flags: number): void {
-  check(libc().fcntl(fd, F_SETFL, flags) as number, 'fcntl');
+  check(libc('fcntl')(fd, F_SETFL, flags) as number, 'fcntl');
 }
 
 /** fallocate(2) with mode 0: allocates [offset, offset+len) now (hugetlbfs: the huge pages). */
 export function fallocate(fd: number, offset: number, len: number, path?: string): void {
-  check(libc().fallocate(fd, 0, offset, len) as number, 'fallocate', path);
+  check(libc('fallocate')(fd, 0, offset, len) as number, 'fallocate', path);
 }
 
 const SEEK_DATA = 3;
@@ -183,16 +183,16 @@ const SEEK_DATA = 3;
  * instead of reading terabytes of zeros. File systems without hole tracking answer `offset`.
  */
 export function seekData(fd: number, offset: number): number | undefined {
-  const r = Number(libc().lseek(fd, offset, SEEK_DATA));
+  const r = Number(libc('lseek')(fd, offset, SEEK_DATA));
   if (r >= 0) return r;
-  const errno = libc().koffi.errno();
+  const errno = koffi().errno();
   if (errno === constants.errno.ENXIO) return undefined;
   throw systemError(errno, 'lseek');
 }
 
 /** renameat2(2) relative to the current directory; `label*` name the paths in errors. */
 export function renameat2(from: string, to: string, flags: number, labelFrom = from, labelTo = to, syscall = 'rename'): void {
-  check(libc().renameat2(AT_FDCWD, from, AT_FDCWD, to, flags) as number, syscall, labelFrom, labelTo);
+  check(libc('renameat2')(AT_FDCWD, from, AT_FDCWD, to, flags) as number, syscall, labelFrom, labelTo);
 }
 
 /**
@@ -200,15 +200,15 @@ export function renameat2(from: string, to: string, flags: number, labelFrom = f
  * conflicting lock; other failures throw.
  */
 export function flock(fd: number, operation: number): boolean {
-  const r = libc().flock(fd, operation) as number;
+  const r = libc('flock')(fd, operation) as number;
   if (r === 0) return true;
-  const errno = libc().koffi.errno();
+  const errno = koffi().errno();
   if (errno === constants.errno.EWOULDBLOCK) return false;
   throw systemError(errno, 'flock');
 }
 
 /** The base page size of this machine. */
-export const pageSize: number = auxv.get(AT_PAGESZ) ?? Number(libc().sysconf(_SC_PAGESIZE));
+export const pageSize: number = auxv.get(AT_PAGESZ) ?? Number(libc('sysconf')(_SC_PAGESIZE));
 
 /** Clock ticks per second, the unit of times in /proc/<pid>/stat. */
-export const clockTicks: number = auxv.get(AT_CLKTCK) ?? Number(libc().sysconf(_SC_CLK_TCK));
+export const clockTicks: number = auxv.get(AT_CLKTCK) ?? Number(libc('sysconf')(_SC_CLK_TCK));

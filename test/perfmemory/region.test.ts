@@ -9,7 +9,8 @@ import { attach, attachFile, createRegion, currentRegion, type PerfmemWarning } 
 import { resolveOptions, parseSize, DEFAULT_SIZE, MAX_SIZE } from '../../src/perfmemory/options.js';
 import fc from 'fast-check';
 import { pageSize } from '../../src/sys/index.js';
-import { FIXTURES, stop, tempBase } from './helpers.js';
+import { STALE_SWEEP_DELAY_MS } from '../../src/perfmemory/cleanup.js';
+import { deadPid, FIXTURES, sleeper, stop, tempBase } from './helpers.js';
 
 const me = String(process.pid);
 
@@ -146,6 +147,49 @@ test('a symlink planted at our file name is removed, never followed', (t) => {
   assert.equal(region.shared, true);
   assert.equal(readFileSync(`${base}/victim`, 'utf8'), 'precious');
   assert.equal(statSync(region.path!).size, region.size);
+});
+
+/** Resolves once `check()` holds, polling; rejects after `ms` (a generous bound, not a measurement). */
+async function eventually(check: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('the condition did not come true');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+test('the directory\'s stale files are swept after creation, off the start-up path; a live process\'s file stays', async (t) => {
+  const { base, remove } = tempBase('sweep');
+  t.after(remove);
+  const dir = `${base}/hsperfdata_root`;
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  const live = sleeper();
+  t.after(() => stop(live));
+  const dead = deadPid();
+  writeFileSync(`${dir}/${dead}`, 'a SIGKILLed process\'s region');
+  writeFileSync(`${dir}/${live.pid}`, 'a live process\'s region');
+  const region = createRegion({ dir: base });
+  t.after(() => region.close());
+  assert.equal(region.shared, true);
+  // Creation itself looked at its own name only: the sweep is on a timer, not yet run.
+  assert.ok(existsSync(`${dir}/${dead}`), 'the sweep does not run during createRegion()');
+  await eventually(() => !existsSync(`${dir}/${dead}`));
+  assert.ok(existsSync(`${dir}/${live.pid}`), 'a live process\'s file is never removed');
+  assert.ok(existsSync(region.path!));
+});
+
+test('a region closed before its sweep cancels it (its directory descriptor is closed)', async (t) => {
+  const { base, remove } = tempBase('sweep-cancel');
+  t.after(remove);
+  const dir = `${base}/hsperfdata_root`;
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  const dead = deadPid();
+  writeFileSync(`${dir}/${dead}`, 'stale');
+  createRegion({ dir: base }).close();
+  await new Promise((r) => setTimeout(r, STALE_SWEEP_DELAY_MS * 3));
+  assert.ok(existsSync(`${dir}/${dead}`), 'no sweep ran after close()');
 });
 
 test('a file locked by a live process is left alone: the region falls back with a warning', async (t) => {

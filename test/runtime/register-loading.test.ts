@@ -24,6 +24,7 @@ test('every package export is its bundle (the build refuses any other)', () => {
     if (key === './package.json') continue;
     const name = key === '.' ? 'index' : key.slice(2).replaceAll('/', '-');
     assert.equal(typeof target === 'object' ? target.default : target, `./dist/src/bundle/${name}.js`, key);
+    // (perfmem/register's "require" target, for --require, is a 20-line file that imports the bundled hook.)
   }
 });
 
@@ -70,6 +71,32 @@ test('`--import perfmem/register` and `import "perfmem/runtime"` in one process 
     assert.match(out.path, new RegExp(`/hsperfdata_[^/]+/${r.pid}$`));
     assert.ok(out.path.startsWith(s.dir));
     assert.equal(out.counters, true);
+  } finally {
+    s.remove();
+  }
+});
+
+test('`--require perfmem/register` (the "require" condition) publishes the same region; disabled, it starts no ESM loader', () => {
+  const s = scratch();
+  try {
+    const check = `setTimeout(() => {
+      const { existsSync } = require('node:fs');
+      const dir = require('node:fs').readdirSync(process.env.PERFMEM_DIR).find((n) => n.startsWith('hsperfdata_'));
+      const published = dir !== undefined && existsSync(process.env.PERFMEM_DIR + '/' + dir + '/' + process.pid);
+      const esmLoader = process.moduleLoadList.some((m) => m.includes('esm/module_job'));
+      process.stdout.write(JSON.stringify({ published, esmLoader }));
+    }, 300)`;
+    const run = (disable: string) => spawnSync(process.execPath, ['--require', 'perfmem/register', '-e', check], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: disable },
+    });
+    const enabled = run('');
+    assert.equal(enabled.stderr, '');
+    assert.deepEqual(JSON.parse(enabled.stdout), { published: true, esmLoader: true });
+    const disabled = run('1');
+    assert.equal(disabled.stderr, '');
+    assert.deepEqual(JSON.parse(disabled.stdout), { published: false, esmLoader: false });
   } finally {
     s.remove();
   }

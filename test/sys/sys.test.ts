@@ -47,3 +47,24 @@ test('flock reports a conflicting lock held through another open file descriptio
     unlinkSync(path);
   }
 });
+
+test('koffi loads through its prebuilt addon (the cheap path), or through the package when that is not found', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const sysModule = fileURLToPath(new URL('../../src/sys/index.js', import.meta.url));
+  // A fresh process: which loader ran is decided on the first libc call.
+  const script = `import(${JSON.stringify(sysModule)}).then((s) => {
+    const before = s.koffiLoader() ?? null;
+    s.flock(0, s.LOCK_UN);
+    process.stdout.write(JSON.stringify({ before, after: s.koffiLoader() }));
+  });`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  // This install (npm, glibc or musl Linux) has the layout the fast path knows.
+  assert.deepEqual(JSON.parse(r.stdout), { before: null, after: 'prebuilt' });
+  // And the prebuilt addon is the one koffi itself would load: same version, same functions.
+  const koffi = (await import('koffi')).default as unknown as Record<string, unknown>;
+  sys.flock(0, sys.LOCK_UN);
+  assert.equal(sys.koffiLoader(), 'prebuilt');
+  assert.equal(typeof koffi.view, 'function');
+});
