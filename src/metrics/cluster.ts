@@ -12,7 +12,7 @@ import cluster from 'node:cluster';
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppFiles } from '../perfmemory/app-file.js';
-import { liveness, onStaleRegion } from '../perfmemory/index.js';
+import { liveness, onStaleRegion, sweepStaleRegions } from '../perfmemory/index.js';
 import { FileSource } from '../perfmemory/view.js';
 import { effectiveUser, userDirectory, pidFromFileName } from '../perfmemory/paths.js';
 import { readHeader } from '../perfdata/index.js';
@@ -480,7 +480,18 @@ function foldStaleRegion(openPath: string, path: string): void {
   }
 }
 
+/**
+ * A cleanup in a process without perfmem/metrics leaves dead app members' regions in place
+ * (perfmemory's cleanup.ts): this process, now that it can fold them, sweeps the directory
+ * once at its first metric (each region's counts go into its app's file, then it is removed).
+ */
+function sweepLeftRegions(store: MetricStore): void {
+  if (store.region === undefined || !store.shared) return;
+  sweepStaleRegions(baseOf(store));
+}
+
 beforeRegionCreated(foldDeadSiblings);
 onStaleRegion(foldStaleRegion);
 onStoreCreated(joinApp);
 onStoreCreated(watchWorkers);
+onStoreCreated(sweepLeftRegions);
