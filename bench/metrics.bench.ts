@@ -68,45 +68,79 @@ async function clusterRun(libName: 'perfmem' | 'prom-client', blocked: boolean):
   return median(samples);
 }
 
-/** Creates and closes this process's region of `size` bytes in a fresh directory: ms per region. */
-async function regionCost(size: number): Promise<number> {
+/**
+ * Creates this process's region of `size` bytes in a fresh directory, adds `series` entries of
+ * a counter series' size (100 bytes: the region grows when they do not fit), and closes it:
+ * ms per region.
+ */
+async function regionCost(size: number, series = 0): Promise<number> {
   const { createRegion } = await import('../src/perfmemory/index.js');
   const base = mkdtempSync(join(tmpdir(), 'perfmem-bench-size-'));
   const samples: number[] = [];
   for (let i = 0; i < 15; i++) {
     const t = process.hrtime.bigint();
-    createRegion({ dir: base, size }).close();
+    const region = createRegion({ dir: base, size });
+    for (let s = 0; s < series; s++) region.rawEntry(`perfmem.metrics.v1.f0.s${s}`, 100);
+    sink.value = region.size;
+    region.close();
     samples.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return median(samples);
 }
 
+/** inc() on 8 kept children (or 8 elements) in turn: no increment waits for the one before. */
+function eightChildren(lib: Lib): number {
+  const c = labels(lib, 'eight_total');
+  const [a, b, d, e, g, h, k, m] = ['0', '1', '2', '3', '4', '5', '6', '7'].map((x) => c.labels(x, '200')) as unknown as Eight;
+  return nsPerOp((n) => { for (let i = 0; i < n; i += 8) { a.inc(); b.inc(); d.inc(); e.inc(); g.inc(); h.inc(); k.inc(); m.inc(); } });
+}
+type Child = { inc(): void };
+type Eight = [Child, Child, Child, Child, Child, Child, Child, Child];
+
 await benchMain([
   {
     name: 'metrics: region size',
     unit: 'ms/op',
-    description: 'Creating (every page written once) and closing a region: the price of the room for app metrics (1 MiB holds about 8,000 counter series).',
+    description: 'Creating (every page written once), filling and closing a region: the price of the room for app metrics. A region starts at 32 KiB and doubles in place when an entry does not fit (8,000 counter series of 100 bytes: 32 KiB to 1 MiB in 5 doublings, each a ftruncate, the new pages written once and a new mapping).',
     variants: {
-      '32 KiB (PERFMEM_SIZE default)': { baseline: true, run: () => regionCost(32 * 1024) },
-      '1 MiB (PERFMEM_METRICS_SIZE default)': { run: () => regionCost(1024 * 1024) },
-      '8 MiB': { run: () => regionCost(8 * 1024 * 1024) },
+      '32 KiB (PERFMEM_SIZE default), empty': { baseline: true, run: () => regionCost(32 * 1024) },
+      '1 MiB at creation, 8,000 series': { run: () => regionCost(1024 * 1024, 8000) },
+      '32 KiB grown to 1 MiB by 8,000 series': { run: () => regionCost(32 * 1024, 8000) },
+      '8 MiB at creation, empty': { run: () => regionCost(8 * 1024 * 1024) },
     },
   },
   {
     name: 'metrics: kept child inc()',
     unit: 'ns/op',
-    description: "`c.labels('GET', '200')` kept, then inc(): against a plain Float64Array store (goal: at most 2x) and prom-client's.",
+    description: "`c.labels('GET', '200')` kept, then inc(): against a plain Float64Array store (goal: at most 2x) and prom-client's. "
+      + 'An increment is a load, an add and a store of the same double: in a loop over one series each waits for the one before '
+      + '(store-to-load forwarding plus the add: about 8 cycles here), while independent stores retire one a cycle. So a repeated '
+      + "increment of one double costs about 4.7x a plain store whatever code does it (`Float64Array element += 1`), and perfmem's "
+      + "inc() compiles to exactly that (a map check, a bounds check, vmovsd/vaddsd/vmovsd: no call, no allocation). With 8 kept series "
+      + 'incremented in turn no increment waits for another, and inc() costs about a plain store: the 2x goal is met there, and missed '
+      + 'only for back-to-back increments of one series, where the physical floor is the dependency, not perfmem.',
+    goals: [
+      { variant: 'perfmem child.inc()', maxRatio: 2, source: 'issue 11 item 5' },
+      { variant: 'perfmem child.inc()', maxRatio: 1.2, to: 'Float64Array element += 1', source: 'the floor of an increment' },
+      { variant: 'perfmem child.inc(), 8 kept series in turn', maxRatio: 2, source: 'issue 11 item 5' },
+    ],
     variants: {
       'Float64Array store': { baseline: true, run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) f64[i & 1023] = i; sink.value = f64[5]; }) },
-      'Float64Array element += 1': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) f64[7]! += 1; sink.value = f64[7]; }) },
+      'Float64Array element += 1': { run: () => nsPerOp((n) => { for (let i = 0; i < n; i++) f64[7]! += 1; sink.value = f64[7]; }), note: 'the floor of one series' },
       'perfmem child.inc()': { run: () => boundInc(ours) },
       'prom-client child.inc()': { run: () => boundInc(prom) },
+      'Float64Array += 1, 8 elements in turn': {
+        run: () => nsPerOp((n) => { for (let i = 0; i < n; i += 8) { f64[0]! += 1; f64[1]! += 1; f64[2]! += 1; f64[3]! += 1; f64[4]! += 1; f64[5]! += 1; f64[6]! += 1; f64[7]! += 1; } sink.value = f64[3]; }),
+      },
+      'perfmem child.inc(), 8 kept series in turn': { run: () => eightChildren(ours) },
+      'prom-client child.inc(), 8 kept series in turn': { run: () => eightChildren(prom) },
     },
   },
   {
     name: 'metrics: inc({ method, code })',
     unit: 'ns/op',
     description: 'inc() with a label object (goal: at most 1/5 of prom-client).',
+    goals: [{ variant: 'perfmem', maxRatio: 0.2, source: 'issue 11 item 5' }],
     variants: {
       'prom-client': { baseline: true, run: () => objectInc(prom) },
       perfmem: { run: () => objectInc(ours) },
@@ -116,6 +150,7 @@ await benchMain([
     name: 'metrics: histogram observe() (12 buckets)',
     unit: 'ns/op',
     description: "observe() on a 12-bucket histogram (goal: at most prom-client's).",
+    goals: [{ variant: 'perfmem observe()', maxRatio: 1, source: 'issue 11 item 5' }],
     variants: {
       'prom-client observe()': { baseline: true, run: () => observe(prom, false) },
       'perfmem observe()': { run: () => observe(ours, false) },
@@ -127,6 +162,10 @@ await benchMain([
     name: 'metrics: clusterMetrics() 8 workers x 1,000 series',
     unit: 'ms/op',
     description: 'The primary aggregates 8 node:cluster workers of 1,000 counter series each (goal: at most 1/5 of prom-client, unchanged with a worker blocked). prom-client asks over IPC; perfmem reads the regions.',
+    goals: [
+      { variant: 'perfmem', maxRatio: 0.2, source: 'issue 11 item 5' },
+      { variant: 'perfmem, one worker blocked', maxRatio: 0.2, source: 'issue 11 item 5' },
+    ],
     variants: {
       'prom-client': { baseline: true, run: () => clusterRun('prom-client', false) },
       perfmem: { run: () => clusterRun('perfmem', false) },

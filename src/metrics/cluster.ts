@@ -12,7 +12,7 @@ import cluster from 'node:cluster';
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppFiles } from '../perfmemory/app-file.js';
-import { liveness, onStaleRegion } from '../perfmemory/index.js';
+import { liveness, onStaleRegion, sweepStaleRegions } from '../perfmemory/index.js';
 import { FileSource } from '../perfmemory/view.js';
 import { effectiveUser, userDirectory, pidFromFileName } from '../perfmemory/paths.js';
 import { readHeader } from '../perfdata/index.js';
@@ -108,6 +108,24 @@ const parsedFiles = new Map<string, { text: string; state: AppFileState }>();
 /** What each region file (by device, inode, size) has of unchanging structure: see DecodeCache. */
 const decodeCaches = new Map<string, DecodeCache>();
 
+/**
+ * Two copy buffers reused by every read (nothing decoded keeps a reference to the bytes:
+ * values are copied out, labels and descriptions parsed): no zeroed allocation per region.
+ */
+const scratchBuffers: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+function scratch(i: 0 | 1, length: number): Uint8Array {
+  if (scratchBuffers[i]!.byteLength < length) scratchBuffers[i] = new Uint8Array(Math.max(length, 2 * scratchBuffers[i]!.byteLength));
+  return scratchBuffers[i]!.subarray(0, length);
+}
+
+/** userDirectory(base, user), the user looked up once per effective uid (os.userInfo() is a syscall and a passwd lookup). */
+let userCache: { uid: number; name: string } | undefined;
+function regionDirectory(base: string): string {
+  const uid = process.geteuid?.() ?? 0;
+  if (userCache?.uid !== uid) userCache = { uid, name: effectiveUser().name };
+  return userDirectory(base, userCache.name);
+}
+
 /** Reads one region file (opened through `openPath`, named `path`) twice (and rereads series that changed between), decoding its metrics. */
 function readRegionFile(path: string, openPath = path): ReturnType<typeof decodeRegionMetrics> | undefined {
   let src: FileSource;
@@ -132,8 +150,8 @@ function readRegionFile(path: string, openPath = path): ReturnType<typeof decode
     let cache = decodeCaches.get(key);
     if (cache === undefined) decodeCaches.set(key, (cache = {}));
     for (const length of used > 32 && used < size ? [used, size] : [size]) {
-      const a = new Uint8Array(length);
-      const b = new Uint8Array(length);
+      const a = scratch(0, length);
+      const b = scratch(1, length);
       if (src.read(a, length, 0) !== length || src.read(b, length, 0) !== length) return undefined;
       try {
         return decodeRegionMetrics(a, { confirm: b, reread, cache });
@@ -151,7 +169,7 @@ function readRegionFile(path: string, openPath = path): ReturnType<typeof decode
 
 /** Every region under `base` whose metrics belong to `app` (this process's from its own memory). */
 export function readAppRegions(app: string, base: string, store?: MetricStore): FoundRegion[] {
-  const dir = userDirectory(base, effectiveUser().name);
+  const dir = regionDirectory(base);
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -462,7 +480,18 @@ function foldStaleRegion(openPath: string, path: string): void {
   }
 }
 
+/**
+ * A cleanup in a process without perfmem/metrics leaves dead app members' regions in place
+ * (perfmemory's cleanup.ts): this process, now that it can fold them, sweeps the directory
+ * once at its first metric (each region's counts go into its app's file, then it is removed).
+ */
+function sweepLeftRegions(store: MetricStore): void {
+  if (store.region === undefined || !store.shared) return;
+  sweepStaleRegions(baseOf(store));
+}
+
 beforeRegionCreated(foldDeadSiblings);
 onStaleRegion(foldStaleRegion);
 onStoreCreated(joinApp);
 onStoreCreated(watchWorkers);
+onStoreCreated(sweepLeftRegions);

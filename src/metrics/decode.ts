@@ -272,9 +272,24 @@ export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions
   }
   const values = new Map<number, MetricFamily['values']>();
   let torn = 0;
+  const confirm = options.confirm;
+  const cdv = confirm !== undefined ? new DataView(confirm.buffer, confirm.byteOffset, confirm.byteLength) : undefined;
   for (const s of structure.series) {
     const d = live.get(s.f);
     if (d === undefined || dv.getInt32(s.at + B_STATE, true) !== STATE_LIVE) continue;
+    if (s.n === 1) {
+      // A counter or gauge: one 8-byte store, no seqlock (both words stay 0). Settled when the
+      // two copies agree; no allocation but the exported value (the common case, at scale).
+      const from = s.at + B_VALUES;
+      if (dv.getInt32(s.at + B_SEQ, true) === 0 && dv.getInt32(from + 8, true) === 0
+        && (cdv === undefined || (from + 8 <= cdv.byteLength && dv.getUint32(from, true) === cdv.getUint32(from, true)
+          && dv.getUint32(from + 4, true) === cdv.getUint32(from + 4, true)))) {
+        let list = values.get(s.f);
+        if (list === undefined) values.set(s.f, (list = []));
+        list.push({ value: dv.getFloat64(from, true), labels: s.labels });
+        continue;
+      }
+    }
     const v = seriesValues(u8, dv, s.at, s.n, options);
     if (v === undefined) {
       torn++;

@@ -15,11 +15,32 @@ export interface FormatOptions {
 }
 
 export function escapeString(str: string): string {
+  if (!/[\\\n]/.test(str)) return str; // the common case: nothing to escape, no copies
   return str.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
 function escapeLabelValue(value: unknown): string {
-  return typeof value === 'string' ? escapeString(value).replace(/"/g, '\\"') : String(value);
+  if (typeof value !== 'string') return String(value);
+  if (!/[\\\n"]/.test(value)) return value;
+  return escapeString(value).replace(/"/g, '\\"');
+}
+
+/**
+ * The `{k="v",...}` text of a label set. Decoded label sets are frozen and shared across
+ * processes and scrapes (decode.ts), so theirs is built once and remembered.
+ */
+const labelTexts = new WeakMap<object, string>();
+function labelText(labels: LabelValues): string {
+  const frozen = Object.isFrozen(labels);
+  if (frozen) {
+    const known = labelTexts.get(labels);
+    if (known !== undefined) return known;
+  }
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(labels)) parts.push(`${k}="${escapeLabelValue(v)}"`);
+  const text = parts.length > 0 ? `{${parts.join(',')}}` : '';
+  if (frozen) labelTexts.set(labels, text);
+  return text;
 }
 
 /** prom-client's getValueAsString. */
@@ -41,9 +62,7 @@ export function formatFamily(family: MetricFamily, options: FormatOptions = {}):
     if (open && family.type === 'counter') metricName = `${metricName}_total`;
     let labels = val.labels ?? {};
     if (defaults !== undefined) labels = { ...labels, ...defaults, ...labels };
-    const parts: string[] = [];
-    for (const [k, v] of Object.entries(labels)) parts.push(`${k}="${escapeLabelValue(v)}"`);
-    lines.push(`${metricName}${parts.length > 0 ? `{${parts.join(',')}}` : ''} ${valueString(val.value)}`);
+    lines.push(`${metricName}${labelText(labels)} ${valueString(val.value)}`);
   }
   return lines.join('\n');
 }

@@ -60,7 +60,6 @@ export abstract class Metric<T extends string = string> {
   declare protected readonly familyId: number;
   declare private overflowSlot: SeriesSlot | undefined;
   /** Label names as a set, for validating a label object in one pass. */
-  declare private readonly labelSet: Set<string>;
   /** Live series by label values in sorted-name order: nested maps, no key string built per call. */
   declare private tree: Map<unknown, unknown>;
   declare private overflowWarned: boolean;
@@ -90,7 +89,6 @@ export abstract class Metric<T extends string = string> {
     self.live = new Map();
     self.slots = new Map();
     self.overflowSlot = undefined;
-    self.labelSet = new Set(labelNames);
     self.tree = new Map();
     self.overflowWarned = false;
     self.store = metricStore();
@@ -118,19 +116,37 @@ export abstract class Metric<T extends string = string> {
    * throws): the fast path of inc({...}), set({...}), observe({...}).
    */
   protected find(labels: LabelValues): SeriesSlot {
-    for (const k in labels) {
-      if (!this.labelSet.has(k)) validateLabel(this.labelNames, labels);
-    }
+    // Unknown names are found without a lookup per key: when the object has as many keys as it
+    // has defined values for known names, every key is a known name. Otherwise (an unknown
+    // name, or a known one set to undefined) the full check runs, before any series is made.
+    let keys = 0;
+    for (const _k in labels) keys++;
     const names = this.sortedLabelNames;
-    let node: Map<unknown, unknown> = this.tree;
     const last = names.length - 1;
-    if (last < 0) return (this.tree.get(EMPTY) as SeriesSlot | undefined) ?? this.remember(labels, [EMPTY]);
+    if (last < 0) {
+      if (keys !== 0) validateLabel(this.labelNames, labels);
+      return (this.tree.get(EMPTY) as SeriesSlot | undefined) ?? this.remember(labels, [EMPTY]);
+    }
+    let node: Map<unknown, unknown> = this.tree;
+    let defined = 0;
     for (let i = 0; i < last; i++) {
-      const next = node.get(keyOf(labels[names[i]!])) as Map<unknown, unknown> | undefined;
-      if (next === undefined) return this.remember(labels, names.map((n) => keyOf(labels[n])));
+      const v = labels[names[i]!];
+      if (v !== undefined) defined++;
+      const next = node.get(keyOf(v)) as Map<unknown, unknown> | undefined;
+      if (next === undefined) return this.rememberChecked(labels);
       node = next;
     }
-    return (node.get(keyOf(labels[names[last]!])) as SeriesSlot | undefined) ?? this.remember(labels, names.map((n) => keyOf(labels[n])));
+    const v = labels[names[last]!];
+    if (v !== undefined) defined++;
+    const slot = node.get(keyOf(v)) as SeriesSlot | undefined;
+    if (slot === undefined) return this.rememberChecked(labels);
+    if (keys !== defined) validateLabel(this.labelNames, labels);
+    return slot;
+  }
+
+  private rememberChecked(labels: LabelValues): SeriesSlot {
+    validateLabel(this.labelNames, labels);
+    return this.remember(labels, this.sortedLabelNames.map((n) => keyOf(labels[n])));
   }
 
   /** Resolves a label set the slow way and caches it in the tree (not the overflow series: unbounded). */

@@ -1,11 +1,12 @@
 /**
  * Where this process's series live: raw entries of its region (layout.ts), or private memory
  * when there is no shared region or it is full. One store per process, made on first use: it
- * takes the region perfmem/register made, or creates one (PERFMEM_METRICS_SIZE, default 1 MiB,
- * when PERFMEM_SIZE is not set), and writes the app identity entry.
+ * takes the region perfmem/register made, or creates one (PERFMEM_SIZE; PERFMEM_METRICS_SIZE sets
+ * its first size when PERFMEM_SIZE is not set), and writes the app identity entry. The region
+ * grows as series are added (perfmemory's Region, up to 8 MiB).
  */
 import cluster from 'node:cluster';
-import { createRegion, currentRegion, type Region } from '../perfmemory/index.js';
+import { createRegion, currentRegion, MAX_SIZE, type Region } from '../perfmemory/index.js';
 import {
   APP_ENTRY, B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, R_LENGTH, R_TEXT, R_VERSION, blockSize, familyEntry, labelOffset, seqEndOffset, seriesEntry,
 } from './layout.js';
@@ -174,8 +175,10 @@ export class MetricStore {
     if (entry === undefined) {
       if (this.region !== undefined && !this.fullWarned) {
         this.fullWarned = true;
-        this.warn('PERFMEM_METRICS_REGION_FULL', `perfmem: the region ${this.region.path ?? ''} is full: new metric series live in private memory only ` +
-          'and other processes do not see them; give it more room (PERFMEM_SIZE, or PERFMEM_METRICS_SIZE when perfmem/metrics creates the region)');
+        this.warn('PERFMEM_METRICS_REGION_FULL', this.region.shared
+          ? `perfmem: the region ${this.region.path ?? ''} is full (${this.region.size} bytes, the most a region grows to): new metric series live in private memory ` +
+            'only and other processes do not see them; lower maxSeries or the number of metrics'
+          : 'perfmem: the private region is full: new metric series live in private memory only');
       }
       block = new Block(new ArrayBuffer(blockSize(values, 0)), 0, false, values);
     } else {
@@ -190,7 +193,6 @@ export class MetricStore {
   }
 }
 
-const DEFAULT_METRICS_SIZE = 1024 * 1024;
 let store: MetricStore | undefined;
 const createdHooks: ((s: MetricStore) => void)[] = [];
 const beforeCreateHooks: ((id: AppIdentity) => void)[] = [];
@@ -224,6 +226,7 @@ export function metricStore(): MetricStore {
       }
     }
     const size = process.env.PERFMEM_SIZE === undefined || process.env.PERFMEM_SIZE === '' ? metricsSize() : undefined;
+    // (the region starts at this size and grows as series are added)
     try {
       region = createRegion(size === undefined ? {} : { size });
     } catch (err) {
@@ -241,14 +244,15 @@ export function metricStore(): MetricStore {
   return store;
 }
 
-function metricsSize(): number {
+/** PERFMEM_METRICS_SIZE: the region's first size when perfmem/metrics creates it (default: the region default). */
+function metricsSize(): number | undefined {
   const text = process.env.PERFMEM_METRICS_SIZE;
-  if (text === undefined || text === '') return DEFAULT_METRICS_SIZE;
+  if (text === undefined || text === '') return undefined;
   const m = /^\s*(\d+)\s*([kKmM]?)[bB]?\s*$/.exec(text);
   const n = m === null ? Number.NaN : Number(m[1]) * (m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1 << 20 : 1);
-  if (!(n > 0 && n <= 256 * 1024 * 1024)) {
-    warnOnce('PERFMEM_BAD_ENV', `perfmem: ignoring PERFMEM_METRICS_SIZE=${JSON.stringify(text)}: expected a size in bytes (k, m suffixes)`);
-    return DEFAULT_METRICS_SIZE;
+  if (!(n > 0 && n <= MAX_SIZE)) {
+    warnOnce('PERFMEM_BAD_ENV', `perfmem: ignoring PERFMEM_METRICS_SIZE=${JSON.stringify(text)}: expected a size in bytes (k, m suffixes) up to ${MAX_SIZE}`);
+    return undefined;
   }
   return n;
 }

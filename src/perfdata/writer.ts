@@ -59,6 +59,13 @@ export interface PerfDataWriterOptions {
    * start-up (default false: accessible as soon as the first entry is published).
    */
   deferAccessible?: boolean;
+  /**
+   * Called when an entry does not fit, with the size the buffer must exceed: returns a larger
+   * buffer over the same bytes (a larger mapping of the same file), which the writer then
+   * allocates in, or undefined (the entry overflows). Handles made before keep their old
+   * buffer: both views share the file's pages, so their stores stay visible.
+   */
+  grow?: (needed: number) => ArrayBufferLike | undefined;
 }
 
 /** HotSpot's PerfMaxStringConstLength (1024) + 1 for the NUL. */
@@ -82,14 +89,14 @@ function checkLongValue(name: string, v: unknown): LongValue {
 
 /** Writes a region: the prologue at construction, then one entry per counter. */
 export class PerfDataWriter {
-  readonly buffer: ArrayBufferLike;
-  readonly size: number;
-  private readonly u8: Uint8Array;
-  private readonly i32: Int32Array;
-  private readonly b64: BigInt64Array;
-  private readonly view: DataView;
+  private buf: ArrayBufferLike;
+  private u8: Uint8Array;
+  private i32: Int32Array;
+  private b64: BigInt64Array;
+  private view: DataView;
   private readonly clock: () => bigint;
   private readonly onOverflow: ((info: OverflowInfo) => void) | undefined;
+  private readonly grow: ((needed: number) => ArrayBufferLike | undefined) | undefined;
   private readonly handles = new Map<string, LongCounter | StringCounter>();
   private readonly raw = new Set<string>();
   private top = PROLOGUE_SIZE;
@@ -109,14 +116,14 @@ export class PerfDataWriter {
     if (buffer.byteLength < PROLOGUE_SIZE || buffer.byteLength % 8 !== 0) {
       throw new PerfDataError('ERR_PERFDATA_BUFFER', `perfdata: a region of ${buffer.byteLength} bytes is not a multiple of 8 of at least ${PROLOGUE_SIZE}`);
     }
-    this.buffer = buffer;
-    this.size = buffer.byteLength;
+    this.buf = buffer;
     this.u8 = new Uint8Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.b64 = new BigInt64Array(buffer);
     this.view = new DataView(buffer);
     this.clock = options.clock ?? process.hrtime.bigint;
     this.onOverflow = options.onOverflow;
+    this.grow = options.grow;
     this.autoAccessible = options.deferAccessible !== true;
 
     this.u8.fill(0);
@@ -126,6 +133,15 @@ export class PerfDataWriter {
     this.view.setInt32(P_ENTRY_OFFSET, PROLOGUE_SIZE, HOST_LITTLE_ENDIAN);
     // The magic goes in last: a reader that sees it sees a complete prologue.
     this.view.setUint32(P_MAGIC, 0xcafec0c0, false);
+  }
+
+  /** The buffer entries are allocated in now (a larger one after the region grew). */
+  get buffer(): ArrayBufferLike {
+    return this.buf;
+  }
+  /** The region's size now. */
+  get size(): number {
+    return this.buf.byteLength;
   }
 
   /** Bytes allocated so far, prologue included (the prologue's `used` once an entry exists). */
@@ -264,7 +280,7 @@ export class PerfDataWriter {
    */
   private allocate(name: string, size: number): number | undefined {
     if (this.isClosed) return undefined;
-    if (this.top + size >= this.size) {
+    if (this.top + size >= this.size && !this.tryGrow(this.top + size + 1)) {
       const first = this.overflowBytes === 0;
       this.overflowBytes = (this.overflowBytes + size) | 0;
       Atomics.store(this.i32, P_OVERFLOW / 4, this.overflowBytes);
@@ -274,6 +290,23 @@ export class PerfDataWriter {
     const at = this.top;
     this.top += size;
     return at;
+  }
+
+  /** Moves allocation to a larger buffer over the same bytes (options.grow); false when there is none. */
+  private tryGrow(needed: number): boolean {
+    let next: ArrayBufferLike | undefined;
+    try {
+      next = this.grow?.(needed);
+    } catch {
+      next = undefined;
+    }
+    if (next === undefined || next.byteLength < needed || next.byteLength % 8 !== 0) return false;
+    this.buf = next;
+    this.u8 = new Uint8Array(next);
+    this.i32 = new Int32Array(next);
+    this.b64 = new BigInt64Array(next);
+    this.view = new DataView(next);
+    return true;
   }
 
   /** Everything of the entry header but entry_length, which publish() stores last. */

@@ -11,6 +11,9 @@
  *    nor another perfmem process deletes it as stale;
  *  - every page is written once, so a full disk fails here (ENOSPC), not as SIGBUS later;
  *  - it is mapped shared, read-write.
+ * It can grow in place (grow()): the file is made larger and mapped again at its new size;
+ * earlier mappings stay mapped (they share the file's pages, so handles into them keep working)
+ * and are unmapped with the region.
  */
 import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { flock, LOCK_EX, LOCK_NB } from '../sys/index.js';
@@ -32,10 +35,13 @@ function unlinkIfSame(dir: SecureDirectory, name: string, dev: number, ino: numb
 export class RegionFile {
   #closed = false;
   #sweep: { cancel(): void } | undefined;
+  #mapping: Mapping;
+  /** Mappings of the file's earlier sizes: views into them may still be reachable. */
+  readonly #earlier: Mapping[] = [];
 
   private constructor(
     readonly path: string,
-    readonly mapping: Mapping,
+    mapping: Mapping,
     private readonly dir: SecureDirectory,
     private readonly name: string,
     private readonly fd: number,
@@ -43,7 +49,44 @@ export class RegionFile {
     private readonly ino: number,
     /** Names of stale files removed while creating it (its own name, if stale; the rest of the directory is swept later). */
     readonly removedStale: string[],
-  ) {}
+  ) {
+    this.#mapping = mapping;
+  }
+
+  /** The mapping of the file at its current size. */
+  get mapping(): Mapping {
+    return this.#mapping;
+  }
+
+  /**
+   * Makes the file `size` bytes (a page multiple, larger than now) and maps it again; returns
+   * the new mapping, or undefined when the file cannot grow (e.g. ENOSPC: it is cut back to its
+   * old size, so nothing maps a page the disk cannot hold). The size changes in one ftruncate
+   * (a reader never sees a size that is not a page multiple), then every new page is written
+   * once, as at creation, so a full disk fails here and not as SIGBUS later. `used` in the
+   * prologue still ends inside the old size, so readers ignore the new zeros until an entry
+   * there is published.
+   */
+  grow(size: number): Mapping | undefined {
+    const old = this.#mapping.byteLength;
+    if (this.#closed || !(size > old)) return undefined;
+    try {
+      ftruncateSync(this.fd, size);
+      const zeros = new Uint8Array(Math.min(size - old, 1 << 20));
+      for (let done = old; done < size;) done += writeSync(this.fd, zeros, 0, Math.min(zeros.length, size - done), done);
+      const mapping = mapFd(this.fd, { length: size, access: 'readwrite', path: this.path });
+      this.#earlier.push(this.#mapping);
+      this.#mapping = mapping;
+      return mapping;
+    } catch {
+      try {
+        ftruncateSync(this.fd, old);
+      } catch {
+        // the file stays larger; nothing maps the extra pages
+      }
+      return undefined;
+    }
+  }
 
   static create(base: string, user: string, euid: number, pid: number, size: number): RegionFile {
     const dirPath = userDirectory(base, user);
@@ -105,7 +148,7 @@ export class RegionFile {
 
   /** The creation descriptor and identity, for another thread to map (see thread-counters.ts). */
   threadHandle(): RegionThreadHandle | undefined {
-    return this.#closed ? undefined : { fd: this.fd, dev: this.dev, ino: this.ino, size: this.mapping.buffer.byteLength, path: this.path };
+    return this.#closed ? undefined : { fd: this.fd, dev: this.dev, ino: this.ino, size: this.#mapping.byteLength, path: this.path };
   }
 
   /**
@@ -121,10 +164,12 @@ export class RegionFile {
     } catch {
       // already gone
     }
-    try {
-      this.mapping.unmap();
-    } catch {
-      // the mapping is released when its buffer is collected
+    for (const mapping of [this.#mapping, ...this.#earlier.splice(0)]) {
+      try {
+        mapping.unmap();
+      } catch {
+        // the mapping is released when its buffer is collected
+      }
     }
     try {
       closeSync(this.fd);

@@ -4,16 +4,17 @@
  * process or after a process that is gone (kill(pid, 0) fails with ESRCH, or EPERM: such a
  * process files its region under another user) is removed unless some live process holds an
  * exclusive flock on it (a process in another pid namespace sharing this /tmp, say). A live
- * process's file is never touched.
+ * process's file is never touched. One exception: see holdsAppMemberMetrics.
  *
  * When: a region's creation cleans up only its own name at once (what it must, to create its
  * file); the sweep of the whole directory runs later, on an unref'd timer (scheduleStaleSweep),
  * so that it costs the app's start nothing and a process that ends sooner leaves it to the next.
  */
-import { closeSync, constants, openSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { MAX_REGION_SIZE } from '../perfdata/limits.js';
 import { flock, LOCK_EX, LOCK_NB } from '../sys/index.js';
-import type { SecureDirectory } from './directory.js';
-import { pidFromFileName } from './paths.js';
+import { SecureDirectory } from './directory.js';
+import { effectiveUser, pidFromFileName, userDirectory } from './paths.js';
 import { liveness } from './proc.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
@@ -63,6 +64,52 @@ export function onStaleRegion(fn: StaleRegionHook): void {
 }
 
 /**
+ * A dead member of a multi-process app that used perfmem/metrics holds final counts that its
+ * app's totals still need (docs/metrics.md, "No lost counts"). A process with no onStaleRegion
+ * hook (perfmem/metrics not loaded in it, e.g. perfmem/register's start before the app's own
+ * imports) cannot save them, so it leaves such a region in place; perfmem/metrics folds and
+ * removes it when it next starts in any process (sweepStaleRegions). It is recognised by the
+ * app record perfmem/metrics writes (src/metrics/layout.ts, APP_ENTRY, a JSON AppIdentity)
+ * naming an app or a cluster worker: perfmemory reads those bytes only, never imports metrics.
+ */
+const APP_RECORD = Buffer.from('perfmem.metrics.v1.app\0');
+const MEMBER = /"(app":"|clusterWorker":true)/;
+
+function holdsAppMemberMetrics(fd: number): boolean {
+  try {
+    const size = Math.min(fstatSync(fd).size, MAX_REGION_SIZE);
+    const bytes = Buffer.allocUnsafe(size);
+    const n = readSync(fd, bytes, 0, size, 0);
+    const at = bytes.subarray(0, n).indexOf(APP_RECORD);
+    // The record's text follows its name within an entry: a few hundred bytes at most.
+    return at >= 0 && MEMBER.test(bytes.subarray(at, Math.min(n, at + 1024)).toString('latin1'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sweeps the stale files of `<base>/hsperfdata_<user>` as a region's creation does (this
+ * process's own file and live ones are never touched), with this process's hooks: what
+ * perfmem/metrics runs at its start to fold and remove the regions that cleanups without it
+ * left. Returns the names removed; [] when the directory is missing or unsafe.
+ */
+export function sweepStaleRegions(base: string): string[] {
+  const user = effectiveUser();
+  let dir: SecureDirectory;
+  try {
+    dir = SecureDirectory.open(userDirectory(base, user.name), user.uid);
+  } catch {
+    return [];
+  }
+  try {
+    return cleanupStaleFiles(dir, 0);
+  } finally {
+    dir.close();
+  }
+}
+
+/**
  * Removes stale files from `dir` (or, with `only`, just that name if it is there and stale);
  * returns the names removed.
  */
@@ -84,6 +131,7 @@ export function cleanupStaleFiles(dir: SecureDirectory, selfPid = process.pid, o
     const held = unlockedFile(dir.at(name));
     if (held === undefined) continue;
     try {
+      if (staleHooks.length === 0 && pid !== selfPid && held.fd >= 0 && holdsAppMemberMetrics(held.fd)) continue;
       for (const hook of staleHooks) {
         try {
           hook(dir.at(name), dir.display(name));

@@ -17,5 +17,5 @@ export type { Liveness } from './proc.js';
 export type { ProcStat } from './proc.js';
 export { openRegionCounters } from './thread-counters.js';
 export type { RegionCounters, RegionThreadHandle } from './thread-counters.js';
-export { onStaleRegion } from './cleanup.js';
+export { onStaleRegion, sweepStaleRegions } from './cleanup.js';
 export type { StaleRegionHook } from './cleanup.js';

@@ -12,7 +12,7 @@ import type { LongCounter, StringCounter } from '../perfdata/handles.js';
 import { RegionFile } from './backing.js';
 import { onProcessEnd, type ExitHook } from './exit.js';
 import { elapsedTicks, identityCounters } from './identity.js';
-import { resolveOptions, type RegionOptions, type ResolvedOptions } from './options.js';
+import { MAX_SIZE, resolveOptions, roundToPage, type RegionOptions, type ResolvedOptions } from './options.js';
 import { DEFAULT_BASE, effectiveUser, SHM_BASE } from './paths.js';
 import type { RegionThreadHandle } from './thread-counters.js';
 
@@ -24,8 +24,6 @@ const token = Symbol('Region');
 export class Region {
   /** The region file, or undefined when the region is in private memory. */
   readonly path: string | undefined;
-  /** The region's size in bytes (a multiple of the page size). */
-  readonly size: number;
   /** Where close() and process exit save the final region, if anywhere. */
   readonly saveFile: string | undefined;
   readonly #writer: PerfDataWriter;
@@ -41,14 +39,14 @@ export class Region {
     this.#buffer = buffer;
     this.#file = file;
     this.path = file?.path;
-    this.size = buffer.byteLength;
     this.saveFile = opts.saveFile;
     const where = this.path ?? 'the private region';
     this.#writer = new PerfDataWriter(buffer, {
       clock: elapsedTicks,
       onOverflow: (info) => opts.warn('PERFMEM_REGION_OVERFLOW',
-        `perfmem: ${where} is full (${this.size} bytes): counter ${info.name} (${info.size} bytes) and any later ones ` +
-        'live in private memory only; give the region a larger size (option size, PERFMEM_SIZE)'),
+        `perfmem: ${where} is full (${this.size} bytes${file !== undefined ? `; a shared region grows up to ${MAX_SIZE} bytes` : ', a private region does not grow'}): ` +
+        `counter ${info.name} (${info.size} bytes) and any later ones live in private memory only`),
+      grow: file === undefined ? undefined : (needed) => this.#grow(needed),
     });
     for (const c of identityCounters()) {
       if (c.kind === 'long') {
@@ -57,6 +55,27 @@ export class Region {
         this.#writer.string(c.name, c.value as string, { variability: c.variability === 'variable' ? 'variable' : 'constant', supported: c.supported });
       }
     }
+  }
+
+  /** The region's size in bytes now (a multiple of the page size; a shared region grows). */
+  get size(): number {
+    return this.#buffer.byteLength;
+  }
+
+  /**
+   * Growth, when an entry does not fit: the file doubles (at least to what the entry needs,
+   * rounded to pages), up to MAX_SIZE (8 MiB, what every reader accepts), and is mapped again.
+   * Entries already made keep their mapping (the same pages); new ones go in the new mapping.
+   * The entry is published (used, num_entries) only once written, as always.
+   */
+  #grow(needed: number): ArrayBuffer | undefined {
+    if (this.#closed || this.#file === undefined) return undefined;
+    const size = Math.min(MAX_SIZE, Math.max(this.#buffer.byteLength * 2, roundToPage(needed)));
+    if (size < needed) return undefined;
+    const mapping = this.#file.grow(size);
+    if (mapping === undefined) return undefined;
+    this.#buffer = mapping.buffer;
+    return this.#buffer;
   }
 
   /** True when other processes can read the region (it has a file). */

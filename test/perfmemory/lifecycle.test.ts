@@ -99,7 +99,7 @@ test('saveFile is written at exit, with the final values', async (t) => {
   assert.equal(get('perfmem.kind'), 'node');
 });
 
-test('a full region counts overflow as the JDK does and warns exactly once', async (t) => {
+test('a region grows to its 8 MiB cap, then counts overflow as the JDK does and warns exactly once', async (t) => {
   const { base, remove } = tempBase('overflow');
   t.after(remove);
   const r = await lifecycle(base, 'overflow', { env: { PERFMEM_SAVE_FILE: `${base}/saved`, PERFMEM_SIZE: '8k' } });
@@ -108,10 +108,13 @@ test('a full region counts overflow as the JDK does and warns exactly once', asy
   assert.ok(overflow > 0);
   const warnings = JSON.parse(/^warnings (.*)$/m.exec(r.stdout)![1]!) as string[];
   assert.equal(warnings.length, 1, warnings.join('\n'));
-  assert.match(warnings[0]!, /^PERFMEM_REGION_OVERFLOW: .* is full \(8192 bytes\)/);
+  assert.match(warnings[0]!, /^PERFMEM_REGION_OVERFLOW: .* is full \(8388608 bytes; a shared region grows up to 8388608 bytes\)/);
   const view = attachFile(`${base}/saved`);
   t.after(() => view.detach());
   assert.equal(view.header.overflow, overflow);
+  assert.equal(view.header.size, 8 * 1024 * 1024, 'grown from 8 KiB to the cap');
+  assert.equal(view.get('app.requests')?.value, 142, 'a handle made before the growth writes into the grown file');
+  assert.equal(view.get('app.filler.counter0')?.value, 1);
 });
 
 test('a SIGKILLed writer\'s file is removed by the next process\'s cleanup; a live one survives', async (t) => {
