@@ -104,6 +104,53 @@ function processLabels(p: ProcessSample): LabelText {
   return p.worker === undefined ? l : withLabel(l, 'worker', clip(p.worker));
 }
 
+function infoLabels(p: ProcessSample, l: LabelText, showArgs: boolean): LabelText {
+  const il = withLabel(withLabel(withLabel(l, 'runtime_version', clip(p.runtimeVersion)), 'user', clip(p.user)), 'state', p.state);
+  return showArgs ? withLabel(withLabel(il, 'command', clip(p.command)), 'vm_args', clip(p.vmArgs)) : il;
+}
+
+/** A process's rendered labels and the inputs they were rendered from. */
+interface LabelMemo {
+  app: string; runtime: string; worker: string | undefined; runtimeVersion: string; user: string; state: string;
+  command: string; vmArgs: string; showArgs: boolean;
+  labels: LabelText;
+  info: LabelText;
+  /** node.version and nodejs_version_info's labels (undefined: not a vX.Y.Z version). */
+  version?: string;
+  versionLabels?: LabelText | undefined;
+  /** The mapSample call that last used it. */
+  used: number;
+}
+
+/**
+ * Each process's labels, rendered (escaped and clipped) once and kept while what they are made
+ * of is the same (a process's identity is constant; its app's name and its state rarely
+ * change): the text is exactly what rendering them again would give.
+ */
+const labelMemo = new Map<number, LabelMemo>();
+let mapCalls = 0;
+
+function labelsOf(p: ProcessSample, showArgs: boolean): LabelMemo {
+  let m = labelMemo.get(p.pid);
+  if (m === undefined || m.app !== p.app || m.runtime !== p.runtime || m.worker !== p.worker || m.runtimeVersion !== p.runtimeVersion
+    || m.user !== p.user || m.state !== p.state || m.showArgs !== showArgs || (showArgs && (m.command !== p.command || m.vmArgs !== p.vmArgs))) {
+    const labels = processLabels(p);
+    m = {
+      app: p.app, runtime: p.runtime, worker: p.worker, runtimeVersion: p.runtimeVersion, user: p.user, state: p.state,
+      command: p.command, vmArgs: p.vmArgs, showArgs, labels, info: infoLabels(p, labels, showArgs), used: 0,
+    };
+    labelMemo.set(p.pid, m);
+  }
+  m.used = mapCalls;
+  return m;
+}
+
+/** Forgets processes the last calls did not map (only once the memo outgrows them). */
+function trimLabelMemo(mapped: number): void {
+  if (labelMemo.size <= 2 * mapped + 64) return;
+  for (const [pid, m] of labelMemo) if (m.used !== mapCalls) labelMemo.delete(pid);
+}
+
 function numOf(p: ProcessSample, name: string): number | undefined {
   const v = p.counters.get(name);
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -199,7 +246,16 @@ function namedSeries(names: readonly string[]): NamedSeries[] {
 }
 const layoutSeries = (layout: { names: readonly string[] }): NamedSeries[] => namedSeries(layout.names);
 
-function nodeFamilies(fs: Families, p: ProcessSample, l: LabelText): void {
+/** prom-client's nodejs_eventloop_lag_* gauges, in its order, and the rate each shows. */
+const LAG = ([
+  ['min', 'loopDelayMinMs'], ['max', 'loopDelayMaxMs'], ['mean', 'loopDelayMeanMs'], ['stddev', 'loopDelayStddevMs'],
+  ['p50', 'loopDelayP50Ms'], ['p90', 'loopDelayP90Ms'], ['p99', 'loopDelayP99Ms'],
+] as const).map(([stat, rate]) => ({
+  name: `nodejs_eventloop_lag_${stat}_seconds`, help: `The ${stat} of the recorded event loop delays over the monitor's last interval.`, rate,
+}));
+
+function nodeFamilies(fs: Families, p: ProcessSample, memo: LabelMemo): void {
+  const l = memo.labels;
   const f = freq(p);
   fs.gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', 'bytes', l, numOf(p, 'node.memory.heapTotal'));
   fs.gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', 'bytes', l, numOf(p, 'node.memory.heapUsed'));
@@ -212,10 +268,7 @@ function nodeFamilies(fs: Families, p: ProcessSample, l: LabelText): void {
     fs.gauge(s.family, s.help, s.unit, joinLabels(l, s.labels), value);
   }
   const r = p.rates;
-  const lag = (stat: string, v: number | null) => fs.gauge(`nodejs_eventloop_lag_${stat}_seconds`,
-    `The ${stat} of the recorded event loop delays over the monitor's last interval.`, 'seconds', l, ms(v));
-  lag('min', r.loopDelayMinMs); lag('max', r.loopDelayMaxMs); lag('mean', r.loopDelayMeanMs); lag('stddev', r.loopDelayStddevMs);
-  lag('p50', r.loopDelayP50Ms); lag('p90', r.loopDelayP90Ms); lag('p99', r.loopDelayP99Ms);
+  for (const lag of LAG) fs.gauge(lag.name, lag.help, 'seconds', l, ms(r[lag.rate]));
   fs.gauge('nodejs_eventloop_utilization_ratio', "Event loop utilization (0..1) over the monitor's last interval.", 'ratio', l, r.elu);
   if (p.loopHistogram !== undefined) loopHistogramSamples(fs, p.loopHistogram, l);
   const gc = fs.family('nodejs_gc_duration_seconds', 'summary', 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.', 'seconds');
@@ -227,10 +280,13 @@ function nodeFamilies(fs: Families, p: ProcessSample, l: LabelText): void {
     fs.add(gc, '_sum', gl, time / f);
   }
   const version = strOf(p, 'node.version');
-  const v = version === undefined ? null : /^v(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (version !== undefined && v !== null) {
-    fs.add(fs.family('nodejs_version', 'info', 'Node.js version info.'), '_info',
-      withLabel(withLabel(withLabel(withLabel(l, 'version', clip(version)), 'major', v[1]!), 'minor', v[2]!), 'patch', v[3]!), 1);
+  if (version !== undefined) {
+    if (memo.version !== version) {
+      const v = /^v(\d+)\.(\d+)\.(\d+)/.exec(version);
+      memo.version = version;
+      memo.versionLabels = v === null ? undefined : withLabel(withLabel(withLabel(withLabel(l, 'version', clip(version)), 'major', v[1]!), 'minor', v[2]!), 'patch', v[3]!);
+    }
+    if (memo.versionLabels !== undefined) fs.add(fs.family('nodejs_version', 'info', 'Node.js version info.'), '_info', memo.versionLabels, 1);
   }
   fs.gauge('perfmem_eventloop_blocked_seconds', 'How long the event loop has been blocked at the sample (0 when it is running).', 'seconds', l, p.blockedMs / 1000);
 }
@@ -365,16 +421,17 @@ export function mapSample(sample: HostSample, processes: readonly ProcessSample[
   for (const p of sample.processes) states.set(p.state, (states.get(p.state) ?? 0) + 1);
   for (const [state, n] of states) fs.gauge('perfmem_scrape_processes', 'Processes in the sample by state.', undefined, withLabel('', 'state', state), n);
   const info = fs.family('perfmem_process', 'info', 'One series per process: who it is.');
+  mapCalls++;
   for (const p of processes) {
     if (p.state === 'gone' || p.state === 'stale') continue;
-    const l = processLabels(p);
-    let il = withLabel(withLabel(withLabel(l, 'runtime_version', clip(p.runtimeVersion)), 'user', clip(p.user)), 'state', p.state);
-    if (options.showArgs === true) il = withLabel(withLabel(il, 'command', clip(p.command)), 'vm_args', clip(p.vmArgs));
-    fs.add(info, '_info', il, 1);
+    const memo = labelsOf(p, options.showArgs === true);
+    const l = memo.labels;
+    fs.add(info, '_info', memo.info, 1);
     processFamilies(fs, p, l);
-    if (p.runtime === 'node') nodeFamilies(fs, p, l);
+    if (p.runtime === 'node') nodeFamilies(fs, p, memo);
     else if (p.runtime === 'jvm') jvmFamilies(fs, p, l);
     if (options.raw === true) rawFamilies(fs, p, l);
   }
+  trimLabelMemo(processes.length);
   return [...fs.byName.values()];
 }

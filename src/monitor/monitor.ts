@@ -84,6 +84,9 @@ interface Tracked {
   procStat: ProcStatFile;
 }
 
+/** Whether a region holds perfmem/metrics' entries (every one is named `perfmem.metrics.*`). */
+const hasAppMetrics = (layout: CounterLayout): boolean => layout.names.some((n) => n.startsWith('perfmem.metrics.'));
+
 const NO_GAUGES: ProcessGauges = {
   rssBytes: null, heapUsedBytes: null, heapTotalBytes: null, heapLimitBytes: null, handles: null, threads: null, uptimeSeconds: null,
 };
@@ -178,7 +181,10 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       const counters = tableOf(parsed.counters, t.layout);
       t.layout = counters.layout;
       // App metrics from the same copy: each region is read once per sample.
-      if (t.info.kind === 'node') t.metrics = decodeMetrics(t.view!, bytes, t.metricsCache, t.metrics);
+      // A region without perfmem/metrics' entries (the names say so, once per layout) decodes to nothing: skip the walk.
+      if (t.info.kind === 'node') {
+        t.metrics = counters.layout.derived(hasAppMetrics) ? decodeMetrics(t.view!, bytes, t.metricsCache, t.metrics) : { identity: undefined, families: [], torn: 0 };
+      }
       return makeReading(t.info.kind, counters, proc, atMs, monoNs);
     } catch {
       stats.readErrors++;
