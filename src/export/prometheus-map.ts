@@ -211,10 +211,14 @@ const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'];
 const GC_SERIES = GC_KINDS.map((kind) => ({ count: `node.gc.${kind}.count`, time: `node.gc.${kind}.time`, labels: withLabel('', 'kind', kind) }));
 
 /** A series named after a counter: heap spaces (`node.heap.space.<space>.<which>`), active resources (`node.resources.<type>`). */
-interface NamedSeries {
+interface NamedSeries extends SeriesOfName {
   counter: string;
   /** Its place in the names it was derived from. */
   slot: number;
+}
+
+/** What a counter's name alone says of its series. */
+interface SeriesOfName {
   family: string;
   help: string;
   unit: string | undefined;
@@ -222,25 +226,38 @@ interface NamedSeries {
   labels: LabelText;
 }
 
-/** The named series of a region's counter names, in their order: the regular expressions run once per layout, not per scrape. */
+/**
+ * Each heap-space or resource counter name seen, and its series (null: neither): processes
+ * share these names and a layout that changes (a bucket declared) keeps them, so the regular
+ * expressions run once per name. Bounded: hostile regions may invent names.
+ */
+const seriesOfName = new Map<string, SeriesOfName | null>();
+
+function seriesOf(counter: string): SeriesOfName | null {
+  let s = seriesOfName.get(counter);
+  if (s !== undefined) return s;
+  s = null;
+  let m = SPACE.exec(counter);
+  if (m !== null) {
+    const which = m[2] === 'size' ? 'total' : m[2]!;
+    s = { family: `nodejs_heap_space_size_${which}_bytes`, help: `Process heap space size ${which} from Node.js in bytes.`, unit: 'bytes', labels: withLabel('', 'space', snake(m[1]!)) };
+  } else if ((m = RESOURCE.exec(counter)) !== null && m[1] !== 'total') {
+    s = { family: 'nodejs_active_resources', help: 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.', unit: undefined, labels: withLabel('', 'type', m[1]!) };
+  }
+  if (seriesOfName.size >= 4096) seriesOfName.clear();
+  seriesOfName.set(counter, s);
+  return s;
+}
+
+/** The named series of a region's counter names, in their order: derived once per layout, not per scrape. */
 function namedSeries(names: readonly string[]): NamedSeries[] {
   const out: NamedSeries[] = [];
   for (let slot = 0; slot < names.length; slot++) {
     const counter = names[slot]!;
-    // Most counters are neither: a prefix test is far cheaper than the regular expressions.
+    // Most counters are neither: a prefix test is far cheaper than a lookup.
     if (!(counter.startsWith('node.heap.space.') || counter.startsWith('node.resources.'))) continue;
-    let m = SPACE.exec(counter);
-    if (m !== null) {
-      const which = m[2] === 'size' ? 'total' : m[2]!;
-      out.push({ counter, slot, family: `nodejs_heap_space_size_${which}_bytes`, help: `Process heap space size ${which} from Node.js in bytes.`, unit: 'bytes',
-        labels: withLabel('', 'space', snake(m[1]!)) });
-      continue;
-    }
-    m = RESOURCE.exec(counter);
-    if (m !== null && m[1] !== 'total') {
-      out.push({ counter, slot, family: 'nodejs_active_resources', help: 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
-        unit: undefined, labels: withLabel('', 'type', m[1]!) });
-    }
+    const s = seriesOf(counter);
+    if (s !== null) out.push({ counter, slot, ...s });
   }
   return out;
 }

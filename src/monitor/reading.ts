@@ -76,6 +76,9 @@ interface HistogramSlots {
   buckets: Int32Array;
 }
 
+/** Every bucket counter's name and its bucket. */
+const BUCKET_OF_NAME: ReadonlyMap<string, number> = new Map(Array.from({ length: BUCKET_COUNT }, (_, i) => [bucketCounterName(i), i]));
+
 function histogramSlots(layout: CounterLayout): HistogramSlots {
   const slot = (name: string): number => layout.slots.get(name) ?? -1;
   const pairs: number[] = [];
@@ -84,8 +87,8 @@ function histogramSlots(layout: CounterLayout): HistogramSlots {
   for (let s = 0; s < names.length; s++) {
     const name = names[s]!;
     if (!name.startsWith(BUCKET_COUNTER_PREFIX)) continue;
-    const i = Number(name.slice(BUCKET_COUNTER_PREFIX.length));
-    if (Number.isInteger(i) && i >= 0 && i < BUCKET_COUNT && bucketCounterName(i) === name) pairs.push(i, s);
+    const i = BUCKET_OF_NAME.get(name);
+    if (i !== undefined) pairs.push(i, s);
   }
   return { version: slot(HISTOGRAM_VERSION_COUNTER), count: slot(TOTAL_COUNT_COUNTER), sum: slot(TOTAL_SUM_COUNTER), max: slot(TOTAL_MAX_COUNTER), buckets: Int32Array.from(pairs) };
 }
