@@ -4,7 +4,7 @@
  */
 import { PerfMemoryError, invalidArg } from './errors.js';
 import { findRegion } from './locate.js';
-import { FileSource, MemorySource, RegionView } from './view.js';
+import { FileSource, MemorySource, RegionView, type ByteSource } from './view.js';
 import { currentRegion } from './region.js';
 import { liveness } from './proc.js';
 import { SecureDirectory } from './directory.js';
@@ -26,15 +26,43 @@ interface Located {
 const located = new Map<string, Located>();
 const LOCATED_MAX = 256;
 
+/**
+ * The descriptors of detached views of attach(pid), by the same key: attaching again reuses one
+ * when the file is still as it was checked (FileSource.stillValid), instead of opening, checking
+ * and closing it again. Bounded: the least recently kept is closed.
+ */
+const kept = new Map<string, FileSource>();
+const KEPT_MAX = 16;
+
+function keeper(key: string): (source: ByteSource) => boolean {
+  return (source) => {
+    if (!(source instanceof FileSource) || kept.has(key) || !located.has(key)) return false;
+    if (kept.size >= KEPT_MAX) {
+      const [oldest, old] = kept.entries().next().value as [string, FileSource];
+      kept.delete(oldest);
+      old.close();
+    }
+    kept.set(key, source);
+    return true;
+  };
+}
+
 function openLocated(pid: number, key: string): RegionView | undefined {
   const known = located.get(key);
   if (known === undefined) return undefined;
+  const source = kept.get(key);
+  if (source !== undefined) kept.delete(key);
   if (liveness(pid) !== 'alive') {
+    source?.close();
     located.delete(key);
     return undefined; // the full search says why
   }
+  if (source !== undefined) {
+    if (source.stillValid()) return new RegionView(source, pid, known.path, keeper(key));
+    source.close();
+  }
   try {
-    return new RegionView(FileSource.open(known.path, known.path, { expect: known }), pid, known.path);
+    return new RegionView(FileSource.open(known.path, known.path, { expect: known }), pid, known.path, keeper(key));
   } catch {
     located.delete(key);
     return undefined;
@@ -43,12 +71,16 @@ function openLocated(pid: number, key: string): RegionView | undefined {
 
 function remember(key: string, source: FileSource): void {
   if (located.size >= LOCATED_MAX) located.delete(located.keys().next().value as string);
+  kept.get(key)?.close();
+  kept.delete(key);
   located.set(key, { path: source.path, dev: source.file.dev, ino: source.file.ino });
 }
 
-/** Forgets every located region (for benchmarks of a first attach). */
+/** Forgets every located region and closes the kept descriptors (for benchmarks of a first attach). */
 export function forgetLocatedRegions(): void {
   located.clear();
+  for (const source of kept.values()) source.close();
+  kept.clear();
 }
 
 export interface AttachOptions {
@@ -93,7 +125,7 @@ export function attach(pid: number, options: AttachOptions = {}): RegionView {
     found.handle.close(); // the open file keeps its own reference
   }
   remember(key, source);
-  return new RegionView(source, pid, found.path);
+  return new RegionView(source, pid, found.path, keeper(key));
 }
 
 /**

@@ -57,6 +57,8 @@ export interface FileIdentity {
   ino: number;
   uid: number;
   ctimeMs: number;
+  size: number;
+  mtimeMs: number;
 }
 
 /** A region file read with pread. */
@@ -93,11 +95,31 @@ export class FileSource implements ByteSource {
       // mtime is part of the identity: a file rewritten with write() gets fresh readers, while a
       // mapped writer's stores (HotSpot's, perfmem's) leave it alone.
       return new FileSource(fd, path, pageMultiple, `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, st.size,
-        { dev: st.dev, ino: st.ino, uid: st.uid, ctimeMs: st.ctimeMs });
+        { dev: st.dev, ino: st.ino, uid: st.uid, ctimeMs: st.ctimeMs, size: st.size, mtimeMs: st.mtimeMs });
     } catch (err) {
       closeSync(fd);
       throw err;
     }
+  }
+
+  /**
+   * True when the open file is still as it was checked at open (fstat on the descriptor): a
+   * regular file with one link (so not removed or replaced by a rename since: the path still
+   * leads to it unless its owner renamed it away), with the size and mtime it had (so the same
+   * identity). A kept descriptor is then as good as opening the path again (O_NOFOLLOW, fstat,
+   * the device and inode a search validated), in one syscall instead of three and no path walk.
+   */
+  stillValid(): boolean {
+    let st;
+    try {
+      st = fstatSync(this.fd);
+    } catch {
+      return false;
+    }
+    const f = this.file;
+    if (st.nlink !== 1 || fileInsecurity(st) !== undefined || st.size !== f.size || st.mtimeMs !== f.mtimeMs) return false;
+    this.openSize = st.size;
+    return true;
   }
 
   size(): number {
@@ -218,6 +240,10 @@ export class RegionView {
   #source: ByteSource | undefined;
   #spare: Uint8Array | undefined;
   #bytes!: Uint8Array;
+  /** The last copy's bytes (#bytes up to what was copied), reused while that length holds. */
+  #copied: Uint8Array | undefined;
+  /** What the reader is told (the region's size), made again only when the size changes. */
+  #parseOptions: { regionSize?: number } = {};
   #prologue = new Uint8Array(PROLOGUE_SIZE);
   /** Reuses what it learnt of the entries while the region's layout stays the same. */
   #reader: PerfDataReader;
@@ -231,9 +257,13 @@ export class RegionView {
   readonly #own: boolean;
   readonly #fileCtimeMs: number | undefined;
 
+  /** Takes the source back at detach() instead of letting it be closed (attach() keeps a few descriptors). */
+  readonly #keep: ((source: ByteSource) => boolean) | undefined;
+
   /** @internal Made by attach() and attachFile(). */
-  constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string) {
+  constructor(source: ByteSource, readonly pid: number | undefined, readonly path: string, keep?: (source: ByteSource) => boolean) {
     this.#source = source;
+    this.#keep = keep;
     this.#own = source instanceof MemorySource;
     this.#fileCtimeMs = source instanceof FileSource ? source.file.ctimeMs : undefined;
     this.#reader = readerFor(source.identity);
@@ -248,6 +278,8 @@ export class RegionView {
 
   /** One spare byte past the end lets a single pread tell that the file grew. */
   #resize(size: number): void {
+    this.#reader.release();
+    this.#copied = undefined;
     if (this.#spare !== undefined) giveBack(this.#spare);
     this.#spare = takeBuffer(size + 1);
     this.#bytes = this.#spare.subarray(0, size);
@@ -260,6 +292,7 @@ export class RegionView {
   #distrust(): void {
     this.#index = undefined;
     this.#verified = false;
+    this.#reader.release();
     this.#reader = readerFor(this.#source?.identity, true);
   }
 
@@ -319,14 +352,23 @@ export class RegionView {
         if (this.#verified && this.#source?.identity !== undefined) learnt.set(this.#reader, { want: need, prologue: this.#prologue.slice() });
       }
       this.#want = need;
-      return full ? this.#bytes : this.#bytes.subarray(0, need);
+      if (full) return this.#bytes;
+      // The same object while the length holds: the reader knows it again (no new views of it).
+      let copied = this.#copied;
+      if (copied === undefined || copied.byteLength !== need) this.#copied = copied = this.#bytes.subarray(0, need);
+      return copied;
     }
     throw lastError;
   }
 
-  /** A consistent copy of every counter and the prologue. */
+  /**
+   * A consistent copy of every counter and the prologue. Only the values whose bytes changed
+   * since the last snapshot of the same file are decoded again: a counter that did not change
+   * is the very object an earlier snapshot returned (so `===` tells a reader what did not
+   * change; treat counters as read-only). The array is the caller's own.
+   */
   snapshot(): ParsedPerfData {
-    return this.snapshotBytes().parsed;
+    return this.#parse();
   }
 
   /**
@@ -335,13 +377,21 @@ export class RegionView {
    * reads the region once.
    */
   snapshotBytes(): { parsed: ParsedPerfData; bytes: Uint8Array } {
+    const parsed = this.#parse();
+    return { parsed, bytes: this.#copied ?? this.#bytes };
+  }
+
+  /** Copies and parses (the bytes are then this.#copied). */
+  #parse(): ParsedPerfData {
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const bytes = this.copy();
       try {
-        const parsed = this.#reader.read(bytes, { regionSize: this.#bytes.byteLength });
+        let options = this.#parseOptions;
+        if (options.regionSize !== this.#bytes.byteLength) this.#parseOptions = options = { regionSize: this.#bytes.byteLength };
+        const parsed = this.#reader.read(bytes, options);
         this.#header = parsed.header;
-        return { parsed, bytes };
+        return parsed;
       } catch (err) {
         // A layout caught mid-change parses on the next copy; a corrupt file fails every time.
         lastError = err;
@@ -421,14 +471,20 @@ export class RegionView {
     return this.copy(true).slice();
   }
 
-  /** Closes the file. Further reads throw ERR_DETACHED; detaching again does nothing. */
+  /**
+   * Lets go of the file: further reads throw ERR_DETACHED; detaching again does nothing. A view
+   * made by attach(pid) hands its descriptor back to attach(), which keeps the last few to
+   * attach to the same process again cheaply (checked before reuse, see FileSource.stillValid).
+   */
   detach(): void {
     const source = this.#source;
     if (source === undefined) return;
     this.#source = undefined;
     this.#index = undefined;
-    source.close();
+    if (this.#keep?.(source) !== true) source.close();
     // Nothing handed out refers to this buffer (values are decoded, bytes() copies): reuse it.
+    this.#reader.release();
+    this.#copied = undefined;
     if (this.#spare !== undefined) giveBack(this.#spare);
     this.#spare = undefined;
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { parsePerfData } from '../../src/perfdata/index.js';
 import { attach, attachFile } from '../../src/perfmemory/index.js';
 import { FIXTURE_DIR } from '../perfdata/jdk.js';
@@ -134,4 +134,47 @@ test('attachFile reads a saved file of any size, including every real JVM fixtur
   assert.throws(() => attachFile('/nonexistent/file'), { code: 'ERR_PROCESS_NOT_FOUND' });
   assert.throws(() => attachFile('/tmp'), { code: 'ERR_INSECURE_FILE' });
   assert.throws(() => attachFile(''), { code: 'ERR_INVALID_ARG_VALUE' });
+});
+
+test('attaching again to a process (its detached descriptor kept) reads the file the path names now, or refuses it', async (t) => {
+  const { base, remove } = tempBase('again');
+  const child = sleeper();
+  t.after(async () => { await stop(child); remove(); });
+  const path = place(base, 'root', child.pid);
+  const frequency = (): unknown => {
+    const view = attach(child.pid, { dir: base, user: 'root' });
+    try {
+      return view.snapshot().counters.find((c) => c.name === 'sun.os.hrt.frequency')?.value;
+    } finally {
+      view.detach();
+    }
+  };
+  const original = frequency();
+  const rewrite = (value: bigint, bytes = readFileSync(FIXTURE)): Buffer => {
+    const at = bytes.indexOf(Buffer.from('sun.os.hrt.frequency\0'));
+    bytes.writeBigInt64LE(value, bytes.readInt32LE(at - 20 + 16) + at - 20);
+    return bytes;
+  };
+  // Changed in place with size and mtime as they were (as a mapped writer's stores leave them).
+  const { mtime } = statSync(path);
+  writeFileSync(path, rewrite(111n));
+  utimesSync(path, mtime, mtime);
+  assert.equal(frequency(), 111);
+  // Rewritten (a new mtime), then replaced by a rename, then hard-linked, then removed.
+  writeFileSync(path, rewrite(222n));
+  assert.equal(frequency(), 222);
+  writeFileSync(`${path}.new`, rewrite(333n));
+  renameSync(`${path}.new`, path);
+  assert.equal(frequency(), 333);
+  linkSync(path, `${base}/hardlink`);
+  assert.throws(() => frequency(), { code: 'ERR_INSECURE_FILE', message: /2 hard links/ });
+  rmSync(`${base}/hardlink`);
+  assert.equal(frequency(), 333);
+  rmSync(path);
+  assert.throws(() => frequency(), { code: 'ERR_PROCESS_NOT_FOUND' });
+  writeFileSync(path, rewrite(444n), { mode: 0o600 });
+  assert.equal(frequency(), 444);
+  await stop(child);
+  assert.throws(() => frequency(), { code: 'ERR_PROCESS_NOT_FOUND', message: /no process/ });
+  assert.notEqual(original, 111);
 });
