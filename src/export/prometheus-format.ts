@@ -25,6 +25,11 @@ export interface MetricFamilyOut {
   /** OpenMetrics unit; written only when the name ends with `_<unit>`. */
   unit?: string;
   samples: MetricSample[];
+  /**
+   * Samples already rendered, one line each (`name_suffix{labels} value`, the same in both
+   * formats), written after `samples`: prometheus-map builds no object per series.
+   */
+  lines?: string[];
 }
 
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -80,7 +85,7 @@ function renderLabels(labels: Labels): string {
 export function formatFamilies(families: readonly MetricFamilyOut[], format: ExpositionFormat): string {
   const out: string[] = [];
   for (const f of families) {
-    if (f.samples.length === 0) continue;
+    if (f.samples.length === 0 && (f.lines === undefined || f.lines.length === 0)) continue;
     if (format === 'openmetrics') {
       out.push(`# TYPE ${f.name} ${f.type === 'info' ? 'info' : f.type}`);
       if (f.unit !== undefined && f.name.endsWith(`_${f.unit}`)) out.push(`# UNIT ${f.name} ${f.unit}`);
@@ -91,6 +96,7 @@ export function formatFamilies(families: readonly MetricFamilyOut[], format: Exp
       out.push(`# TYPE ${typeName} ${f.type === 'info' ? 'gauge' : f.type}`);
     }
     for (const s of f.samples) out.push(`${f.name}${s.suffix}${labelText(s.labels)} ${formatValue(s.value)}`);
+    if (f.lines !== undefined) for (const line of f.lines) out.push(line);
   }
   if (format === 'openmetrics') out.push('# EOF');
   return out.length === 0 ? '' : out.join('\n') + '\n';

@@ -5,9 +5,10 @@
  * and `worker` (when known). Pure: no I/O. docs/serve.md lists every name.
  */
 import { BUCKET_COUNT, bucketUpperBound, type LoopHistogram } from '../runtime/loop-histogram.js';
+import { CounterTable } from '../monitor/counter-table.js';
 import type { HostSample, ProcessSample } from '../monitor/types.js';
 import { COLLECTOR_NAMES, NONHEAP_POOLS, poolName } from './prometheus-jvm-names.js';
-import { sanitizeName, type FamilyType, type Labels, type MetricFamilyOut } from './prometheus-format.js';
+import { escapeLabelValue, sanitizeName, type FamilyType, type MetricFamilyOut } from './prometheus-format.js';
 
 export interface MapOptions {
   /** Add every hsperfdata long counter as `hsperfdata_<name>` (?raw=1). */
@@ -36,16 +37,39 @@ const clip = (s: string): string => (s.length > MAX_LABEL ? s.slice(0, MAX_LABEL
  * 2^36 ns (69 s): each `le` is an exact bucket boundary, so the coarse counts are exact.
  */
 export const LOOP_LE_NS: readonly number[] = Array.from({ length: 21 }, (_, i) => 2 ** (16 + i));
+/** Each `le` label rendered, and the last bucket (exclusive) each one sums up to. */
+const LOOP_LE_LABELS: readonly string[] = LOOP_LE_NS.map((le) => `le="${le / 1e9}"`);
+const LOOP_LE_END: Int32Array = Int32Array.from(LOOP_LE_NS, (le) => {
+  let b = 0;
+  while (b < BUCKET_COUNT && bucketUpperBound(b) <= le) b++;
+  return b;
+});
 
+/**
+ * A series' labels as rendered text, `pid="1",app="shop",runtime="node"` (no braces; '' for
+ * none), values escaped: a process's labels are rendered once per scrape and every series of it
+ * only appends its own.
+ */
+type LabelText = string;
+
+/** `labels` plus one more label, rendered. */
+const withLabel = (labels: LabelText, key: string, value: string): LabelText => joinLabels(labels, `${key}="${escapeLabelValue(value)}"`);
+const joinLabels = (labels: LabelText, more: LabelText): LabelText => (labels === '' ? more : `${labels},${more}`);
+
+/**
+ * The families being built. Every sample is rendered to its line (`name{labels} value`, the
+ * same in both formats) as it is added: no object per series, and formatFamilies only adds the
+ * family headers.
+ */
 class Families {
-  readonly byName = new Map<string, MetricFamilyOut>();
+  readonly byName = new Map<string, MetricFamilyOut & { lines: string[] }>();
   /** (family, series) pairs seen, so a name collision never yields a duplicate series. */
   private seen = new Set<string>();
 
-  family(name: string, type: FamilyType, help: string, unit?: string): MetricFamilyOut {
+  family(name: string, type: FamilyType, help: string, unit?: string): MetricFamilyOut & { lines: string[] } {
     let f = this.byName.get(name);
     if (f === undefined) {
-      f = { name, type, help, samples: [] };
+      f = { name, type, help, samples: [], lines: [] };
       if (unit !== undefined) f.unit = unit;
       this.byName.set(name, f);
     }
@@ -53,31 +77,78 @@ class Families {
   }
 
   /** `unique`: where two sources may map to one series (raw names, pools): keep the first. */
-  add(f: MetricFamilyOut, suffix: string, labels: Labels, value: number | null | undefined, unique = false): void {
+  add(f: MetricFamilyOut & { lines: string[] }, suffix: string, labels: LabelText, value: number | null | undefined, unique = false): void {
     if (value === null || value === undefined || !Number.isFinite(value)) return;
     if (unique) {
-      const key = `${f.name}${suffix}\u0000${labels.map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
+      const key = `${f.name}${suffix}\u0000${labels}`;
       if (this.seen.has(key)) return;
       this.seen.add(key);
     }
-    f.samples.push({ suffix, labels, value });
+    // formatValue's text for a finite number.
+    f.lines.push(labels === '' ? `${f.name}${suffix} ${value}` : `${f.name}${suffix}{${labels}} ${value}`);
   }
 
-  gauge(name: string, help: string, unit: string | undefined, labels: Labels, value: number | null | undefined, unique = false): void {
+  gauge(name: string, help: string, unit: string | undefined, labels: LabelText, value: number | null | undefined, unique = false): void {
     if (value === null || value === undefined) return;
     this.add(this.family(name, 'gauge', help, unit), '', labels, value, unique);
   }
 
-  counter(name: string, help: string, unit: string | undefined, labels: Labels, value: number | null | undefined): void {
+  counter(name: string, help: string, unit: string | undefined, labels: LabelText, value: number | null | undefined): void {
     if (value === null || value === undefined) return;
     this.add(this.family(name, 'counter', help, unit), '_total', labels, value);
   }
 }
 
-function processLabels(p: ProcessSample): [string, string][] {
-  const l: [string, string][] = [['pid', String(p.pid)], ['app', clip(p.app)], ['runtime', p.runtime]];
-  if (p.worker !== undefined) l.push(['worker', clip(p.worker)]);
-  return l;
+function processLabels(p: ProcessSample): LabelText {
+  const l = `pid="${p.pid}",app="${escapeLabelValue(clip(p.app))}",runtime="${escapeLabelValue(p.runtime)}"`;
+  return p.worker === undefined ? l : withLabel(l, 'worker', clip(p.worker));
+}
+
+function infoLabels(p: ProcessSample, l: LabelText, showArgs: boolean): LabelText {
+  const il = withLabel(withLabel(withLabel(l, 'runtime_version', clip(p.runtimeVersion)), 'user', clip(p.user)), 'state', p.state);
+  return showArgs ? withLabel(withLabel(il, 'command', clip(p.command)), 'vm_args', clip(p.vmArgs)) : il;
+}
+
+/** A process's rendered labels and the inputs they were rendered from. */
+interface LabelMemo {
+  app: string; runtime: string; worker: string | undefined; runtimeVersion: string; user: string; state: string;
+  command: string; vmArgs: string; showArgs: boolean;
+  labels: LabelText;
+  info: LabelText;
+  /** node.version and nodejs_version_info's labels (undefined: not a vX.Y.Z version). */
+  version?: string;
+  versionLabels?: LabelText | undefined;
+  /** The mapSample call that last used it. */
+  used: number;
+}
+
+/**
+ * Each process's labels, rendered (escaped and clipped) once and kept while what they are made
+ * of is the same (a process's identity is constant; its app's name and its state rarely
+ * change): the text is exactly what rendering them again would give.
+ */
+const labelMemo = new Map<number, LabelMemo>();
+let mapCalls = 0;
+
+function labelsOf(p: ProcessSample, showArgs: boolean): LabelMemo {
+  let m = labelMemo.get(p.pid);
+  if (m === undefined || m.app !== p.app || m.runtime !== p.runtime || m.worker !== p.worker || m.runtimeVersion !== p.runtimeVersion
+    || m.user !== p.user || m.state !== p.state || m.showArgs !== showArgs || (showArgs && (m.command !== p.command || m.vmArgs !== p.vmArgs))) {
+    const labels = processLabels(p);
+    m = {
+      app: p.app, runtime: p.runtime, worker: p.worker, runtimeVersion: p.runtimeVersion, user: p.user, state: p.state,
+      command: p.command, vmArgs: p.vmArgs, showArgs, labels, info: infoLabels(p, labels, showArgs), used: 0,
+    };
+    labelMemo.set(p.pid, m);
+  }
+  m.used = mapCalls;
+  return m;
+}
+
+/** Forgets processes the last calls did not map (only once the memo outgrows them). */
+function trimLabelMemo(mapped: number): void {
+  if (labelMemo.size <= 2 * mapped + 64) return;
+  for (const [pid, m] of labelMemo) if (m.used !== mapCalls) labelMemo.delete(pid);
 }
 
 function numOf(p: ProcessSample, name: string): number | undefined {
@@ -98,7 +169,7 @@ function freq(p: ProcessSample): number {
 const ms = (v: number | null): number | null => (v === null ? null : v / 1000);
 
 /** process_* for any runtime: /proc first, the region's own figures otherwise. */
-function processFamilies(fs: Families, p: ProcessSample, l: Labels): void {
+function processFamilies(fs: Families, p: ProcessSample, l: LabelText): void {
   let user = p.proc?.cpuUserSeconds, system = p.proc?.cpuSystemSeconds;
   if (user === undefined && p.runtime === 'node') {
     const u = numOf(p, 'node.cpu.user'), s = numOf(p, 'node.cpu.system');
@@ -115,16 +186,17 @@ function processFamilies(fs: Families, p: ProcessSample, l: Labels): void {
 }
 
 /** The cumulative loop histogram as a Prometheus histogram over LOOP_LE_NS. */
-function loopHistogramSamples(fs: Families, h: LoopHistogram, l: Labels): void {
+function loopHistogramSamples(fs: Families, h: LoopHistogram, l: LabelText): void {
   const f = fs.family('nodejs_eventloop_delay_seconds', 'histogram', 'Event loop delay (cumulative since process start).', 'seconds');
   let cumulative = 0, b = 0;
-  for (const le of LOOP_LE_NS) {
-    while (b < BUCKET_COUNT && bucketUpperBound(b) <= le) cumulative += h.counts[b++]!;
-    fs.add(f, '_bucket', [...l, ['le', String(le / 1e9)]], cumulative);
+  const counts = h.counts;
+  for (let k = 0; k < LOOP_LE_END.length; k++) {
+    for (const end = LOOP_LE_END[k]!; b < end; b++) cumulative += counts[b]!;
+    fs.add(f, '_bucket', `${l},${LOOP_LE_LABELS[k]!}`, cumulative);
   }
-  while (b < BUCKET_COUNT) cumulative += h.counts[b++]!;
+  while (b < BUCKET_COUNT) cumulative += counts[b++]!;
   // The buckets hold every delay; the total count may run ahead of them by a probe being written.
-  fs.add(f, '_bucket', [...l, ['le', '+Inf']], cumulative);
+  fs.add(f, '_bucket', `${l},le="+Inf"`, cumulative);
   fs.add(f, '_count', l, cumulative);
   fs.add(f, '_sum', l, h.sumNs / 1e9);
 }
@@ -135,47 +207,103 @@ const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCas
 const SPACE = /^node\.heap\.space\.([A-Za-z0-9]+)\.(size|used|available)$/;
 const RESOURCE = /^node\.resources\.([A-Za-z0-9]+)$/;
 const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'];
+/** Per kind: its counters' names and its label, rendered. */
+const GC_SERIES = GC_KINDS.map((kind) => ({ count: `node.gc.${kind}.count`, time: `node.gc.${kind}.time`, labels: withLabel('', 'kind', kind) }));
 
-function nodeFamilies(fs: Families, p: ProcessSample, l: Labels): void {
+/** A series named after a counter: heap spaces (`node.heap.space.<space>.<which>`), active resources (`node.resources.<type>`). */
+interface NamedSeries extends SeriesOfName {
+  counter: string;
+  /** Its place in the names it was derived from. */
+  slot: number;
+}
+
+/** What a counter's name alone says of its series. */
+interface SeriesOfName {
+  family: string;
+  help: string;
+  unit: string | undefined;
+  /** Its own label, rendered. */
+  labels: LabelText;
+}
+
+/**
+ * Each heap-space or resource counter name seen, and its series (null: neither): processes
+ * share these names and a layout that changes (a bucket declared) keeps them, so the regular
+ * expressions run once per name. Bounded: hostile regions may invent names.
+ */
+const seriesOfName = new Map<string, SeriesOfName | null>();
+
+function seriesOf(counter: string): SeriesOfName | null {
+  let s = seriesOfName.get(counter);
+  if (s !== undefined) return s;
+  s = null;
+  let m = SPACE.exec(counter);
+  if (m !== null) {
+    const which = m[2] === 'size' ? 'total' : m[2]!;
+    s = { family: `nodejs_heap_space_size_${which}_bytes`, help: `Process heap space size ${which} from Node.js in bytes.`, unit: 'bytes', labels: withLabel('', 'space', snake(m[1]!)) };
+  } else if ((m = RESOURCE.exec(counter)) !== null && m[1] !== 'total') {
+    s = { family: 'nodejs_active_resources', help: 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.', unit: undefined, labels: withLabel('', 'type', m[1]!) };
+  }
+  if (seriesOfName.size >= 4096) seriesOfName.clear();
+  seriesOfName.set(counter, s);
+  return s;
+}
+
+/** The named series of a region's counter names, in their order: derived once per layout, not per scrape. */
+function namedSeries(names: readonly string[]): NamedSeries[] {
+  const out: NamedSeries[] = [];
+  for (let slot = 0; slot < names.length; slot++) {
+    const counter = names[slot]!;
+    // Most counters are neither: a prefix test is far cheaper than a lookup.
+    if (!(counter.startsWith('node.heap.space.') || counter.startsWith('node.resources.'))) continue;
+    const s = seriesOf(counter);
+    if (s !== null) out.push({ counter, slot, ...s });
+  }
+  return out;
+}
+const layoutSeries = (layout: { names: readonly string[] }): NamedSeries[] => namedSeries(layout.names);
+
+/** prom-client's nodejs_eventloop_lag_* gauges, in its order, and the rate each shows. */
+const LAG = ([
+  ['min', 'loopDelayMinMs'], ['max', 'loopDelayMaxMs'], ['mean', 'loopDelayMeanMs'], ['stddev', 'loopDelayStddevMs'],
+  ['p50', 'loopDelayP50Ms'], ['p90', 'loopDelayP90Ms'], ['p99', 'loopDelayP99Ms'],
+] as const).map(([stat, rate]) => ({
+  name: `nodejs_eventloop_lag_${stat}_seconds`, help: `The ${stat} of the recorded event loop delays over the monitor's last interval.`, rate,
+}));
+
+function nodeFamilies(fs: Families, p: ProcessSample, memo: LabelMemo): void {
+  const l = memo.labels;
   const f = freq(p);
   fs.gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', 'bytes', l, numOf(p, 'node.memory.heapTotal'));
   fs.gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', 'bytes', l, numOf(p, 'node.memory.heapUsed'));
   fs.gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', 'bytes', l, numOf(p, 'node.memory.external'));
-  for (const [name, value] of p.counters) {
-    // Most counters are neither: a prefix test is far cheaper than the regular expressions.
-    if (typeof value !== 'number' || !(name.startsWith('node.heap.space.') || name.startsWith('node.resources.'))) continue;
-    let m = SPACE.exec(name);
-    if (m !== null) {
-      const which = m[2] === 'size' ? 'total' : m[2]!;
-      fs.gauge(`nodejs_heap_space_size_${which}_bytes`, `Process heap space size ${which} from Node.js in bytes.`, 'bytes',
-        [...l, ['space', snake(m[1]!)]], value);
-      continue;
-    }
-    m = RESOURCE.exec(name);
-    if (m !== null && m[1] !== 'total') {
-      fs.gauge('nodejs_active_resources', 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
-        undefined, [...l, ['type', m[1]!]], value);
-    }
+  const c = p.counters;
+  const table = c instanceof CounterTable ? c : undefined;
+  for (const s of table === undefined ? namedSeries([...c.keys()]) : table.layout.derived(layoutSeries)) {
+    const value = table === undefined ? c.get(s.counter) : table.slotValues[s.slot];
+    if (typeof value !== 'number') continue;
+    fs.gauge(s.family, s.help, s.unit, joinLabels(l, s.labels), value);
   }
   const r = p.rates;
-  const lag = (stat: string, v: number | null) => fs.gauge(`nodejs_eventloop_lag_${stat}_seconds`,
-    `The ${stat} of the recorded event loop delays over the monitor's last interval.`, 'seconds', l, ms(v));
-  lag('min', r.loopDelayMinMs); lag('max', r.loopDelayMaxMs); lag('mean', r.loopDelayMeanMs); lag('stddev', r.loopDelayStddevMs);
-  lag('p50', r.loopDelayP50Ms); lag('p90', r.loopDelayP90Ms); lag('p99', r.loopDelayP99Ms);
+  for (const lag of LAG) fs.gauge(lag.name, lag.help, 'seconds', l, ms(r[lag.rate]));
   fs.gauge('nodejs_eventloop_utilization_ratio', "Event loop utilization (0..1) over the monitor's last interval.", 'ratio', l, r.elu);
   if (p.loopHistogram !== undefined) loopHistogramSamples(fs, p.loopHistogram, l);
   const gc = fs.family('nodejs_gc_duration_seconds', 'summary', 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.', 'seconds');
-  for (const kind of GC_KINDS) {
-    const count = numOf(p, `node.gc.${kind}.count`), time = numOf(p, `node.gc.${kind}.time`);
+  for (const s of GC_SERIES) {
+    const count = numOf(p, s.count), time = numOf(p, s.time);
     if (count === undefined || time === undefined) continue;
-    fs.add(gc, '_count', [...l, ['kind', kind]], count);
-    fs.add(gc, '_sum', [...l, ['kind', kind]], time / f);
+    const gl = joinLabels(l, s.labels);
+    fs.add(gc, '_count', gl, count);
+    fs.add(gc, '_sum', gl, time / f);
   }
   const version = strOf(p, 'node.version');
-  const v = version === undefined ? null : /^v(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (version !== undefined && v !== null) {
-    fs.add(fs.family('nodejs_version', 'info', 'Node.js version info.'), '_info',
-      [...l, ['version', clip(version)], ['major', v[1]!], ['minor', v[2]!], ['patch', v[3]!]], 1);
+  if (version !== undefined) {
+    if (memo.version !== version) {
+      const v = /^v(\d+)\.(\d+)\.(\d+)/.exec(version);
+      memo.version = version;
+      memo.versionLabels = v === null ? undefined : withLabel(withLabel(withLabel(withLabel(l, 'version', clip(version)), 'major', v[1]!), 'minor', v[2]!), 'patch', v[3]!);
+    }
+    if (memo.versionLabels !== undefined) fs.add(fs.family('nodejs_version', 'info', 'Node.js version info.'), '_info', memo.versionLabels, 1);
   }
   fs.gauge('perfmem_eventloop_blocked_seconds', 'How long the event loop has been blocked at the sample (0 when it is running).', 'seconds', l, p.blockedMs / 1000);
 }
@@ -183,7 +311,7 @@ function nodeFamilies(fs: Families, p: ProcessSample, l: Labels): void {
 const GEN_SPACE = /^sun\.gc\.generation\.(\d+)\.space\.(\d+)\.(used|capacity|maxCapacity)$/;
 const COLLECTOR = /^sun\.gc\.collector\.(\d+)\.(name|invocations|time)$/;
 
-function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
+function jvmFamilies(fs: Families, p: ProcessSample, l: LabelText): void {
   const policy = strOf(p, 'sun.gc.policy.name') ?? '';
   const pools = new Map<string, { used: number; committed: number; max: number; heap: boolean }>();
   const pool = (name: string, heap: boolean) => {
@@ -228,7 +356,7 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
   }
   const area = { heap: { used: 0, committed: 0, max: 0 }, nonheap: { used: 0, committed: 0, max: 0 } };
   for (const [name, x] of pools) {
-    const pl: Labels = [...l, ['pool', name]];
+    const pl: LabelText = withLabel(l, 'pool', name);
     fs.gauge('jvm_memory_pool_used_bytes', 'Used bytes of a given JVM memory pool.', 'bytes', pl, x.used);
     fs.gauge('jvm_memory_pool_committed_bytes', 'Committed bytes of a given JVM memory pool.', 'bytes', pl, x.committed);
     fs.gauge('jvm_memory_pool_max_bytes', 'Max bytes of a given JVM memory pool.', 'bytes', pl, x.max);
@@ -240,7 +368,7 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
   if (numOf(p, 'sun.gc.generation.1.maxCapacity') !== undefined) area.heap.max = policy === 'GarbageFirst' ? genMax(1) : genMax(0) + genMax(1);
   for (const [which, a] of Object.entries(area)) {
     if (pools.size === 0) break;
-    const al: Labels = [...l, ['area', which]];
+    const al: LabelText = withLabel(l, 'area', which);
     fs.gauge('jvm_memory_used_bytes', 'Used bytes of a given JVM memory area.', 'bytes', al, a.used);
     fs.gauge('jvm_memory_committed_bytes', 'Committed (bytes) of a given JVM memory area.', 'bytes', al, a.committed);
     fs.gauge('jvm_memory_max_bytes', 'Max (bytes) of a given JVM memory area.', 'bytes', al, a.max);
@@ -248,7 +376,7 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
   const gc = fs.family('jvm_gc_collection_seconds', 'summary', 'Time spent in a given JVM garbage collector in seconds.', 'seconds');
   for (const c of collectors.values()) {
     if (c.name === undefined || c.count === undefined || c.time === undefined) continue;
-    const gl: Labels = [...l, ['gc', clip(COLLECTOR_NAMES[c.name] ?? c.name)]];
+    const gl: LabelText = withLabel(l, 'gc', clip(COLLECTOR_NAMES[c.name] ?? c.name));
     fs.add(gc, '_count', gl, c.count, true);
     fs.add(gc, '_sum', gl, c.time / freq(p), true);
   }
@@ -264,9 +392,9 @@ function jvmFamilies(fs: Families, p: ProcessSample, l: Labels): void {
   const version = strOf(p, 'java.property.java.vm.version') ?? strOf(p, 'java.property.java.version');
   if (version !== undefined) {
     // client_java's `runtime` label would clash with perfmem's own `runtime` (node|jvm): the VM's name is `vm`.
-    fs.add(fs.family('jvm_runtime', 'info', 'JVM runtime info'), '_info', [...l,
-      ['version', clip(version)], ['vendor', clip(strOf(p, 'java.property.java.vm.vendor') ?? '')],
-      ['vm', clip(strOf(p, 'java.property.java.vm.name') ?? '')]], 1);
+    fs.add(fs.family('jvm_runtime', 'info', 'JVM runtime info'), '_info', withLabel(withLabel(withLabel(l,
+      'version', clip(version)), 'vendor', clip(strOf(p, 'java.property.java.vm.vendor') ?? '')),
+      'vm', clip(strOf(p, 'java.property.java.vm.name') ?? '')), 1);
   }
 }
 
@@ -287,7 +415,7 @@ export function rawName(name: string): string {
   return RESERVED_SUFFIX.test(full) ? `${full}_value` : full;
 }
 
-function rawFamilies(fs: Families, p: ProcessSample, l: Labels): void {
+function rawFamilies(fs: Families, p: ProcessSample, l: LabelText): void {
   for (const [name, value] of p.counters) {
     if (typeof value !== 'number') continue;
     fs.gauge(rawName(name), `hsperfdata counter ${clip(name)}`, undefined, l, value, true);
@@ -298,28 +426,29 @@ function rawFamilies(fs: Families, p: ProcessSample, l: Labels): void {
 export function mapSample(sample: HostSample, processes: readonly ProcessSample[], stats: ScrapeStats, options: MapOptions = {}): MetricFamilyOut[] {
   const fs = new Families();
   // perfmem's own families first, so a scraper's view of the server comes first too.
-  fs.gauge('perfmem_scrape_duration_seconds', 'How long the sample served took to read every region.', 'seconds', [], stats.sampleSeconds);
-  fs.gauge('perfmem_scrape_sample_age_seconds', 'Age of the sample served.', 'seconds', [], stats.sampleAgeSeconds);
-  fs.counter('perfmem_scrape_samples', 'Samples taken since the server started.', undefined, [], stats.samples);
-  fs.counter('perfmem_scrape_region_reads', 'Region reads since the server started.', undefined, [], stats.regionReads);
-  fs.counter('perfmem_scrape_read_errors', 'Region reads that failed (corrupt, truncated or vanishing regions).', undefined, [], stats.readErrors);
+  fs.gauge('perfmem_scrape_duration_seconds', 'How long the sample served took to read every region.', 'seconds', '', stats.sampleSeconds);
+  fs.gauge('perfmem_scrape_sample_age_seconds', 'Age of the sample served.', 'seconds', '', stats.sampleAgeSeconds);
+  fs.counter('perfmem_scrape_samples', 'Samples taken since the server started.', undefined, '', stats.samples);
+  fs.counter('perfmem_scrape_region_reads', 'Region reads since the server started.', undefined, '', stats.regionReads);
+  fs.counter('perfmem_scrape_read_errors', 'Region reads that failed (corrupt, truncated or vanishing regions).', undefined, '', stats.readErrors);
   for (const [format, n] of Object.entries(stats.requests ?? {})) {
-    fs.counter('perfmem_scrape_requests', 'Scrapes answered, by exposition format.', undefined, [['format', format]], n);
+    fs.counter('perfmem_scrape_requests', 'Scrapes answered, by exposition format.', undefined, withLabel('', 'format', format), n);
   }
   const states = new Map<string, number>([['running', 0], ['blocked', 0], ['stale', 0], ['gone', 0]]);
   for (const p of sample.processes) states.set(p.state, (states.get(p.state) ?? 0) + 1);
-  for (const [state, n] of states) fs.gauge('perfmem_scrape_processes', 'Processes in the sample by state.', undefined, [['state', state]], n);
+  for (const [state, n] of states) fs.gauge('perfmem_scrape_processes', 'Processes in the sample by state.', undefined, withLabel('', 'state', state), n);
   const info = fs.family('perfmem_process', 'info', 'One series per process: who it is.');
+  mapCalls++;
   for (const p of processes) {
     if (p.state === 'gone' || p.state === 'stale') continue;
-    const l = processLabels(p);
-    const il: [string, string][] = [...l, ['runtime_version', clip(p.runtimeVersion)], ['user', clip(p.user)], ['state', p.state]];
-    if (options.showArgs === true) il.push(['command', clip(p.command)], ['vm_args', clip(p.vmArgs)]);
-    fs.add(info, '_info', il, 1);
+    const memo = labelsOf(p, options.showArgs === true);
+    const l = memo.labels;
+    fs.add(info, '_info', memo.info, 1);
     processFamilies(fs, p, l);
-    if (p.runtime === 'node') nodeFamilies(fs, p, l);
+    if (p.runtime === 'node') nodeFamilies(fs, p, memo);
     else if (p.runtime === 'jvm') jvmFamilies(fs, p, l);
     if (options.raw === true) rawFamilies(fs, p, l);
   }
+  trimLabelMemo(processes.length);
   return [...fs.byName.values()];
 }

@@ -17,7 +17,9 @@ import { appFamilies, appNames, decodeMetrics, groupApps, type AppMember } from 
 import type { DecodeCache, DecodedRegion } from '../metrics/index.js';
 import { gaugesOf, runtimeVersionOf } from './gauges.js';
 import { History } from './history.js';
-import { countersOf, makeReading, num, str, type Reading } from './reading.js';
+import { makeReading, num, str, type Reading } from './reading.js';
+import { tableOf, type CounterLayout } from './counter-table.js';
+import { ProcStatFile } from './proc-stat.js';
 import { deriveRates, emptyRates } from './rates.js';
 import type {
   AppSample, BlockedStack, HistoryPoint, HostSample, ProcessGauges, ProcessIdentity, ProcessSample, ProcessState,
@@ -76,7 +78,14 @@ interface Tracked {
   /** Its app metrics as last read (perfmem/metrics), and what their decoding keeps between reads. */
   metrics: DecodedRegion | undefined;
   metricsCache: DecodeCache;
+  /** The names of its counters as last read: kept while its entries stay the same. */
+  layout: CounterLayout | undefined;
+  /** Its /proc/<pid>/stat, kept open while it runs. */
+  procStat: ProcStatFile;
 }
+
+/** Whether a region holds perfmem/metrics' entries (every one is named `perfmem.metrics.*`). */
+const hasAppMetrics = (layout: CounterLayout): boolean => layout.names.some((n) => n.startsWith('perfmem.metrics.'));
 
 const NO_GAUGES: ProcessGauges = {
   rssBytes: null, heapUsedBytes: null, heapTotalBytes: null, heapLimitBytes: null, handles: null, threads: null, uptimeSeconds: null,
@@ -100,6 +109,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
   const forget = (t: Tracked): void => {
     t.view?.detach();
     t.view = undefined;
+    t.procStat.close();
   };
 
   const discover = (nowMs: number): void => {
@@ -137,7 +147,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       }
       tracked.set(info.pid, {
         info, view, startTicks: undefined, prev: undefined, state: info.state === 'alive' ? 'running' : 'stale',
-        goneAtMs: undefined, history: new History(historyLength), last: undefined, metrics: undefined, metricsCache: {},
+        goneAtMs: undefined, history: new History(historyLength), last: undefined, metrics: undefined, metricsCache: {}, layout: undefined, procStat: new ProcStatFile(info.pid),
       });
     }
   };
@@ -145,13 +155,17 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
   /** Reads one live process; returns false when it turned out gone or stale. */
   const read = (t: Tracked, atMs: number, monoNs: number): Reading | undefined => {
     const pid = t.info.pid;
-    if (liveness(pid) === 'gone') {
-      t.state = 'gone';
-      t.goneAtMs = atMs;
-      forget(t);
-      return undefined;
+    // Read through the kept descriptor, the process is alive (a reaped one's reads fail); else ask as before.
+    let proc = t.procStat.read();
+    if (proc === undefined) {
+      if (liveness(pid) === 'gone') {
+        t.state = 'gone';
+        t.goneAtMs = atMs;
+        forget(t);
+        return undefined;
+      }
+      proc = readProcStat(pid);
     }
-    const proc = readProcStat(pid);
     if (proc !== undefined) {
       if (t.startTicks === undefined) t.startTicks = proc.startTicks;
       else if (proc.startTicks !== t.startTicks) {
@@ -164,9 +178,13 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     stats.regionReads++;
     try {
       const { parsed, bytes } = t.view!.snapshotBytes();
-      const counters = countersOf(parsed.counters);
+      const counters = tableOf(parsed.counters, t.layout);
+      t.layout = counters.layout;
       // App metrics from the same copy: each region is read once per sample.
-      if (t.info.kind === 'node') t.metrics = decodeMetrics(t.view!, bytes, t.metricsCache, t.metrics);
+      // A region without perfmem/metrics' entries (the names say so, once per layout) decodes to nothing: skip the walk.
+      if (t.info.kind === 'node') {
+        t.metrics = counters.layout.derived(hasAppMetrics) ? decodeMetrics(t.view!, bytes, t.metricsCache, t.metrics) : { identity: undefined, families: [], torn: 0 };
+      }
       return makeReading(t.info.kind, counters, proc, atMs, monoNs);
     } catch {
       stats.readErrors++;

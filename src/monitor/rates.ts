@@ -9,7 +9,7 @@
  * (the heartbeat's age) is folded in: the delay figures include it and ELU counts it as busy.
  */
 import {
-  BUCKET_COUNT, bucketLowerBound, bucketUpperBound, emptyHistogram, histogramDelta, histogramPercentile, recordDelay, type LoopHistogram,
+  BUCKET_COUNT, bucketLowerBound, bucketUpperBound, emptyHistogram, histogramDelta, recordDelay, type LoopHistogram,
 } from '../runtime/loop-histogram.js';
 import { frequency, num, sumMatching, type Counters, type Reading } from './reading.js';
 import type { ProcessRates } from './types.js';
@@ -101,10 +101,11 @@ export function deriveRates(prev: Reading | undefined, cur: Reading): ProcessRat
   const h = intervalHistogram(cur, prev);
   if (h !== undefined) {
     if (h.count > 0) {
-      rates.loopDelayP50Ms = histogramPercentile(h, 50) / NS_PER_MS;
-      rates.loopDelayP99Ms = histogramPercentile(h, 99) / NS_PER_MS;
+      const [p50, p90, p99] = percentiles(h, PERCENTILES);
+      rates.loopDelayP50Ms = p50! / NS_PER_MS;
+      rates.loopDelayP99Ms = p99! / NS_PER_MS;
       rates.loopDelayMaxMs = h.maxNs / NS_PER_MS;
-      rates.loopDelayP90Ms = histogramPercentile(h, 90) / NS_PER_MS;
+      rates.loopDelayP90Ms = p90! / NS_PER_MS;
       const { min, mean, stddev } = moments(h);
       rates.loopDelayMinMs = min / NS_PER_MS;
       rates.loopDelayMeanMs = mean / NS_PER_MS;
@@ -145,6 +146,39 @@ function cpuFromRegion(cur: Reading, prev: Reading, rates: ProcessRates): void {
   if (!pick('node.cpu', 'node.heartbeat')) pick('node.watchdog.cpu', 'node.watchdog.heartbeat');
 }
 
+/** Every bucket's bounds, computed once (bucketLowerBound and bucketUpperBound's values). */
+const LOWER = Float64Array.from({ length: BUCKET_COUNT }, (_, i) => bucketLowerBound(i));
+const UPPER = Float64Array.from({ length: BUCKET_COUNT }, (_, i) => bucketUpperBound(i));
+const PERCENTILES = [50, 90, 99] as const;
+
+/**
+ * histogramPercentile(h, p) for each of `ps` (ascending) in one pass over the buckets: the
+ * same ranks, the same interpolation, the same numbers.
+ */
+export function percentiles(h: LoopHistogram, ps: readonly number[]): number[] {
+  const counts = h.counts;
+  let total = 0;
+  for (let i = 0; i < BUCKET_COUNT; i++) total += counts[i]!;
+  const out = new Array<number>(ps.length).fill(total === 0 ? 0 : h.maxNs);
+  if (total === 0) return out;
+  let k = 0;
+  let rank = Math.min(total, Math.max(1, Math.ceil((ps[0]! / 100) * total)));
+  let seen = 0;
+  for (let i = 0; i < BUCKET_COUNT && k < ps.length; i++) {
+    const n = counts[i]!;
+    if (n === 0) continue;
+    while (k < ps.length && seen + n >= rank) {
+      const lo = LOWER[i]!;
+      const hi = i === BUCKET_COUNT - 1 ? Math.max(lo, h.maxNs) : UPPER[i]!;
+      const value = lo + (hi - lo) * ((rank - seen) / n);
+      out[k] = h.maxNs > 0 ? Math.min(value, h.maxNs) : value;
+      if (++k < ps.length) rank = Math.min(total, Math.max(1, Math.ceil((ps[k]! / 100) * total)));
+    }
+    seen += n;
+  }
+  return out;
+}
+
 /** Smallest delay (its bucket's lower bound), mean (exact) and standard deviation (bucket midpoints) of a histogram, ns. */
 export function moments(h: LoopHistogram): { min: number; mean: number; stddev: number } {
   let n = 0, sq = 0, min = -1;
@@ -152,9 +186,10 @@ export function moments(h: LoopHistogram): { min: number; mean: number; stddev: 
   for (let i = 0; i < BUCKET_COUNT; i++) {
     const c = h.counts[i]!;
     if (c === 0) continue;
-    if (min < 0) min = bucketLowerBound(i);
-    const hi = i === BUCKET_COUNT - 1 ? Math.max(bucketLowerBound(i), h.maxNs) : Math.min(bucketUpperBound(i), Math.max(h.maxNs, bucketLowerBound(i)));
-    const mid = (bucketLowerBound(i) + hi) / 2;
+    const lo = LOWER[i]!;
+    if (min < 0) min = lo;
+    const hi = i === BUCKET_COUNT - 1 ? Math.max(lo, h.maxNs) : Math.min(UPPER[i]!, Math.max(h.maxNs, lo));
+    const mid = (lo + hi) / 2;
     n += c;
     sq += c * (mid - mean) ** 2;
   }

@@ -76,8 +76,10 @@ export function createPerfmemServer(options: ServerOptions): Server {
     return monitor.sample();
   };
 
-  const send = (req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string): void => {
-    res.writeHead(status, { ...COMMON_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, type: string, text: string): void => {
+    // Encoded once: its length and the bytes sent come from one pass over a body of up to megabytes.
+    const body = Buffer.from(text);
+    res.writeHead(status, { ...COMMON_HEADERS, 'content-type': type, 'content-length': body.length });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
   const text = (req: IncomingMessage, res: ServerResponse, status: number, body: string) => send(req, res, status, 'text/plain; charset=utf-8', body);

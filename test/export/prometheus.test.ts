@@ -15,6 +15,8 @@ import { mapAppFamilies } from '../../src/export/prometheus-apps.js';
 import { LOOP_LE_NS, mapSample, rawName } from '../../src/export/prometheus-map.js';
 import { poolName } from '../../src/export/prometheus-jvm-names.js';
 import { countersOf } from '../../src/monitor/reading.js';
+import { tableOf } from '../../src/monitor/counter-table.js';
+import type { CounterInfo } from '../../src/perfdata/types.js';
 import type { AppSample, HostSample, ProcessSample } from '../../src/monitor/types.js';
 import { attachFile } from '../../src/perfmemory/index.js';
 import { REPO } from '../cli/helpers.js';
@@ -205,3 +207,46 @@ test('app metrics: an `app` label (a series\' own one kept as exported_app), _to
   assert.match(om, /^# TYPE jobs counter$/m);
   assert.match(om, /^jobs_total\{app="app:api"\} 4$/m);
 });
+
+test('rendering with what is kept between scrapes (labels per process, names per layout) is rendering afresh, with changes between scrapes (property)', async () => {
+  const fresh = async (): Promise<typeof import('../../src/export/prometheus-map.js')> => {
+    const url = new URL('../../src/export/prometheus-map.js', import.meta.url);
+    url.search = `?fresh=${Math.random()}`; // a module instance of its own: nothing kept from earlier calls
+    return import(url.href) as Promise<typeof import('../../src/export/prometheus-map.js')>;
+  };
+  const change = fc.oneof(
+    fc.record({ app: fc.constantFrom('shop', 'shop', 'a"b', 'billing') }),
+    fc.record({ state: fc.constantFrom('running', 'blocked', 'stale') as fc.Arbitrary<ProcessSample['state']> }),
+    fc.record({ worker: fc.constantFrom(undefined, '1', '2') }),
+    fc.record({ counter: fc.constantFrom('node.heap.space.old.used', 'node.heap.space.code.size', 'node.resources.Timeout', 'node.version', 'node.gc.minor.count'), value: fc.oneof(fc.nat(), fc.constantFrom('v22.1.0', 'v20.20.2', 'x')) }),
+    fc.record({ pid: fc.constantFrom(101, 102) }),
+  );
+  await fc.assert(fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 5 }), fc.boolean(), async (changes, showArgs) => {
+    let p = nodeSample();
+    let names = [...p.counters.keys()];
+    const values = new Map(p.counters);
+    let layout: ReturnType<typeof tableOf>['layout'] | undefined;
+    for (const c of changes) {
+      if ('counter' in c) {
+        if (!values.has(c.counter)) names = [...names.slice(0, 3), c.counter, ...names.slice(3)]; // declared later, as lazily declared counters are
+        values.set(c.counter, c.value);
+      } else p = { ...p, ...c } as ProcessSample;
+      const table = tableOf(names.map((n) => counterInfo(n, values.get(n)!)), layout);
+      layout = table.layout;
+      const cached = { ...p, counters: table };
+      const plain = { ...p, counters: new Map(names.map((n) => [n, values.get(n)!])) };
+      const sample = (q: ProcessSample): HostSample => ({ atMs: 0, seq: 1, processes: [q] });
+      const reference = await fresh();
+      for (const format of ['text', 'openmetrics'] as const) {
+        assert.equal(formatFamilies(mapSample(sample(cached), [cached], STATS, { showArgs, raw: showArgs }), format),
+          formatFamilies(reference.mapSample(sample(plain), [plain], STATS, { showArgs, raw: showArgs }), format));
+      }
+    }
+  }), { numRuns: 40 });
+});
+
+function counterInfo(name: string, value: number | string): CounterInfo {
+  return typeof value === 'string'
+    ? { name, type: 'string', units: 'string', variability: 'variable', supported: true, value, maxLength: 64 }
+    : { name, type: 'long', units: 'none', variability: 'variable', supported: true, value };
+}
