@@ -7,7 +7,7 @@ import type { AppsBody, HistoryPoint, ProcessDetail } from './api.js';
 import { renderApps } from './apps.js';
 import { TimeChart, type SeriesSpec } from './charts.js';
 import { COUNTER_CHARTS, CounterSeries, tickFrequency, type CounterChartSpec } from './counter-charts.js';
-import { clear, h, setText, setTitle } from './dom.js';
+import { clear, h, placeRows, setText, setTitle } from './dom.js';
 import { formatBytes, formatCounterValue, formatCpu, formatDuration, formatMs, formatPercent, formatRate, formatRuntime } from './format.js';
 import { fetchJson } from './live.js';
 import { describeState } from './model.js';
@@ -235,17 +235,7 @@ export class DetailView {
       setTitle(row.value, text);
       wanted.push(row.tr);
     }
-    // Move rows only where the order changed; rows filtered out end up after the cursor and go.
-    let cursor = this.counterBody.firstElementChild;
-    for (const tr of wanted) {
-      if (cursor === tr) cursor = cursor.nextElementSibling;
-      else this.counterBody.insertBefore(tr, cursor);
-    }
-    while (cursor) {
-      const next = cursor.nextElementSibling;
-      cursor.remove();
-      cursor = next;
-    }
+    placeRows(this.counterBody, wanted); // rows filtered out go
     const shown = wanted.length;
     setText(this.counterCount, `${shown} of ${names.length}`);
   }

@@ -40,3 +40,20 @@ export function setTitle(el: HTMLElement, title: string): void {
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
+
+/**
+ * Makes `wanted` the children of `parent`, in that order, moving rows only where the order
+ * changed (a row kept in place keeps its hover and selection); children not wanted are removed.
+ */
+export function placeRows(parent: Element, wanted: readonly Element[]): void {
+  let cursor = parent.firstElementChild;
+  for (const row of wanted) {
+    if (cursor === row) cursor = cursor.nextElementSibling;
+    else parent.insertBefore(row, cursor);
+  }
+  while (cursor) {
+    const next = cursor.nextElementSibling;
+    cursor.remove();
+    cursor = next;
+  }
+}

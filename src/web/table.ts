@@ -4,7 +4,7 @@
  * whose text changed are touched, so a sample of 100 processes costs little layout work.
  */
 import type { ProcessSummary } from './api.js';
-import { h, setText, setTitle } from './dom.js';
+import { h, placeRows, setText, setTitle } from './dom.js';
 import { formatBytes, formatCpu, formatDuration, formatMs, formatPercent, formatRate, formatRuntime, truncate } from './format.js';
 import { describeState, groupByApp, isWorkerOf, newSparks, pushSparks, type SortKey, type SortOrder, type Sparks } from './model.js';
 import { drawSpark, sparkLine, type Spark } from './sparkline.js';
@@ -170,17 +170,7 @@ export class ProcessTable {
         this.groupRows.delete(app);
       }
     }
-    // Move rows only where the order changed.
-    let cursor = this.tbody.firstElementChild;
-    for (const tr of wanted) {
-      if (cursor === tr) cursor = cursor.nextElementSibling;
-      else this.tbody.insertBefore(tr, cursor);
-    }
-    while (cursor) {
-      const next = cursor.nextElementSibling;
-      cursor.remove();
-      cursor = next;
-    }
+    placeRows(this.tbody, wanted);
     this.empty.hidden = all.length > 0;
   }
 

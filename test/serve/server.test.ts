@@ -16,7 +16,7 @@ import { createMonitor } from '../../src/monitor/index.js';
 import { PerfDataWriter } from '../../src/perfdata/index.js';
 import { hashPassword, parseAuthFile } from '../../src/serve/auth.js';
 import { closeServer, createPerfmemServer, listen } from '../../src/serve/server.js';
-import { BIN, perfmem } from '../cli/helpers.js';
+import { BIN, freePort, perfmem } from '../cli/helpers.js';
 import { startApp } from '../monitor/helpers.js';
 import { havePromtool, promtool } from '../export/helpers.js';
 
@@ -151,14 +151,6 @@ test('serve: basic and bearer auth from an auth file; TLS', { timeout: 60_000 },
   assert.equal(await get({ authorization: `Bearer ${token}` }), 200);
   assert.equal(await get({ authorization: `Basic ${Buffer.from('prom:s3cret').toString('base64')}` }), 200);
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('perfmem serve: bad options and a busy port are one line and exit 2; a wide bind warns', { timeout: 60_000 }, async () => {
   for (const args of [['--listen', '127.0.0.1:99999'], ['--bogus'], ['--interval', '5x'], ['--tls-cert', '/x'], ['--auth-file', '/nonexistent'], ['extra']]) {
