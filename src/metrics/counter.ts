@@ -1,7 +1,7 @@
-/** Counter: prom-client's API; each series is one double in the region. */
+/** Counter: prom-client's API; each series is a double plus an integer part in the region (layout.ts). */
 import { format } from 'node:util';
 import { Metric, type MetricConfiguration, type SeriesSlot } from './metric.js';
-import type { Block } from './store.js';
+import { INTS_OFF, type Block } from './store.js';
 import type { LabelValues, MetricFamily } from './types.js';
 import { getLabels, isObject, validateLabel } from './validation.js';
 
@@ -12,29 +12,89 @@ function checkIncrement(value: unknown): number {
 }
 
 /**
- * A bound series (`counter.labels(...)`): an add to one double of the region. No class
- * fields with initialisers (see ARCHITECTURE.md: they once made inc() 3x slower).
+ * The most a counter's integer part holds (a positive int32: V8 keeps it an integer); the
+ * next increment folds it into the double. A literal, not an import: the hot path compares
+ * with a constant.
+ */
+const INT_BOUND = 0x7fffffff;
+
+/**
+ * The largest double part under which double + integer part is exact: below it the double
+ * is an integer and the sum stays within 2^53, so it equals prom-client's running sum.
+ */
+const MAX_EXACT = 2 ** 53 - 2 ** 31;
+
+/**
+ * Everything inc() does not do with one 32-bit store (`v` is checked): folds the integer part
+ * into the double (under the seqlock, so no reader sees it counted twice or not at all), then
+ * adds `v` to the integer part if it fits, else to the double. The double takes a fractional or
+ * large `v` only once the integer part is folded in, so it computes prom-client's exact running
+ * sum; the integer part is used again only while the double is an integer (see MAX_EXACT).
+ */
+function addSlow(b: Block, v: number): void {
+  if (!b.live) b.revive?.();
+  const f = b.f64;
+  const w = b.i32;
+  const at = b.base;
+  const int = b.int;
+  const lo = w[int]!;
+  // Exact: the integer part is non-zero only while the double is an integer <= MAX_EXACT.
+  const d = f[at]! + lo;
+  if (Number.isInteger(d) && d <= MAX_EXACT && Number.isInteger(v) && v >= 0 && v <= INT_BOUND) {
+    if (lo + v <= INT_BOUND) w[int] = lo + v;
+    else {
+      b.begin();
+      f[at] = d;
+      w[int] = v;
+      b.end();
+    }
+  } else if (lo === 0) f[at] = d + v;
+  else {
+    b.begin();
+    f[at] = d + v;
+    w[int] = 0;
+    b.end();
+  }
+  const now = f[at]!;
+  b.setInts(Number.isInteger(now) && now <= MAX_EXACT ? undefined : INTS_OFF);
+}
+
+/**
+ * A bound series (`counter.labels(...)`): inc() and inc(<small integer>) are one 32-bit
+ * read-modify-write of the series' integer part (an integer add does not wait on the previous
+ * one's store as a double add does: docs/metrics.md, "Cost"); the rest is out of line (addSlow).
+ * No class fields with initialisers (see ARCHITECTURE.md: they once made inc() 3x slower).
  */
 export class CounterChild {
-  declare private f: Float64Array;
-  declare private i: number;
+  /** The integer part's 4 bytes (Block.ints): the first field, the only one inc() loads. */
+  declare private w: Int32Array;
+  declare private readonly b: Block;
   constructor(block: Block) {
-    this.f = block.f64;
-    this.i = block.base;
+    this.w = block.ints;
+    (this as unknown as { b: Block }).b = block;
   }
 
   inc(value?: number): void {
+    const w = this.w;
+    const lo = w[0]!;
     if (value === undefined) {
-      this.f[this.i]! += 1;
+      // lo < INT_BOUND: lo + 1 never wraps.
+      if (lo !== INT_BOUND) {
+        w[0] = lo + 1;
+        return;
+      }
+      value = 1;
+    } else if (value > 0 && value <= INT_BOUND - lo && (value | 0) === value) {
+      // (inc(0) goes the slow way: INTS_OFF would take it, and a removed series must revive.)
+      w[0] = lo + value;
       return;
     }
-    this.f[this.i]! += checkIncrement(value);
+    addSlow(this.b, checkIncrement(value));
   }
 
-  /** @internal Re-reads where the value is (after the region moved it to private memory). */
+  /** @internal Re-reads where the integer part is (the block moved or turned its fast path on or off). */
   rebind(block: Block): void {
-    this.f = block.f64;
-    this.i = block.base;
+    this.w = block.ints;
   }
 }
 
@@ -57,7 +117,7 @@ export class Counter<T extends string = string> extends Metric<T> {
   }
 
   protected override exportSeries(slot: SeriesSlot): MetricFamily['values'] {
-    return [{ value: slot.block.f64[slot.block.base]!, labels: slot.labels }];
+    return [{ value: slot.block.counterValue(), labels: slot.labels }];
   }
 
   /** inc(), inc(value), inc(labels), inc(labels, value). */
@@ -75,7 +135,10 @@ export class Counter<T extends string = string> extends Metric<T> {
       v = checkIncrement(value);
     }
     const b = this.find(l).block;
-    b.f64[b.base]! += v;
+    const w = b.ints;
+    const lo = w[0]!;
+    if (v <= INT_BOUND - lo && (v | 0) === v) w[0] = lo + v;
+    else addSlow(b, v);
   }
 
   /** A bound series: `labels('GET', '200')` or `labels({ method: 'GET' })`. Keep it for the fastest inc(). */
@@ -88,6 +151,7 @@ export class Counter<T extends string = string> extends Metric<T> {
       child = new CounterChild(slot.block);
       const c = child;
       slot.block.onMove = () => c.rebind(slot.block);
+      slot.block.revive = () => void this.slot(labels);
       this.children.set(slot, child);
     }
     return child;

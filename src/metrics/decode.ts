@@ -6,8 +6,8 @@
  */
 import { locateEntries, readHeader, type EntryLocation, type PerfDataBytes } from '../perfdata/index.js';
 import {
-  B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, MAX_TEXT_BYTES, MAX_VALUES, R_LENGTH, R_TEXT, R_VERSION, STATE_LIVE, blockSize, labelOffset,
-  parseEntryName, seqEndOffset, valueCount,
+  B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, LAYOUT_VERSION_1, MAX_TEXT_BYTES, MAX_VALUES, R_LENGTH, R_TEXT, R_VERSION, STATE_LIVE, blockSize,
+  intOffset, labelOffset, parseEntryName, seqEndOffset, valueCount,
 } from './layout.js';
 import type { Aggregator, AppIdentity, LabelValues, MetricFamily, MetricType } from './types.js';
 import { validateLabelName, validateMetricName } from './validation.js';
@@ -55,11 +55,17 @@ function u32le(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
+/** The layout version of a record or block (1 or 2), or undefined for anything else. */
+function versionOf(bytes: Uint8Array, at: number): number | undefined {
+  const v = bytes[at + R_VERSION];
+  return bytes[at] === 0 && (v === LAYOUT_VERSION || v === LAYOUT_VERSION_1) ? v : undefined;
+}
+
 /** The JSON text of a record, or undefined when its bounds or version are wrong. */
 function recordText(bytes: Uint8Array, e: EntryLocation): unknown {
   if (e.type !== 'string' || e.vectorLength < R_TEXT) return undefined;
   const at = e.dataOffset;
-  if (bytes[at] !== 0 || bytes[at + R_VERSION] !== LAYOUT_VERSION) return undefined;
+  if (versionOf(bytes, at) === undefined) return undefined;
   const len = u32le(bytes, at + R_LENGTH);
   if (len > MAX_TEXT_BYTES || R_TEXT + len > e.vectorLength) return undefined;
   try {
@@ -134,30 +140,49 @@ function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): bool
   return true;
 }
 
-/** The values of one series block, consistent, or undefined. `dv` views `bytes`. */
-function seriesValues(bytes: Uint8Array, dv: DataView, at: number, n: number, options: DecodeOptions): Float64Array | undefined {
+/** Where a series block is and how to read it. */
+interface SeriesAt {
+  at: number;
+  /** Doubles in the block. */
+  n: number;
+  version: number;
+  /** A counter's block (version 2): value 0 is the double plus the integer part. */
+  counter: boolean;
+}
+
+/** Both seq words equal and even: no multi-word write overlapped this copy. */
+function settled(v: DataView, seqAt: number, endWordAt: number): boolean {
+  const s = v.getInt32(seqAt, true);
+  return (s & 1) === 0 && s === v.getInt32(endWordAt, true);
+}
+
+/**
+ * The values of one series block, consistent, or undefined. `dv` views `bytes`. A single
+ * value (a gauge, a counter) is also written outside the seqlock (a gauge's set(), a
+ * counter's integer part, a counter's double while its integer part is 0), and a copy of a
+ * word being written may be torn: it counts as settled when two copies agree on its bytes.
+ */
+function seriesValues(bytes: Uint8Array, dv: DataView, s: SeriesAt, options: DecodeOptions): Float64Array | undefined {
+  const { at, n, counter } = s;
   const from = at + B_VALUES;
-  const to = from + n * 8;
-  const endAt = at + seqEndOffset(n);
+  const endAt = at + seqEndOffset(n, s.version);
   const read = (v: DataView, off: number): Float64Array => {
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = v.getFloat64(off + i * 8, true);
+    if (counter) out[0]! += v.getUint32(off + intOffset(n) - B_VALUES, true);
     return out;
-  };
-  /** Both seq words equal and even: no multi-value write overlapped this copy. */
-  const settled = (v: DataView, seqAt: number, endWordAt: number): boolean => {
-    const s = v.getInt32(seqAt, true);
-    return (s & 1) === 0 && s === v.getInt32(endWordAt, true);
   };
   if (settled(dv, at + B_SEQ, endAt)) {
     const c = options.confirm;
-    // A single value (seq unused) is one 8-byte store: two copies agreeing settle it.
     if (n > 1 || c === undefined) return read(dv, from);
-    if (c.byteLength >= to && sameBytes(bytes, c, from, to)) return read(dv, from);
+    // (A counter's integer part, version 2, sits between the values and the second seq word.)
+    if (c.byteLength >= endAt && sameBytes(bytes, c, from, endAt)) return read(dv, from);
   }
   const reread = options.reread;
   if (reread === undefined) return undefined;
-  const span = seqEndOffset(n) + 4 - B_SEQ;
+  const span = endAt + 4 - (at + B_SEQ);
+  const valuesAt = B_VALUES - B_SEQ;
+  let previous: Uint8Array | undefined;
   // A series written in a tight loop is rarely settled: keep trying until the writer pauses
   // (any event-loop turn does), within a time budget.
   const deadline = performance.now() + (options.retryMs ?? 500);
@@ -165,7 +190,10 @@ function seriesValues(bytes: Uint8Array, dv: DataView, at: number, n: number, op
     const block = reread(at + B_SEQ, span);
     if (block === undefined || block.byteLength < span) return undefined;
     const v = new DataView(block.buffer, block.byteOffset, block.byteLength);
-    if (settled(v, 0, span - 4)) return read(v, B_VALUES - B_SEQ);
+    if (settled(v, 0, span - 4)) {
+      if (n > 1 || (previous !== undefined && sameBytes(previous, block, valuesAt, span - 4))) return read(v, valuesAt);
+      previous = block.slice(0, span);
+    }
     if (attempt >= (options.attempts ?? 100) && performance.now() > deadline) return undefined;
   }
 }
@@ -206,7 +234,7 @@ export interface DecodeCache {
 interface Structure {
   identity: AppIdentity | undefined;
   families: { f: number; at: number; desc: FamilyDesc }[];
-  series: { f: number; at: number; n: number; labels: LabelValues }[];
+  series: (SeriesAt & { f: number; labels: LabelValues })[];
 }
 
 function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Structure {
@@ -234,13 +262,15 @@ function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Str
       const d = descs.get(kind.f);
       if (d === undefined || e.type !== 'string') continue;
       const at = e.dataOffset;
-      if (u8[at] !== 0 || u8[at + R_VERSION] !== LAYOUT_VERSION) continue;
+      const version = versionOf(u8, at);
+      if (version === undefined) continue;
       const n = valueCount(d.type, d.buckets.length, d.quantiles.length);
       const labelBytes = u32le(u8, at + R_LENGTH);
+      // (Both versions' blocks have the same size.)
       if (n > MAX_VALUES || labelBytes > MAX_TEXT_BYTES || blockSize(n, labelBytes) > e.vectorLength) continue;
       const labels = labelsOf(u8, at + labelOffset(n), labelBytes);
       if (labels === undefined) continue;
-      series.push({ f: kind.f, at, n, labels });
+      series.push({ f: kind.f, at, n, version, counter: d.type === 'counter' && version === LAYOUT_VERSION, labels });
     }
   }
   return { identity, families, series };
@@ -278,19 +308,23 @@ export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions
     const d = live.get(s.f);
     if (d === undefined || dv.getInt32(s.at + B_STATE, true) !== STATE_LIVE) continue;
     if (s.n === 1) {
-      // A counter or gauge: one 8-byte store, no seqlock (both words stay 0). Settled when the
-      // two copies agree; no allocation but the exported value (the common case, at scale).
+      // A counter or gauge, settled (seq words equal and even: no fold under way) and, with
+      // two copies, the same in both (a word written outside the seqlock may be torn in one):
+      // no allocation but the exported value (the common case, at scale).
       const from = s.at + B_VALUES;
-      if (dv.getInt32(s.at + B_SEQ, true) === 0 && dv.getInt32(from + 8, true) === 0
-        && (cdv === undefined || (from + 8 <= cdv.byteLength && dv.getUint32(from, true) === cdv.getUint32(from, true)
-          && dv.getUint32(from + 4, true) === cdv.getUint32(from + 4, true)))) {
+      const end = s.at + seqEndOffset(1, s.version);
+      if (settled(dv, s.at + B_SEQ, end)
+        && (cdv === undefined || (end <= cdv.byteLength && dv.getUint32(from, true) === cdv.getUint32(from, true)
+          && dv.getUint32(from + 4, true) === cdv.getUint32(from + 4, true)
+          && (!s.counter || dv.getUint32(from + 8, true) === cdv.getUint32(from + 8, true))))) {
         let list = values.get(s.f);
         if (list === undefined) values.set(s.f, (list = []));
-        list.push({ value: dv.getFloat64(from, true), labels: s.labels });
+        const value = s.counter ? dv.getFloat64(from, true) + dv.getUint32(from + 8, true) : dv.getFloat64(from, true);
+        list.push({ value, labels: s.labels });
         continue;
       }
     }
-    const v = seriesValues(u8, dv, s.at, s.n, options);
+    const v = seriesValues(u8, dv, s, options);
     if (v === undefined) {
       torn++;
       continue;

@@ -1,5 +1,5 @@
 /**
- * The layout of app metrics in a region, version 1: the one definition writers and readers
+ * The layout of app metrics in a region, version 2: the one definition writers and readers
  * share (see docs/metrics.md, "Layout"). Every entry is a raw 'B' byte vector (units string,
  * Supported flag 0, so plain `jstat -snap` hides it), whose data starts 8-byte aligned and whose
  * first byte is always 0 (a string reader shows it as empty):
@@ -8,21 +8,30 @@
  *   perfmem.metrics.v1.f<F>         text record: JSON family {n,h,t,a,l,b?,q?} (written once)
  *   perfmem.metrics.v1.f<F>.s<S>    series block (labels written once, values live)
  *
- * Text record: u8 0 | u8 version | u16 0 | u32 byte length | UTF-8 JSON.
+ * (The `v1` of the names is the naming scheme; the layout version is each entry's byte 1.)
+ * Text record: u8 0 | u8 version | u16 state | u32 byte length | UTF-8 JSON.
  * Series block: u8 0 | u8 version | u16 0 | u32 label bytes | i32 seq | u32 state |
- *   f64 values[n] | i32 seq again | u32 0 | UTF-8 JSON object of the labels.
+ *   f64 values[n] | u32 integer part | i32 seq again | UTF-8 JSON object of the labels.
  *   n = 1 (counter, gauge: the value), buckets + 2 (histogram: count, sum, then the count of
  *   each finite bucket, not cumulative), quantiles + 2 (summary: count, sum, then each quantile).
- *   The two seq words make a seqlock that one copy of the block can check, whichever way the
- *   copy runs: a multi-value write stores seq+1 (odd) in the first word, then in the second,
- *   then the values, then seq+2 in the second word, then in the first. A copy is consistent
- *   when both words are equal and even. Counters and gauges are one aligned 8-byte store and
- *   leave both at 0.
+ *   The integer part (version 2) is a counter's: its value is values[0] + the integer part
+ *   (inc() and inc(<small integer>) add to the integer word, a plain 32-bit store); it is 0 for
+ *   the other types. The two seq words make a seqlock that one copy of the block can check,
+ *   whichever way the copy runs: a multi-word write stores seq+1 (odd) in the first word, then
+ *   in the second, then the values, then seq+2 in the second word, then in the first. A copy is
+ *   consistent when both words are equal and even. A counter's fold (the integer part added to
+ *   the double, then zeroed) is such a write; between folds the integer part only grows. A
+ *   gauge's set() and a counter's fractional inc() with a zero integer part are one aligned
+ *   8-byte store outside the seqlock.
  *   state 0 = live, 1 = removed (remove()/reset(); the block is reused if the labels return).
+ * Version 1 (read, never written): no integer part, the second seq word at 16 + 8n, then a
+ * zero word; the same size.
  */
 import type { MetricType } from './types.js';
 
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
+/** The older layout readers still accept (no integer part). */
+export const LAYOUT_VERSION_1 = 1;
 export const PREFIX = 'perfmem.metrics.v1';
 export const APP_ENTRY = `${PREFIX}.app`;
 
@@ -63,12 +72,17 @@ export function valueCount(type: MetricType, buckets: number, quantiles: number)
   return 1;
 }
 
-/** Offset of the second seq word in a block of `values` doubles. */
-export function seqEndOffset(values: number): number {
+/** Offset of a counter's integer part (a u32) in a block of `values` doubles. */
+export function intOffset(values: number): number {
   return B_VALUES + values * 8;
 }
 
-/** Offset of the label JSON in a block of `values` doubles. */
+/** Offset of the second seq word in a block of `values` doubles (version 1: right after the values). */
+export function seqEndOffset(values: number, version: number = LAYOUT_VERSION): number {
+  return B_VALUES + values * 8 + (version === LAYOUT_VERSION_1 ? 0 : 4);
+}
+
+/** Offset of the label JSON in a block of `values` doubles (both versions). */
 export function labelOffset(values: number): number {
   return B_VALUES + values * 8 + 8;
 }

@@ -8,24 +8,42 @@
 import cluster from 'node:cluster';
 import { createRegion, currentRegion, MAX_SIZE, type Region } from '../perfmemory/index.js';
 import {
-  APP_ENTRY, B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, R_LENGTH, R_TEXT, R_VERSION, blockSize, familyEntry, labelOffset, seqEndOffset, seriesEntry,
+  APP_ENTRY, B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, R_LENGTH, R_TEXT, R_VERSION, blockSize, familyEntry, intOffset, labelOffset, seqEndOffset,
+  seriesEntry, STATE_LIVE,
 } from './layout.js';
 import type { AppIdentity } from './types.js';
 
 const encoder = new TextEncoder();
 
-/** Where one series' values are: f64[base + k]; the seqlock at i32[seq]; the state at i32[state]. */
+/**
+ * What a counter's inc() adds to while its integer part is off (Block.ints): it holds the
+ * integer part's bound (counter.ts, INT_BOUND), so inc()'s fast path never takes it.
+ */
+export const INTS_OFF = new Int32Array([0x7fffffff]);
+
+/**
+ * Where one series' values are: f64[base + k]; a counter's integer part at i32[int]; the
+ * seqlock at i32[seq] and i32[seqEnd]; the state at i32[state].
+ */
 export class Block {
   // `declare` fields: no class-field definitions in the compiled JS (see ARCHITECTURE.md).
   declare f64: Float64Array;
   declare i32: Int32Array;
   declare base: number;
+  declare int: number;
   declare seq: number;
   declare seqEnd: number;
   declare state: number;
+  /**
+   * What a counter's inc() adds to: a view of the integer part's 4 bytes, or INTS_OFF while
+   * the fast path is off (the double is not an integer, or the series is removed: counter.ts).
+   */
+  declare ints: Int32Array;
+  /** Makes a removed series live again (a kept child's inc() after remove() or reset(), as prom-client). */
+  declare revive: (() => void) | undefined;
   /** The seqlock's current value (the writer keeps its own copy: no load on the hot path). */
   declare seqValue: number;
-  /** Called after detach(), so bound children re-read where their values are. */
+  /** Called after detach() and when `ints` changes, so bound children re-read where their values are. */
   declare onMove: (() => void) | undefined;
   declare readonly shared: boolean;
   declare readonly values: number;
@@ -33,16 +51,19 @@ export class Block {
     this.f64 = new Float64Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.base = (byteOffset + B_VALUES) / 8;
+    this.int = (byteOffset + intOffset(values)) / 4;
     this.seq = (byteOffset + B_SEQ) / 4;
     this.state = (byteOffset + B_STATE) / 4;
     this.seqEnd = (byteOffset + seqEndOffset(values)) / 4;
+    this.ints = new Int32Array(buffer, byteOffset + intOffset(values), 1);
     this.seqValue = 0;
     this.onMove = undefined;
+    this.revive = undefined;
     (this as { shared: boolean }).shared = shared;
     (this as { values: number }).values = values;
   }
 
-  /** Opens a multi-value write: readers see an odd sequence until end(). */
+  /** Opens a multi-word write: readers see an odd sequence until end(). */
   begin(): void {
     const v = ++this.seqValue;
     Atomics.store(this.i32, this.seq, v);
@@ -55,28 +76,56 @@ export class Block {
     Atomics.store(this.i32, this.seq, v);
   }
 
+  /** Live (0) or removed (1); a removed series takes no increment in place (see `revive`). */
   setState(state: number): void {
     Atomics.store(this.i32, this.state, state);
+    if (state !== STATE_LIVE) this.setInts(INTS_OFF);
   }
 
-  /** Zeroes the values (under the seqlock). */
+  get live(): boolean {
+    return this.i32[this.state] === STATE_LIVE;
+  }
+
+  /** A counter's value: the double plus the integer part (exact: counter.ts keeps it so). */
+  counterValue(): number {
+    return this.f64[this.base]! + this.i32[this.int]!;
+  }
+
+  /** True while `ints` is the integer part's own word. */
+  get intsOwn(): boolean {
+    return this.ints.buffer === this.i32.buffer;
+  }
+
+  /** Points `ints` at the integer part (no argument) or at `off`, telling bound children when it changes. */
+  setInts(off?: Int32Array): void {
+    if (off === undefined ? this.intsOwn : this.ints === off) return;
+    this.ints = off ?? new Int32Array(this.i32.buffer, this.int * 4, 1);
+    this.onMove?.();
+  }
+
+  /** Zeroes the values and the integer part (under the seqlock). */
   clear(): void {
     this.begin();
     this.f64.fill(0, this.base, this.base + this.values);
+    this.i32[this.int] = 0;
     this.end();
+    this.setInts();
   }
 
   /** Moves the values to private memory (the region is closing): the series keeps working. */
   detach(): void {
     if (!this.shared) return;
-    const copy = new Float64Array(3 + this.values);
-    copy.set(this.f64.subarray(this.base, this.base + this.values), 2);
-    this.f64 = copy;
-    this.i32 = new Int32Array(copy.buffer);
-    this.base = 2;
-    this.seq = 0;
-    this.state = 1;
-    this.seqEnd = (2 + this.values) * 2;
+    const copy = new ArrayBuffer(blockSize(this.values, 0));
+    new Uint8Array(copy).set(new Uint8Array(this.f64.buffer, this.seq * 4 - B_SEQ, blockSize(this.values, 0)));
+    const own = this.intsOwn;
+    this.f64 = new Float64Array(copy);
+    this.i32 = new Int32Array(copy);
+    this.base = B_VALUES / 8;
+    this.int = intOffset(this.values) / 4;
+    this.seq = B_SEQ / 4;
+    this.state = B_STATE / 4;
+    this.seqEnd = seqEndOffset(this.values) / 4;
+    if (own) this.ints = new Int32Array(copy, intOffset(this.values), 1);
     this.onMove?.();
   }
 }
