@@ -25,34 +25,52 @@ const INT_BOUND = 0x7fffffff;
 const MAX_EXACT = 2 ** 53 - 2 ** 31;
 
 /**
- * Everything inc() does not do with one 32-bit store (`v` is checked): folds the integer part
- * into the double (under the seqlock, so no reader sees it counted twice or not at all), then
- * adds `v` to the integer part if it fits, else to the double. The double takes a fractional or
- * large `v` only once the integer part is folded in, so it computes prom-client's exact running
- * sum; the integer part is used again only while the double is an integer (see MAX_EXACT).
+ * Everything inc() does not do with one 32-bit store (`v` is checked). While the integer part
+ * is off (the double has a fraction: a counter of seconds) this is one add to the double, as
+ * prom-client's, small enough to inline; the rest is addFold.
  */
 function addSlow(b: Block, v: number): void {
+  if (b.ints === INTS_OFF && b.live) {
+    const f = b.f64;
+    const next = f[b.base]! + v;
+    f[b.base] = next;
+    if (Number.isInteger(next) && next <= MAX_EXACT) b.setInts();
+    return;
+  }
+  addFold(b, v);
+}
+
+/**
+ * Folds the integer part into the double (under the seqlock, so no reader sees it counted
+ * twice or not at all), then adds `v` to the integer part if it fits, else to the double. The
+ * double takes a fractional or large `v` only once the integer part is folded in, so it
+ * computes prom-client's exact running sum; the integer part is used again only while the
+ * double is an integer (see MAX_EXACT). Revives a removed series first.
+ */
+function addFold(b: Block, v: number): void {
   if (!b.live) b.revive?.();
   const f = b.f64;
   const w = b.i32;
   const at = b.base;
   const int = b.int;
   const lo = w[int]!;
-  // Exact: the integer part is non-zero only while the double is an integer <= MAX_EXACT.
-  const d = f[at]! + lo;
-  if (Number.isInteger(d) && d <= MAX_EXACT && Number.isInteger(v) && v >= 0 && v <= INT_BOUND) {
-    if (lo + v <= INT_BOUND) w[int] = lo + v;
-    else {
-      b.begin();
+  const small = Number.isInteger(v) && v >= 0 && v <= INT_BOUND;
+  if (lo === 0) {
+    const d = f[at]!;
+    if (small && Number.isInteger(d) && d <= MAX_EXACT) w[int] = v;
+    else f[at] = d + v;
+  } else {
+    // Exact: the integer part is non-zero only while the double is an integer <= MAX_EXACT.
+    const d = f[at]! + lo;
+    b.begin();
+    if (small && d <= MAX_EXACT && lo + v <= INT_BOUND) w[int] = lo + v;
+    else if (small && d <= MAX_EXACT) {
       f[at] = d;
       w[int] = v;
-      b.end();
+    } else {
+      f[at] = d + v;
+      w[int] = 0;
     }
-  } else if (lo === 0) f[at] = d + v;
-  else {
-    b.begin();
-    f[at] = d + v;
-    w[int] = 0;
     b.end();
   }
   const now = f[at]!;

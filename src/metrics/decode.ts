@@ -18,13 +18,15 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export interface DecodeOptions {
   /**
-   * A second copy of the same region taken after `bytes`: a single-value series (one 8-byte
-   * store, no seqlock) counts as settled when both copies agree; without it, it is taken as read.
+   * A second copy of the same region taken after `bytes`: a series counts as settled when both
+   * copies agree on it (see seriesValues); without it, one settled copy is taken as read (a
+   * copy's loads may run in any order, so that can rarely pass a torn series).
    */
   confirm?: Uint8Array;
   /**
    * Reads `length` bytes at `offset` from the live region now (e.g. pread). Used for a series
-   * whose copy was not settled: the block is read again, up to `attempts` times.
+   * whose copy was not settled: the block is read again until two reads in a row agree and are
+   * settled, up to `attempts` times.
    */
   reread?: (offset: number, length: number) => Uint8Array | undefined;
   /** Rereads tried before the time budget counts (default 100). */
@@ -135,6 +137,12 @@ function parseLabels(bytes: Uint8Array, at: number, len: number): LabelValues | 
   return out;
 }
 
+/** The same 32-bit words in [from, to) of both views (from, to multiples of 4). */
+function sameWords(a: DataView, b: DataView, from: number, to: number): boolean {
+  for (let i = from; i < to; i += 4) if (a.getUint32(i, true) !== b.getUint32(i, true)) return false;
+  return true;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -150,50 +158,52 @@ interface SeriesAt {
   counter: boolean;
 }
 
-/** Both seq words equal and even: no multi-word write overlapped this copy. */
+/** Both seq words equal and even: no multi-word write overlapped this copy's reads of them. */
 function settled(v: DataView, seqAt: number, endWordAt: number): boolean {
   const s = v.getInt32(seqAt, true);
   return (s & 1) === 0 && s === v.getInt32(endWordAt, true);
 }
 
 /**
- * The values of one series block, consistent, or undefined. `dv` views `bytes`. A single
- * value (a gauge, a counter) is also written outside the seqlock (a gauge's set(), a
- * counter's integer part, a counter's double while its integer part is 0), and a copy of a
- * word being written may be torn: it counts as settled when two copies agree on its bytes.
+ * The values of one series block, consistent, or undefined. `dv` views `bytes`. A copy is one
+ * pread (or memcpy) whose loads a CPU may perform in any order (x86 fast string copies do), so
+ * one copy's seq words do not prove its values: a block counts as settled when two copies
+ * taken one after the other are settled and agree on every byte from the first seq word to the
+ * second (a write that tore one copy changed a seq word before the second copy's read of it).
+ * A gauge's set(), a counter's integer part and a counter's double while that is 0 are written
+ * outside the seqlock: the same rule covers them. Without a second copy, one settled copy is
+ * taken as read.
  */
 function seriesValues(bytes: Uint8Array, dv: DataView, s: SeriesAt, options: DecodeOptions): Float64Array | undefined {
   const { at, n, counter } = s;
-  const from = at + B_VALUES;
+  const seqAt = at + B_SEQ;
   const endAt = at + seqEndOffset(n, s.version);
   const read = (v: DataView, off: number): Float64Array => {
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = v.getFloat64(off + i * 8, true);
+    // (A counter's integer part, version 2, sits between the values and the second seq word.)
     if (counter) out[0]! += v.getUint32(off + intOffset(n) - B_VALUES, true);
     return out;
   };
-  if (settled(dv, at + B_SEQ, endAt)) {
+  if (settled(dv, seqAt, endAt)) {
     const c = options.confirm;
-    if (n > 1 || c === undefined) return read(dv, from);
-    // (A counter's integer part, version 2, sits between the values and the second seq word.)
-    if (c.byteLength >= endAt && sameBytes(bytes, c, from, endAt)) return read(dv, from);
+    if (c === undefined || (c.byteLength >= endAt + 4 && sameBytes(bytes, c, seqAt, endAt + 4))) return read(dv, at + B_VALUES);
   }
   const reread = options.reread;
   if (reread === undefined) return undefined;
-  const span = endAt + 4 - (at + B_SEQ);
-  const valuesAt = B_VALUES - B_SEQ;
+  const span = endAt + 4 - seqAt;
   let previous: Uint8Array | undefined;
   // A series written in a tight loop is rarely settled: keep trying until the writer pauses
   // (any event-loop turn does), within a time budget.
   const deadline = performance.now() + (options.retryMs ?? 500);
   for (let attempt = 0; ; attempt++) {
-    const block = reread(at + B_SEQ, span);
+    const block = reread(seqAt, span);
     if (block === undefined || block.byteLength < span) return undefined;
     const v = new DataView(block.buffer, block.byteOffset, block.byteLength);
     if (settled(v, 0, span - 4)) {
-      if (n > 1 || (previous !== undefined && sameBytes(previous, block, valuesAt, span - 4))) return read(v, valuesAt);
+      if (previous !== undefined && sameBytes(previous, block, 0, span)) return read(v, B_VALUES - B_SEQ);
       previous = block.slice(0, span);
-    }
+    } else previous = undefined;
     if (attempt >= (options.attempts ?? 100) && performance.now() > deadline) return undefined;
   }
 }
@@ -308,17 +318,14 @@ export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions
     const d = live.get(s.f);
     if (d === undefined || dv.getInt32(s.at + B_STATE, true) !== STATE_LIVE) continue;
     if (s.n === 1) {
-      // A counter or gauge, settled (seq words equal and even: no fold under way) and, with
-      // two copies, the same in both (a word written outside the seqlock may be torn in one):
-      // no allocation but the exported value (the common case, at scale).
-      const from = s.at + B_VALUES;
+      // A counter or gauge, settled, and the same in both copies from the first seq word to the
+      // second (see seriesValues): no allocation but the exported value (the common case, at scale).
+      const seqAt = s.at + B_SEQ;
       const end = s.at + seqEndOffset(1, s.version);
-      if (settled(dv, s.at + B_SEQ, end)
-        && (cdv === undefined || (end <= cdv.byteLength && dv.getUint32(from, true) === cdv.getUint32(from, true)
-          && dv.getUint32(from + 4, true) === cdv.getUint32(from + 4, true)
-          && (!s.counter || dv.getUint32(from + 8, true) === cdv.getUint32(from + 8, true))))) {
+      if (settled(dv, seqAt, end) && (cdv === undefined || (end + 4 <= cdv.byteLength && sameWords(dv, cdv, seqAt, end + 4)))) {
         let list = values.get(s.f);
         if (list === undefined) values.set(s.f, (list = []));
+        const from = s.at + B_VALUES;
         const value = s.counter ? dv.getFloat64(from, true) + dv.getUint32(from + 8, true) : dv.getFloat64(from, true);
         list.push({ value, labels: s.labels });
         continue;

@@ -39,6 +39,8 @@ export class Block {
    * the fast path is off (the double is not an integer, or the series is removed: counter.ts).
    */
   declare ints: Int32Array;
+  /** The integer part's own 4 bytes (what `ints` is while the fast path is on). */
+  declare intView: Int32Array;
   /** Makes a removed series live again (a kept child's inc() after remove() or reset(), as prom-client). */
   declare revive: (() => void) | undefined;
   /** The seqlock's current value (the writer keeps its own copy: no load on the hot path). */
@@ -55,7 +57,8 @@ export class Block {
     this.seq = (byteOffset + B_SEQ) / 4;
     this.state = (byteOffset + B_STATE) / 4;
     this.seqEnd = (byteOffset + seqEndOffset(values)) / 4;
-    this.ints = new Int32Array(buffer, byteOffset + intOffset(values), 1);
+    this.intView = new Int32Array(buffer, byteOffset + intOffset(values), 1);
+    this.ints = this.intView;
     this.seqValue = 0;
     this.onMove = undefined;
     this.revive = undefined;
@@ -91,15 +94,11 @@ export class Block {
     return this.f64[this.base]! + this.i32[this.int]!;
   }
 
-  /** True while `ints` is the integer part's own word. */
-  get intsOwn(): boolean {
-    return this.ints.buffer === this.i32.buffer;
-  }
-
   /** Points `ints` at the integer part (no argument) or at `off`, telling bound children when it changes. */
   setInts(off?: Int32Array): void {
-    if (off === undefined ? this.intsOwn : this.ints === off) return;
-    this.ints = off ?? new Int32Array(this.i32.buffer, this.int * 4, 1);
+    const ints = off ?? this.intView;
+    if (ints === this.ints) return;
+    this.ints = ints;
     this.onMove?.();
   }
 
@@ -117,7 +116,7 @@ export class Block {
     if (!this.shared) return;
     const copy = new ArrayBuffer(blockSize(this.values, 0));
     new Uint8Array(copy).set(new Uint8Array(this.f64.buffer, this.seq * 4 - B_SEQ, blockSize(this.values, 0)));
-    const own = this.intsOwn;
+    const own = this.ints === this.intView;
     this.f64 = new Float64Array(copy);
     this.i32 = new Int32Array(copy);
     this.base = B_VALUES / 8;
@@ -125,7 +124,8 @@ export class Block {
     this.seq = B_SEQ / 4;
     this.state = B_STATE / 4;
     this.seqEnd = seqEndOffset(this.values) / 4;
-    if (own) this.ints = new Int32Array(copy, intOffset(this.values), 1);
+    this.intView = new Int32Array(copy, intOffset(this.values), 1);
+    if (own) this.ints = this.intView;
     this.onMove?.();
   }
 }

@@ -20,13 +20,16 @@ import { scriptName } from './apps.js';
 const RETRY_MS = 20;
 
 /**
- * The app metrics of one region from the bytes the monitor just copied (no second read; a
- * series caught mid-write is read again alone). A read with torn series keeps `previous`
- * (older, never larger): a sum over the app must not dip because one series was mid-write.
+ * The app metrics of one region from the bytes the monitor just copied, checked against a
+ * second copy of the same bytes (one copy's loads may run in any order, so its seqlock words
+ * alone do not prove a series whole: perfmem/metrics' decodeRegionMetrics); a series caught
+ * mid-write is read again alone. A read with torn series keeps `previous` (older, never
+ * larger): a sum over the app must not dip because one series was mid-write.
  */
 export function decodeMetrics(view: RegionView, bytes: Uint8Array, cache: DecodeCache, previous: DecodedRegion | undefined): DecodedRegion | undefined {
   try {
-    const d = decodeRegionMetrics(bytes, { reread: (offset, length) => view.readAt(offset, length), retryMs: RETRY_MS, attempts: 10, cache });
+    const confirm = view.readAt(0, bytes.byteLength);
+    const d = decodeRegionMetrics(bytes, { confirm, reread: (offset, length) => view.readAt(offset, length), retryMs: RETRY_MS, attempts: 10, cache });
     return d.torn > 0 && previous !== undefined ? previous : d;
   } catch {
     return previous; // a hostile or half-written region: nothing new from it this time

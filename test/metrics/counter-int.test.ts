@@ -198,6 +198,35 @@ test('a version 1 block (no integer part) is still read', () => {
   assert.equal(r.torn, 1);
 });
 
+test('a fold caught half done (a writer killed in it) or copies that disagree are never read as a value', () => {
+  const c = new ours.Counter({ name: 'half_total', help: 'h', registers: [] });
+  c.inc(BOUND);
+  const b = block('half_total', '{}');
+  const good = currentRegion()!.bytes().slice();
+  const torn = good.slice();
+  const dv = new DataView(torn.buffer);
+  // begin() stored seq 1 in both words, then the double got the integer part; the integer part is not zeroed yet.
+  dv.setInt32(b.at + 8, 1, true);
+  dv.setInt32(b.at + 28, 1, true);
+  dv.setFloat64(b.at + 16, BOUND, true);
+  const seriesOf = (r: ReturnType<typeof ours.decodeRegionMetrics>): number[] | undefined => r.families.find((f) => f.name === 'half_total')?.values.map((v) => v.value);
+  let r = ours.decodeRegionMetrics(torn, { confirm: torn });
+  assert.deepEqual([seriesOf(r), r.torn], [[], 1]);
+  // The block read again, settled: its value.
+  const block28 = (bytes: Uint8Array): Uint8Array => bytes.slice(b.at + 8, b.at + 32);
+  r = ours.decodeRegionMetrics(torn, { confirm: torn, reread: () => block28(good) });
+  assert.deepEqual([seriesOf(r), r.torn], [[BOUND], 0]);
+  // Two copies, each settled, that disagree (the integer part moved between them): read again.
+  const later = good.slice();
+  new DataView(later.buffer).setUint32(b.at + 24, BOUND - 1, true);
+  r = ours.decodeRegionMetrics(good, { confirm: later });
+  assert.deepEqual([seriesOf(r), r.torn], [[], 1]);
+  // Rereads must agree with each other: one that differs from the next is not taken.
+  const rereads = [block28(later), block28(good), block28(good)];
+  r = ours.decodeRegionMetrics(good, { confirm: later, reread: () => rereads.shift() });
+  assert.deepEqual([seriesOf(r), r.torn, rereads.length], [[BOUND], 0, 0]);
+});
+
 test('cleanup', () => {
   rmSync(dir, { recursive: true, force: true });
 });
