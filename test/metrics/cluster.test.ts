@@ -1,7 +1,7 @@
 /**
  * A real node:cluster app with 4 workers under load, one blocked and one SIGKILLed and
  * restarted and one exiting cleanly and restarted during the run: clusterMetrics() (no IPC)
- * gives totals equal to what the workers did, while a worker is blocked; the app file is
+ * gives totals equal to what the workers did (a counter's integer part and its folds included), while a worker is blocked; the app file is
  * gone when the app ends.
  */
 import { test } from 'node:test';
@@ -54,11 +54,13 @@ test('cluster app: totals survive blocked, killed and exiting workers', { timeou
     send('metrics');
     const m = await next((e) => e.metrics !== undefined);
     const text = m.metrics as string;
-    const truth = m.truth as { work: number; half: number; observed: number; sum: number };
+    const truth = m.truth as { work: number; half: number; observed: number; sum: number; big: number };
     // Read while worker 1 was still blocked (it reports when it is done).
     assert.deepEqual(m.blocked, [1], 'the metrics were read while worker 1 was blocked');
     assert.equal(value(text, /^work_total\{kind="unit"\}/), truth.work);
     assert.equal(value(text, /^half_total /), truth.half);
+    // Counters past their integer part's bound: the killed and the exited workers' integer parts count.
+    assert.equal(value(text, /^big_total\{kind="big"\}/), truth.big);
     assert.equal(value(text, /^work_seconds_count /), truth.observed);
     assert.equal(value(text, /^work_seconds_bucket\{le="0.5"\}/), truth.observed);
     assert.equal(value(text, /^work_seconds_bucket\{le="0.1"\}/), 0);
