@@ -12,6 +12,7 @@ const HOT_PATH = [
   'perfdata/handles.js', 'perfdata/writer.js', 'shm/mapping.js', 'perfmemory/backing.js', 'perfmemory/view.js', 'perfmemory/region.js',
   'perfmemory/thread-counters.js', 'runtime/sampler.js', 'runtime/collectors/event-loop.js', 'runtime/collectors/process-usage.js',
   'runtime/collectors/heap.js', 'runtime/collectors/gc.js', 'runtime/collectors/resources.js', 'runtime/collectors/workers.js',
+  'metrics/counter.js', 'metrics/store.js', 'metrics/gauge.js', 'metrics/histogram.js',
 ];
 
 for (const file of HOT_PATH) {
