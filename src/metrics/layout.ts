@@ -16,13 +16,13 @@
  *   each finite bucket, not cumulative), quantiles + 2 (summary: count, sum, then each quantile).
  *   The integer part (version 2) is a counter's: its value is values[0] + the integer part
  *   (inc() and inc(<small integer>) add to the integer word, a plain 32-bit store); it is 0 for
- *   the other types. The two seq words make a seqlock that one copy of the block can check,
- *   whichever way the copy runs: a multi-word write stores seq+1 (odd) in the first word, then
- *   in the second, then the values, then seq+2 in the second word, then in the first. A copy is
- *   consistent when both words are equal and even. A counter's fold (the integer part added to
- *   the double, then zeroed) is such a write; between folds the integer part only grows. A
- *   gauge's set() and a counter's fractional inc() with a zero integer part are one aligned
- *   8-byte store outside the seqlock.
+ *   the other types. The two seq words make a seqlock: a multi-word write stores seq+1 (odd)
+ *   in the first word, then in the second, then the values, then seq+2 in the second word, then
+ *   in the first. A counter's fold (the integer part added to the double, then zeroed) is such
+ *   a write; between folds the integer part only grows. A gauge's set(), a counter's integer
+ *   part and its double while the integer part is 0 are single aligned stores outside it. A
+ *   reader takes a block when two copies, one after the other, have both seq words equal and
+ *   even and agree on every byte between them (decode.ts: one copy's loads may run in any order).
  *   state 0 = live, 1 = removed (remove()/reset(); the block is reused if the labels return).
  * Version 1 (read, never written): no integer part, the second seq word at 16 + 8n, then a
  * zero word; the same size.
