@@ -47,7 +47,7 @@ export class Registry {
   }
 
   async getMetricsAsString(metric: RegisteredMetric): Promise<string> {
-    return formatFamily(await metric.get(), { openMetrics: this.openMetrics, defaultLabels: this.defaultLabelSet });
+    return formatFamily(await metric.get(), { openMetrics: this.openMetrics, defaultLabels: this.defaultLabelSet, histogramDefaultsFirst: true });
   }
 
   /** This process's exposition text. */
