@@ -143,6 +143,38 @@ function sameWords(a: DataView, b: DataView, from: number, to: number): boolean 
   return true;
 }
 
+/** A defaults record (layout.ts): a label set, bounded and checked like a series' labels. */
+function defaultLabelsOf(bytes: Uint8Array, e: EntryLocation): LabelValues | undefined {
+  if (e.type !== 'string' || e.vectorLength < R_TEXT) return undefined;
+  const at = e.dataOffset;
+  if (versionOf(bytes, at) === undefined) return undefined;
+  const len = u32le(bytes, at + R_LENGTH);
+  if (len > MAX_TEXT_BYTES || R_TEXT + len > e.vectorLength) return undefined;
+  const labels = labelsOf(bytes, at + R_TEXT, len);
+  return labels !== undefined && Object.keys(labels).length > 0 ? labels : undefined;
+}
+
+/**
+ * A series' labels with the process's default labels added as prom-client's getMetricsAsJSON()
+ * adds them (after its own, and in place of a falsy own value). Frozen and shared, like label
+ * sets: processes with the same defaults get the same objects.
+ */
+const withDefaultsCache = new Map<LabelValues, WeakMap<LabelValues, LabelValues>>();
+function withDefaults(labels: LabelValues, defaults: LabelValues): LabelValues {
+  let merged = withDefaultsCache.get(defaults);
+  if (merged === undefined) {
+    if (withDefaultsCache.size >= 1024) withDefaultsCache.clear();
+    withDefaultsCache.set(defaults, (merged = new WeakMap()));
+  }
+  const known = merged.get(labels);
+  if (known !== undefined) return known;
+  const out: LabelValues = { ...labels };
+  for (const k of Object.keys(defaults)) out[k] = out[k] || defaults[k]!;
+  Object.freeze(out);
+  merged.set(labels, out);
+  return out;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -253,12 +285,19 @@ function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Str
   const descs = new Map<number, FamilyDesc>();
   const families: Structure['families'] = [];
   const series: Structure['series'] = [];
+  let defaults: LabelValues | undefined;
+  let defaultsAt = -1;
   for (const e of entries) {
     if (!e.name.startsWith('perfmem.metrics.')) continue;
     const kind = parseEntryName(e.name);
     if (kind === undefined) continue;
     if (kind.kind === 'app') {
       identity = identityOf(u8, e);
+    } else if (kind.kind === 'defaults') {
+      if (kind.d >= defaultsAt) {
+        defaultsAt = kind.d;
+        defaults = defaultLabelsOf(u8, e);
+      }
     } else if (kind.kind === 'family') {
       const desc = familyDesc(u8, e);
       if (desc === undefined) {
@@ -283,6 +322,7 @@ function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Str
       series.push({ f: kind.f, at, n, version, counter: d.type === 'counter' && version === LAYOUT_VERSION, labels });
     }
   }
+  if (defaults !== undefined) for (const s of series) s.labels = withDefaults(s.labels, defaults);
   return { identity, families, series };
 }
 

@@ -12,6 +12,12 @@ export interface FormatOptions {
   openMetrics?: boolean;
   /** Labels added to every series that does not set them (Registry#setDefaultLabels). */
   defaultLabels?: LabelValues;
+  /**
+   * Print default labels of a histogram's series as prom-client's Registry#metrics() does:
+   * `le`, then the default labels, then the series' own (prom-client keeps those apart as
+   * "shared" labels). Not for aggregated families, whose labels come in one set.
+   */
+  histogramDefaultsFirst?: boolean;
 }
 
 export function escapeString(str: string): string {
@@ -61,10 +67,22 @@ export function formatFamily(family: MetricFamily, options: FormatOptions = {}):
     let metricName = val.metricName ?? name;
     if (open && family.type === 'counter') metricName = `${metricName}_total`;
     let labels = val.labels ?? {};
-    if (defaults !== undefined) labels = { ...labels, ...defaults, ...labels };
+    if (defaults !== undefined) {
+      labels = options.histogramDefaultsFirst === true && family.type === 'histogram'
+        ? histogramLabelsWithDefaults(labels, defaults)
+        : { ...labels, ...defaults, ...labels };
+    }
     lines.push(`${metricName}${labelText(labels)} ${valueString(val.value)}`);
   }
   return lines.join('\n');
+}
+
+function histogramLabelsWithDefaults(labels: LabelValues, defaults: LabelValues): LabelValues {
+  const out: LabelValues = {};
+  if (labels.le !== undefined) out.le = labels.le;
+  for (const k of Object.keys(defaults)) if (!(k in labels)) out[k] = defaults[k]!;
+  for (const k of Object.keys(labels)) if (k !== 'le') out[k] = labels[k]!;
+  return out;
 }
 
 /** The whole exposition, as prom-client's Registry#metrics(). */

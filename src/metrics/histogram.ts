@@ -89,19 +89,26 @@ export class Histogram<T extends string = string> extends Metric<T> {
     return this.upperBounds.length + 2;
   }
 
+  /** prom-client's histogram get() lists name before help (JSON.stringify shows the order). */
+  override async get(): Promise<MetricFamily> {
+    const { name, help, type, values, aggregator } = await super.get();
+    return { name, help, type, values, aggregator };
+  }
+
   protected override exportSeries(slot: SeriesSlot): MetricFamily['values'] {
     const f = slot.block.f64;
     const base = slot.block.base;
     const out: MetricFamily['values'] = [];
     let acc = 0;
     const bucket = `${this.name}_bucket`;
+    // prom-client's value shapes, key order and exemplar fields included (getMetricsAsJSON shows them).
     this.upperBounds.forEach((bound, i) => {
       acc += f[base + 2 + i]!;
-      out.push({ labels: { le: bound, ...slot.labels }, value: acc, metricName: bucket });
+      out.push({ value: acc, metricName: bucket, exemplar: null, labels: { le: bound, ...slot.labels } });
     });
-    out.push({ labels: { le: '+Inf', ...slot.labels }, value: f[base]!, metricName: bucket });
-    out.push({ labels: { ...slot.labels }, value: f[base + 1]!, metricName: `${this.name}_sum` });
-    out.push({ labels: { ...slot.labels }, value: f[base]!, metricName: `${this.name}_count` });
+    out.push({ value: f[base]!, metricName: bucket, exemplar: null, labels: { le: '+Inf', ...slot.labels } });
+    out.push({ value: f[base + 1]!, metricName: `${this.name}_sum`, exemplar: undefined, labels: { ...slot.labels } });
+    out.push({ value: f[base]!, metricName: `${this.name}_count`, exemplar: undefined, labels: { ...slot.labels } });
     return out;
   }
 

@@ -7,6 +7,9 @@
  *   perfmem.metrics.v1.app          text record: JSON AppIdentity (written once)
  *   perfmem.metrics.v1.f<F>         text record: JSON family {n,h,t,a,l,b?,q?} (written once)
  *   perfmem.metrics.v1.f<F>.s<S>    series block (labels written once, values live)
+ *   perfmem.metrics.v1.d<D>         text record: JSON object, the default registry's default
+ *                                   labels (setDefaultLabels; each change a new record, the
+ *                                   highest D counts)
  *
  * (The `v1` of the names is the naming scheme; the layout version is each entry's byte 1.)
  * Text record: u8 0 | u8 version | u16 state | u32 byte length | UTF-8 JSON.
@@ -37,12 +40,18 @@ export const APP_ENTRY = `${PREFIX}.app`;
 
 export const familyEntry = (f: number): string => `${PREFIX}.f${f}`;
 export const seriesEntry = (f: number, s: number): string => `${PREFIX}.f${f}.s${s}`;
+export const defaultsEntry = (d: number): string => `${PREFIX}.d${d}`;
+/** Changes of the default labels published per process (a region never frees an entry). */
+export const MAX_DEFAULTS_RECORDS = 64;
 
-/** The three kinds of entry names, parsed (bounded: ids are at most 9 digits). */
+/** The kinds of entry names, parsed (bounded: ids are at most 9 digits). */
 const FAMILY_RE = /^perfmem\.metrics\.v1\.f(\d{1,9})$/;
 const SERIES_RE = /^perfmem\.metrics\.v1\.f(\d{1,9})\.s(\d{1,9})$/;
-export function parseEntryName(name: string): { kind: 'app' } | { kind: 'family'; f: number } | { kind: 'series'; f: number; s: number } | undefined {
+const DEFAULTS_RE = /^perfmem\.metrics\.v1\.d(\d{1,9})$/;
+export function parseEntryName(name: string): { kind: 'app' } | { kind: 'family'; f: number } | { kind: 'series'; f: number; s: number } | { kind: 'defaults'; d: number } | undefined {
   if (name === APP_ENTRY) return { kind: 'app' };
+  const d = DEFAULTS_RE.exec(name);
+  if (d !== null) return { kind: 'defaults', d: Number(d[1]) };
   let m = FAMILY_RE.exec(name);
   if (m !== null) return { kind: 'family', f: Number(m[1]) };
   m = SERIES_RE.exec(name);

@@ -1,6 +1,7 @@
 /** Registry: prom-client's, over perfmem metrics (and any object with prom-client's get()). */
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, formatFamily } from './format.js';
 import type { LabelValues, MetricFamily } from './types.js';
+import { setPublishedDefaultLabels } from './store.js';
 
 /** What a registry holds: perfmem's metrics, or anything with prom-client's shape. */
 export interface RegisteredMetric {
@@ -47,7 +48,7 @@ export class Registry {
   }
 
   async getMetricsAsString(metric: RegisteredMetric): Promise<string> {
-    return formatFamily(await metric.get(), { openMetrics: this.openMetrics, defaultLabels: this.defaultLabelSet });
+    return formatFamily(await metric.get(), { openMetrics: this.openMetrics, defaultLabels: this.defaultLabelSet, histogramDefaultsFirst: true });
   }
 
   /** This process's exposition text. */
@@ -67,6 +68,7 @@ export class Registry {
     const all = this.getMetricsAsArray();
     this.metricsByName = {};
     this.defaultLabelSet = {};
+    if (this === global) setPublishedDefaultLabels({});
     for (const m of all) unpublishIfOrphan(m);
   }
 
@@ -100,6 +102,7 @@ export class Registry {
 
   setDefaultLabels(labels: LabelValues): void {
     this.defaultLabelSet = labels;
+    if (this === global) setPublishedDefaultLabels(labels);
   }
 
   /** @internal */

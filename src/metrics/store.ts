@@ -8,10 +8,10 @@
 import cluster from 'node:cluster';
 import { createRegion, currentRegion, MAX_SIZE, type Region } from '../perfmemory/index.js';
 import {
-  APP_ENTRY, B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, R_LENGTH, R_TEXT, R_VERSION, blockSize, familyEntry, intOffset, labelOffset, seqEndOffset,
-  seriesEntry, STATE_LIVE,
+  APP_ENTRY, B_SEQ, B_STATE, B_VALUES, LAYOUT_VERSION, MAX_DEFAULTS_RECORDS, R_LENGTH, R_TEXT, R_VERSION, blockSize, defaultsEntry, familyEntry,
+  intOffset, labelOffset, seqEndOffset, seriesEntry, STATE_LIVE,
 } from './layout.js';
-import type { AppIdentity } from './types.js';
+import type { AppIdentity, LabelValues } from './types.js';
 
 const encoder = new TextEncoder();
 
@@ -160,6 +160,8 @@ export class MetricStore {
   private readonly blocks = new Set<Block>();
   private readonly familyStates = new Map<number, { u8: Uint8Array; at: number }>();
   private fullWarned = false;
+  private defaultsRecords = 0;
+  private publishedDefaults = '{}';
   private readonly closeHooks: (() => void)[] = [];
 
   constructor(region: Region | undefined, private readonly warn: StoreWarning) {
@@ -167,6 +169,7 @@ export class MetricStore {
     this.identity = ownIdentity();
     if (region !== undefined) {
       this.writeText(APP_ENTRY, JSON.stringify(this.identity));
+      this.publishDefaultLabels(defaultLabels);
       region.beforeClose(() => {
         for (const hook of this.closeHooks) {
           try {
@@ -197,6 +200,25 @@ export class MetricStore {
     const u8 = new Uint8Array(entry.buffer);
     writeRecord(u8, entry.byteOffset, bytes);
     return { u8, at: entry.byteOffset };
+  }
+
+  /**
+   * Publishes the default registry's default labels, which readers add to every series of this
+   * process as prom-client's workers add them to what they send (a new record per change).
+   */
+  publishDefaultLabels(labels: LabelValues): void {
+    const text = JSON.stringify(labels);
+    if (this.region === undefined || text === this.publishedDefaults) return;
+    if (this.defaultsRecords >= MAX_DEFAULTS_RECORDS) {
+      if (this.defaultsRecords++ === MAX_DEFAULTS_RECORDS) {
+        this.warn('PERFMEM_METRICS_DEFAULT_LABELS', `perfmem: the default labels changed more than ${MAX_DEFAULTS_RECORDS} times: ` +
+          'other processes (clusterMetrics, perfmem serve) keep seeing the last ones published');
+      }
+      return;
+    }
+    if (this.writeText(defaultsEntry(this.defaultsRecords), text) === undefined) return;
+    this.defaultsRecords++;
+    this.publishedDefaults = text;
   }
 
   /** Publishes a family's description once; returns its id. */
@@ -243,6 +265,14 @@ export class MetricStore {
 }
 
 let store: MetricStore | undefined;
+/** The default registry's default labels, published by every store made (see publishDefaultLabels). */
+let defaultLabels: LabelValues = {};
+
+/** @internal The default registry's setDefaultLabels()/clear(): what readers add to this process's series. */
+export function setPublishedDefaultLabels(labels: LabelValues): void {
+  defaultLabels = labels;
+  store?.publishDefaultLabels(labels);
+}
 const createdHooks: ((s: MetricStore) => void)[] = [];
 const beforeCreateHooks: ((id: AppIdentity) => void)[] = [];
 

@@ -14,6 +14,8 @@ export interface MetricValue {
   value: number;
   /** `<name>_bucket`, `<name>_sum`, `<name>_count` for histograms and summaries. */
   metricName?: string;
+  /** Present in a histogram's own values, as in prom-client's (null for buckets, undefined for sum and count: no exemplars). */
+  exemplar?: null | undefined;
 }
 
 export interface MetricFamily {

@@ -129,10 +129,21 @@ test('default labels and OpenMetrics output', async () => {
       c.inc({ kind: 'x' }, 2);
       const g = new lib.Gauge({ name: 'g', help: 'g', registers: [registry] });
       g.set(1);
+      // prom-client prints a histogram's default labels between `le` and the series' own labels,
+      // and a series' own value of a default label wins in its own place.
+      const h = new lib.Histogram({ name: 'h', help: 'h', labelNames: ['m', 'service'], buckets: [1], registers: [registry] });
+      h.observe({ m: 'x' }, 0.5);
+      h.observe({ m: 'y', service: 'own' }, 2);
+      h.observe(3);
+      const s = new lib.Summary({ name: 's', help: 's', labelNames: ['m'], percentiles: [0.5], registers: [registry] });
+      s.observe({ m: 'x' }, 1);
       return registry;
     };
     assert.equal(await calls(ours).metrics(), await calls(prom).metrics());
     assert.equal(calls(ours).contentType, calls(prom).contentType);
+    // getMetricsAsJSON: the same objects, key order and histograms' exemplar fields included.
+    assert.equal(JSON.stringify(await calls(ours).getMetricsAsJSON()), JSON.stringify(await calls(prom).getMetricsAsJSON()));
+    assert.deepStrictEqual(await calls(ours).getMetricsAsJSON(), await calls(prom).getMetricsAsJSON());
   }
 });
 

@@ -57,7 +57,11 @@ test('collectDefaultMetrics: every prom-client default metric, same names, order
   const spaces = (fs: Family[]): string[] => fs.find((f) => f.name === 'nodejs_heap_space_size_used_bytes')!.values.map((v) => String(v.labels.space)).sort();
   assert.deepEqual(spaces(out.ours), spaces(out.theirs), 'the same heap spaces');
   const gc = (fs: Family[]): string[] => fs.find((f) => f.name === 'nodejs_gc_duration_seconds')!.values.map((v) => `${v.metricName}${JSON.stringify(v.labels)}`).sort();
-  assert.deepEqual(gc(out.ours).filter((k) => k.includes('"major"')), gc(out.theirs).filter((k) => k.includes('"major"')), 'the forced GC: same buckets and labels');
+  // prom-client observes only the first entry of each PerformanceObserver batch: under load the
+  // forced GC can share a batch with an earlier one and go unseen by it (perfmem counts every entry).
+  const theirMajor = gc(out.theirs).filter((k) => k.includes('"major"'));
+  assert.ok(gc(out.ours).some((k) => k.includes('"major"')), 'the forced GC is observed');
+  if (theirMajor.length > 0) assert.deepEqual(gc(out.ours).filter((k) => k.includes('"major"')), theirMajor, 'the forced GC: same buckets and labels');
 });
 
 test('collectDefaultMetrics: live values, read by other processes too', () => {
