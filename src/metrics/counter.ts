@@ -30,7 +30,8 @@ const MAX_EXACT = 2 ** 53 - 2 ** 31;
  * prom-client's, small enough to inline; the rest is addFold.
  */
 function addSlow(b: Block, v: number): void {
-  if (b.ints === INTS_OFF && b.live) {
+  // (The integer part is 0 whenever the fast path is off, but the overflow series is made live again without a clear: checked.)
+  if (b.ints === INTS_OFF && b.live && b.i32[b.int] === 0) {
     const f = b.f64;
     const next = f[b.base]! + v;
     f[b.base] = next;
