@@ -137,12 +137,6 @@ function parseLabels(bytes: Uint8Array, at: number, len: number): LabelValues | 
   return out;
 }
 
-/** The same 32-bit words in [from, to) of both views (from, to multiples of 4). */
-function sameWords(a: DataView, b: DataView, from: number, to: number): boolean {
-  for (let i = from; i < to; i += 4) if (a.getUint32(i, true) !== b.getUint32(i, true)) return false;
-  return true;
-}
-
 /** A defaults record (layout.ts): a label set, bounded and checked like a series' labels. */
 function defaultLabelsOf(bytes: Uint8Array, e: EntryLocation): LabelValues | undefined {
   if (e.type !== 'string' || e.vectorLength < R_TEXT) return undefined;
@@ -188,6 +182,8 @@ interface SeriesAt {
   version: number;
   /** A counter's block (version 2): value 0 is the double plus the integer part. */
   counter: boolean;
+  /** Offset of the block's second seq word (at + seqEndOffset(n, version)). */
+  end: number;
 }
 
 /** Both seq words equal and even: no multi-word write overlapped this copy's reads of them. */
@@ -209,7 +205,7 @@ function settled(v: DataView, seqAt: number, endWordAt: number): boolean {
 function seriesValues(bytes: Uint8Array, dv: DataView, s: SeriesAt, options: DecodeOptions): Float64Array | undefined {
   const { at, n, counter } = s;
   const seqAt = at + B_SEQ;
-  const endAt = at + seqEndOffset(n, s.version);
+  const endAt = s.end;
   const read = (v: DataView, off: number): Float64Array => {
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = v.getFloat64(off + i * 8, true);
@@ -319,7 +315,7 @@ function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Str
       if (n > MAX_VALUES || labelBytes > MAX_TEXT_BYTES || blockSize(n, labelBytes) > e.vectorLength) continue;
       const labels = labelsOf(u8, at + labelOffset(n), labelBytes);
       if (labels === undefined) continue;
-      series.push({ f: kind.f, at, n, version, counter: d.type === 'counter' && version === LAYOUT_VERSION, labels });
+      series.push({ f: kind.f, at, n, version, counter: d.type === 'counter' && version === LAYOUT_VERSION, end: at + seqEndOffset(n, version), labels });
     }
   }
   if (defaults !== undefined) for (const s of series) s.labels = withDefaults(s.labels, defaults);
@@ -361,8 +357,13 @@ export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions
       // A counter or gauge, settled, and the same in both copies from the first seq word to the
       // second (see seriesValues): no allocation but the exported value (the common case, at scale).
       const seqAt = s.at + B_SEQ;
-      const end = s.at + seqEndOffset(1, s.version);
-      if (settled(dv, seqAt, end) && (cdv === undefined || (end + 4 <= cdv.byteLength && sameWords(dv, cdv, seqAt, end + 4)))) {
+      const end = s.end;
+      // The words from seq to seq again, unrolled: seq, state, the double, the integer part
+      // (version 1: the double again), seq again.
+      if (settled(dv, seqAt, end) && (cdv === undefined || (end + 4 <= cdv.byteLength
+        && dv.getInt32(seqAt, true) === cdv.getInt32(seqAt, true) && dv.getInt32(seqAt + 4, true) === cdv.getInt32(seqAt + 4, true)
+        && dv.getInt32(seqAt + 8, true) === cdv.getInt32(seqAt + 8, true) && dv.getInt32(seqAt + 12, true) === cdv.getInt32(seqAt + 12, true)
+        && dv.getInt32(end - 4, true) === cdv.getInt32(end - 4, true) && dv.getInt32(end, true) === cdv.getInt32(end, true)))) {
         let list = values.get(s.f);
         if (list === undefined) values.set(s.f, (list = []));
         const from = s.at + B_VALUES;
