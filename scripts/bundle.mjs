@@ -228,20 +228,29 @@ await build({
  * holds them all, then laziness is restored before the cache is made: V8 checks the flags a
  * cache was made with against the running process's.
  */
-function writeCodeCaches(dir, names) {
-  for (const name of readdirSync(dir).filter((n) => names.includes(n.slice(0, -4)))) {
-    const file = join(dir, name);
-    const source = readFileSync(file, 'utf8');
-    setFlagsFromString('--no-lazy');
-    let script;
-    try {
-      script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file });
-    } finally {
-      setFlagsFromString('--lazy');
+function writeCodeCaches(dir, names, { noOpt = false } = {}) {
+  // V8 also refuses a cache made under other flags: --no-opt (see below) is set as the files' users set it.
+  if (noOpt) setFlagsFromString('--no-opt');
+  try {
+    for (const name of readdirSync(dir).filter((n) => names.includes(n.slice(0, -4)))) {
+      const file = join(dir, name);
+      const source = readFileSync(file, 'utf8');
+      setFlagsFromString('--no-lazy');
+      let script;
+      try {
+        script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file });
+      } finally {
+        setFlagsFromString('--lazy');
+      }
+      writeFileSync(`${file}.cache`, script.createCachedData());
     }
-    writeFileSync(`${file}.cache`, script.createCachedData());
+  } finally {
+    if (noOpt) setFlagsFromString('--opt');
   }
 }
 // The commands that start, answer and end, where start-up is most of the run; the long-running
-// ones (watch, serve, otlp, demo) would only add half a megabyte each to the package.
-writeCodeCaches(cliOut, ['main', 'errors', 'ps', 'snap', 'stat', 'stack', 'shm', 'register-path']);
+// ones (watch, serve, otlp, demo) would only add half a megabyte each to the package. `ps` runs
+// with V8's optimizing compiler off (bin/perfmem.js: NO_OPT), so its cache is made so too (it
+// then compiles the small main.cjs and errors.cjs, whose caches are for the other commands).
+writeCodeCaches(cliOut, ['main', 'errors', 'snap', 'stat', 'stack', 'shm', 'register-path']);
+writeCodeCaches(cliOut, ['ps'], { noOpt: true });
