@@ -135,14 +135,8 @@ function coreShims(core) {
   return {
     name: 'core-shims',
     setup(b) {
-      // The core, loaded by require (an ES module import of a CommonJS file would have Node parse it for its names).
-      b.onResolve({ filter: /^perfmem-core$/ }, () => ({ path: 'perfmem-core', namespace: 'core-load' }));
-      b.onLoad({ filter: /.*/, namespace: 'core-load' }, () => ({
-        contents: "import { createRequire } from 'node:module';\nexport default createRequire(import.meta.url)('./core-load.cjs');\n",
-        loader: 'js',
-      }));
       b.onResolve({ filter: /.*/ }, (args) => {
-        if (args.namespace === 'core-shim' || args.namespace === 'core-load') return undefined;
+        if (args.namespace === 'core-shim') return undefined;
         const path = args.kind === 'entry-point' ? args.path : args.path.startsWith('.') ? join(args.resolveDir, args.path) : undefined;
         return path !== undefined && core.has(path) ? { path, namespace: 'core-shim' } : undefined;
       });
@@ -150,7 +144,9 @@ function coreShims(core) {
         const { key, names } = core.get(args.path);
         if (key === undefined) throw new Error(`scripts/bundle.mjs: ${args.path} is imported from outside the core, but the core does not export it`);
         return {
-          contents: `import core from 'perfmem-core';\nexport const { ${names.join(', ')} } = core[${JSON.stringify(key)}];\n`,
+          // The core by require (an ES module import of a CommonJS file would have Node parse it
+          // for its names), in each shim: one chunk less for an import to wait for.
+          contents: `import { createRequire } from 'node:module';\nexport const { ${names.join(', ')} } = createRequire(import.meta.url)('./core-load.cjs')[${JSON.stringify(key)}];\n`,
           loader: 'js',
         };
       });
