@@ -85,6 +85,7 @@ await benchMain([
       'perfmem ps': {},
       'perfmem ps -lmv': {},
       'perfmem ps, without the code cache': { note: 'PERFMEM_CODE_CACHE=0: every function compiled at start, as before the cache' },
+      'perfmem ps, with V8\'s optimizing compiler': { note: 'PERFMEM_NO_OPT=0: without the --no-opt that bin/perfmem.js sets for ps' },
       'node -e 0': { note: 'Node\'s own start-up: the floor of any perfmem command' },
       'ps table, in-process': { note: 'collectRows() + formatTable(): the listing without Node start-up' },
     },
@@ -97,6 +98,7 @@ await benchMain([
         'perfmem ps': node([BIN, 'ps']),
         'perfmem ps -lmv': node([BIN, 'ps', '-lmv']),
         'perfmem ps, without the code cache': node([BIN, 'ps'], noCache),
+        'perfmem ps, with V8\'s optimizing compiler': node([BIN, 'ps'], { ...process.env, PERFMEM_NO_OPT: '0' }),
         'node -e 0': node(['-e', '0']),
       }, RUNS);
       const inProcess = callMs(() => { sink.value = formatTable(collectRows(), { long: true, args: true, vmArgs: true }); });

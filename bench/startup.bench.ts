@@ -43,7 +43,7 @@ lib.func('intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int f
 lib.func('int flock(int fd, int operation)');
 `);
   // Regions of the instrumented runs go to a directory of their own, never the user's /tmp one.
-  const env = { ...process.env, PERFMEM_DIR: scratch, PERFMEM_DISABLE: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PERFMEM_DIR: scratch, PERFMEM_DISABLE: '' };
   const off = { ...env, PERFMEM_DISABLE: '1' };
   const node = (pre: string[], e = env) => ({ file: process.execPath, args: [...pre, '-e', script], env: e });
   return {
@@ -53,6 +53,8 @@ lib.func('int flock(int fd, int operation)');
     '--import of the Node modules and addon the runtime needs': node(['--import', needs]),
     '--import of koffi + libc functions': node(['--import', koffi]),
     '--import perfmem/register': node(['--import', 'perfmem/register']),
+    '--import perfmem/register, without the code cache': node(['--import', 'perfmem/register'], { ...env, PERFMEM_CODE_CACHE: '0' }),
+    '--require perfmem/register': node(['--require', 'perfmem/register']),
     '--import perfmem/register, PERFMEM_DISABLE=1': node(['--import', 'perfmem/register'], off),
     '--require perfmem/register, PERFMEM_DISABLE=1': node(['--require', 'perfmem/register'], off),
   };
@@ -65,6 +67,8 @@ const variants = {
   '--import of the Node modules and addon the runtime needs': { note: 'worker_threads, perf_hooks, v8 and koffi\'s native addon: the floor of the runtime\'s features' },
   '--import of koffi + libc functions': { note: 'require(\'koffi\') (its own loader) and two libc functions bound' },
   '--import perfmem/register': {},
+  '--import perfmem/register, without the code cache': { note: 'PERFMEM_CODE_CACHE=0: the runtime core compiled from source' },
+  '--require perfmem/register': { note: 'the same runtime from a CommonJS preload (no ESM loader)' },
   '--import perfmem/register, PERFMEM_DISABLE=1': {},
   '--require perfmem/register, PERFMEM_DISABLE=1': { note: 'the "require" condition: a disabled process starts no ESM loader' },
 };

@@ -14,6 +14,14 @@
 const { readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
+// `perfmem ps` runs without V8's optimizing compiler (TurboFan; the code cache of ps.cjs is made
+// under the same flag, see scripts/bundle.mjs): it walks the entries of every region in one loop
+// that V8 would optimize on a helper thread for a run that ends a few milliseconds later. Off,
+// ps takes about 10 ms less wall and CPU time and 4 MB less memory with 20 processes (BENCHMARKS.md);
+// snap, measured the same way, gains nothing. PERFMEM_NO_OPT=0 leaves the compiler on.
+const NO_OPT = new Set(['ps']);
+if (NO_OPT.has(process.argv[2]) && process.env.PERFMEM_NO_OPT !== '0') require('node:v8').setFlagsFromString('--no-opt');
+
 const dist = join(__dirname, '..', 'dist');
 const bundle = join(dist, 'src', 'cli-bundle');
 const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? -1;

@@ -27,6 +27,7 @@
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Script } from 'node:vm';
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,9 +106,84 @@ const common = {
   // The compiled JS keeps tsc's semantics (no class field declarations); esbuild only joins it.
 };
 
+/**
+ * The core: every module the runtime (perfmem/runtime, what perfmem/register starts) reaches,
+ * as one CommonJS file, dist/src/bundle/core.cjs, loaded through core-load.cjs with its V8 code
+ * cache (bundle-load.cts). The package's ES module exports do not hold copies of these modules:
+ * an import of one of them becomes a small shim that takes its exports from the core, so a
+ * process that imports `perfmem` and preloads `perfmem/register` still has one region, one
+ * registry. CommonJS because Node 20 caches compiled code for neither ES modules nor require():
+ * the core with its cache starts about 4 ms sooner than the same code as ES module chunks.
+ */
+async function coreModules(entries) {
+  const inputs = async (entryPoints) => (await build({
+    ...common, entryPoints, outdir: out, format: 'esm', splitting: true, write: false, metafile: true, logLevel: 'silent',
+  })).metafile.inputs;
+  const modules = Object.keys(await inputs([entries.runtime])).map((p) => join(root, p));
+  const inCore = new Set(modules);
+  // The core exports only the modules that code outside it imports, and the runtime itself.
+  const imported = new Set([entries.runtime]);
+  for (const [path, input] of Object.entries(await inputs(Object.values(entries)))) {
+    if (inCore.has(join(root, path))) continue;
+    for (const i of input.imports) if (!i.external && inCore.has(join(root, i.path))) imported.add(join(root, i.path));
+  }
+  return { modules, imported: modules.filter((m) => imported.has(m)) };
+}
+
+/** Hands every import of a core module (from outside the core) a shim over the core's exports. */
+function coreShims(core) {
+  return {
+    name: 'core-shims',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.namespace === 'core-shim') return undefined;
+        const path = args.kind === 'entry-point' ? args.path : args.path.startsWith('.') ? join(args.resolveDir, args.path) : undefined;
+        return path !== undefined && core.has(path) ? { path, namespace: 'core-shim' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'core-shim' }, (args) => {
+        const { key, names } = core.get(args.path);
+        if (key === undefined) throw new Error(`scripts/bundle.mjs: ${args.path} is imported from outside the core, but the core does not export it`);
+        return {
+          // The core by require (an ES module import of a CommonJS file would have Node parse it
+          // for its names), in each shim: one chunk less for an import to wait for.
+          contents: `import { createRequire } from 'node:module';\nexport const { ${names.join(', ')} } = createRequire(import.meta.url)('./core-load.cjs')[${JSON.stringify(key)}];\n`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
 const entries = exportEntries();
 rmSync(out, { recursive: true, force: true });
 rmSync(cliOut, { recursive: true, force: true });
+
+const { modules: coreModuleFiles, imported: coreFiles } = await coreModules(entries);
+// Keys of the core's exports: the runtime's is `runtime` (register-require.cjs starts it), the others m<n>.
+const coreKeys = new Map(coreFiles.map((file, i) => [file, file === entries.runtime ? 'runtime' : `m${i}`]));
+await build({
+  ...common,
+  stdin: {
+    contents: coreFiles.map((file) => `export * as ${coreKeys.get(file)} from ${JSON.stringify(file)};`).join('\n'),
+    resolveDir: src,
+    sourcefile: 'core-entry.js',
+  },
+  outfile: join(out, 'core.cjs'),
+  format: 'cjs',
+  banner: { js: 'const __perfmemFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [ownModuleUrls(out, '__perfmemFileUrl')],
+});
+writeFileSync(join(out, 'core-load.cjs'), `'use strict';
+// The core (core.cjs, see scripts/bundle.mjs), run once per process: Node's require cache keeps this file's exports.
+module.exports = require('../bundle-load.cjs').loadBundle(require('node:path').join(__dirname, 'core.cjs'));
+`);
+// The cache first: V8 would otherwise hand the cache maker the lazily compiled code of the require() below.
+writeCodeCaches(out, ['core']);
+const coreExports = createRequire(import.meta.url)(join(out, 'core.cjs'));
+const core = new Map(coreModuleFiles.map((file) => {
+  const key = coreKeys.get(file);
+  return [file, { key, names: key === undefined ? undefined : Object.keys(coreExports[key]) }];
+}));
 
 await build({
   ...common,
@@ -116,7 +192,7 @@ await build({
   format: 'esm',
   splitting: true,
   chunkNames: 'chunk-[hash]',
-  plugins: [ownModuleUrls(out, 'import.meta.url')],
+  plugins: [coreShims(core), ownModuleUrls(out, 'import.meta.url')],
 });
 
 // The CLI's commands: what main.js imports as ./<name>.js.
@@ -148,20 +224,29 @@ await build({
  * holds them all, then laziness is restored before the cache is made: V8 checks the flags a
  * cache was made with against the running process's.
  */
-function writeCodeCaches(dir, names) {
-  for (const name of readdirSync(dir).filter((n) => names.includes(n.slice(0, -4)))) {
-    const file = join(dir, name);
-    const source = readFileSync(file, 'utf8');
-    setFlagsFromString('--no-lazy');
-    let script;
-    try {
-      script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file });
-    } finally {
-      setFlagsFromString('--lazy');
+function writeCodeCaches(dir, names, { noOpt = false } = {}) {
+  // V8 also refuses a cache made under other flags: --no-opt (see below) is set as the files' users set it.
+  if (noOpt) setFlagsFromString('--no-opt');
+  try {
+    for (const name of readdirSync(dir).filter((n) => names.includes(n.slice(0, -4)))) {
+      const file = join(dir, name);
+      const source = readFileSync(file, 'utf8');
+      setFlagsFromString('--no-lazy');
+      let script;
+      try {
+        script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file });
+      } finally {
+        setFlagsFromString('--lazy');
+      }
+      writeFileSync(`${file}.cache`, script.createCachedData());
     }
-    writeFileSync(`${file}.cache`, script.createCachedData());
+  } finally {
+    if (noOpt) setFlagsFromString('--opt');
   }
 }
 // The commands that start, answer and end, where start-up is most of the run; the long-running
-// ones (watch, serve, otlp, demo) would only add half a megabyte each to the package.
-writeCodeCaches(cliOut, ['main', 'errors', 'ps', 'snap', 'stat', 'stack', 'shm', 'register-path']);
+// ones (watch, serve, otlp, demo) would only add half a megabyte each to the package. `ps` runs
+// with V8's optimizing compiler off (bin/perfmem.js: NO_OPT), so its cache is made so too (it
+// then compiles the small main.cjs and errors.cjs, whose caches are for the other commands).
+writeCodeCaches(cliOut, ['main', 'errors', 'snap', 'stat', 'stack', 'shm', 'register-path']);
+writeCodeCaches(cliOut, ['ps'], { noOpt: true });

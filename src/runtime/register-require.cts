@@ -4,9 +4,10 @@
  * PERFMEM_DISABLE is set: a CommonJS preload does not start Node's ESM loader, so a disabled
  * process pays only for reading this file (measured in bench/startup.bench.ts).
  *
- * Enabled, it imports the ESM hook; a CommonJS preload cannot wait for that, so the region and
- * the counters appear once the main script's first synchronous run is over, not before it as
- * with --import. (A plain require of the ESM hook is not possible: it awaits its imports.)
+ * Enabled, it requires the runtime's CommonJS core (dist/src/bundle/core.cjs, with its V8 code
+ * cache, see scripts/bundle.mjs): the same modules the ES module exports use, so an app that
+ * also imports `perfmem` shares this region. Synchronous: the region exists before the main
+ * script runs, as with --import. In a worker thread start() only installs the GC hook.
  */
 // The same rule as register.ts (and resolveConfig's flags): 1/true/yes/on.
 const truthy = (v: string | undefined): boolean => /^\s*(1|true|yes|on)\s*$/i.test(v ?? '');
@@ -14,11 +15,14 @@ const truthy = (v: string | undefined): boolean => /^\s*(1|true|yes|on)\s*$/i.te
 if (truthy(process.env.PERFMEM_DISABLE)) {
   if (truthy(process.env.PERFMEM_DEBUG)) process.stderr.write(`perfmem[${process.pid}]: disabled by PERFMEM_DISABLE\n`);
 } else {
-  // The bundled hook, so that an app importing perfmem shares its modules (one region).
-  const hook = '../bundle/register.js';
-  import(hook).catch((error: unknown) => {
+  try {
+    // Any failure, even loading perfmem itself, is swallowed: the hook never breaks the app.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS preload's synchronous load of the core
+    const core = require('../bundle/core-load.cjs') as { runtime: { start(): unknown } };
+    core.runtime.start();
+  } catch (error) {
     if (truthy(process.env.PERFMEM_DEBUG)) {
       process.stderr.write(`perfmem[${process.pid}]: not started: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
     }
-  });
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,10 +24,24 @@ function accepted(file: string, cache: Buffer): boolean {
   return script.cachedDataRejected === false;
 }
 
-test('every short-lived command has a code cache this Node accepts; the long-running ones have none', () => {
+/** The same in a process under V8's --no-opt, as bin/perfmem.js runs `ps` (V8 refuses a cache made under other flags). */
+function acceptedWithoutOpt(file: string): boolean {
+  const check = `const { readFileSync } = require('node:fs');
+    const file = process.argv[1];
+    const script = new (require('node:vm').Script)('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData: readFileSync(file + '.cache') });
+    process.stdout.write(String(script.cachedDataRejected === false));`;
+  return execFileSync(process.execPath, ['--no-opt', '-e', check, file], { encoding: 'utf8' }) === 'true';
+}
+
+test('every short-lived command has a code cache this Node accepts (ps\'s under --no-opt, as it runs); the long-running ones have none', () => {
   for (const name of SHORT_LIVED) {
     const file = join(BUNDLE, `${name}.cjs`);
-    assert.ok(accepted(file, readFileSync(`${file}.cache`)), `${name}.cjs.cache is accepted`);
+    if (name === 'ps') {
+      assert.ok(acceptedWithoutOpt(file), 'ps.cjs.cache is accepted under --no-opt');
+      assert.ok(!accepted(file, readFileSync(`${file}.cache`)), 'ps.cjs.cache is refused under default flags (the control)');
+    } else {
+      assert.ok(accepted(file, readFileSync(`${file}.cache`)), `${name}.cjs.cache is accepted`);
+    }
   }
   const caches = readdirSync(BUNDLE).filter((n) => n.endsWith('.cache')).map((n) => n.slice(0, -'.cjs.cache'.length));
   assert.deepEqual(caches.sort(), [...SHORT_LIVED].sort());
@@ -59,4 +73,14 @@ test('a cache that does not fit its file (another file\'s, or older than it) is 
   // And with the cache turned off.
   const off = await perfmem(['snap', file!], { env: { ...process.env, PERFMEM_CODE_CACHE: '0' } });
   assert.equal(off.stdout, expected.stdout);
+});
+
+test('`perfmem ps` runs the same with V8\'s optimizing compiler off (its default) and on (PERFMEM_NO_OPT=0)', async () => {
+  const off = await perfmem(['ps', '--help']);
+  const on = await perfmem(['ps', '--help'], { env: { ...process.env, PERFMEM_NO_OPT: '0' } });
+  assert.equal(off.code, 0, off.stderr);
+  assert.equal(on.code, 0, on.stderr);
+  assert.match(off.stdout, /^usage: perfmem ps/);
+  assert.equal(on.stdout, off.stdout);
+  assert.equal(off.stderr, '');
 });

@@ -76,16 +76,16 @@ test('`--import perfmem/register` and `import "perfmem/runtime"` in one process 
   }
 });
 
-test('`--require perfmem/register` (the "require" condition) publishes the same region; disabled, it starts no ESM loader', () => {
+test('`--require perfmem/register` (the "require" condition) publishes the region before the main script runs, without the ESM loader', () => {
   const s = scratch();
   try {
-    const check = `setTimeout(() => {
-      const { existsSync } = require('node:fs');
-      const dir = require('node:fs').readdirSync(process.env.PERFMEM_DIR).find((n) => n.startsWith('hsperfdata_'));
+    // Checked synchronously, at the main script's first line: the preload has created the region.
+    const check = `
+      const { existsSync, readdirSync } = require('node:fs');
+      const dir = readdirSync(process.env.PERFMEM_DIR).find((n) => n.startsWith('hsperfdata_'));
       const published = dir !== undefined && existsSync(process.env.PERFMEM_DIR + '/' + dir + '/' + process.pid);
       const esmLoader = process.moduleLoadList.some((m) => m.includes('esm/module_job'));
-      process.stdout.write(JSON.stringify({ published, esmLoader }));
-    }, 300)`;
+      process.stdout.write(JSON.stringify({ published, esmLoader }));`;
     const run = (disable: string) => spawnSync(process.execPath, ['--require', 'perfmem/register', '-e', check], {
       cwd: REPO,
       encoding: 'utf8',
@@ -93,10 +93,33 @@ test('`--require perfmem/register` (the "require" condition) publishes the same 
     });
     const enabled = run('');
     assert.equal(enabled.stderr, '');
-    assert.deepEqual(JSON.parse(enabled.stdout), { published: true, esmLoader: true });
+    assert.deepEqual(JSON.parse(enabled.stdout), { published: true, esmLoader: false });
     const disabled = run('1');
     assert.equal(disabled.stderr, '');
     assert.deepEqual(JSON.parse(disabled.stdout), { published: false, esmLoader: false });
+  } finally {
+    s.remove();
+  }
+});
+
+test('`--require perfmem/register` and `import "perfmem"` in one process share one region (the core is loaded once)', () => {
+  const s = scratch();
+  try {
+    const code = `
+      import { start } from 'perfmem/runtime';
+      import { createRegion } from 'perfmem';
+      const handle = start(); // the preload started it: the same handle
+      process.stdout.write(JSON.stringify({ same: createRegion() === handle?.region, path: handle?.region.path }));`;
+    const r = spawnSync(process.execPath, ['--require', 'perfmem/register', '--input-type=module', '-e', code], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: '' },
+    });
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+    const out = JSON.parse(r.stdout) as { same: boolean; path: string };
+    assert.equal(out.same, true);
+    assert.match(out.path, new RegExp(`/hsperfdata_[^/]+/${r.pid}$`));
   } finally {
     s.remove();
   }

@@ -1,0 +1,46 @@
+/**
+ * Loads a CommonJS bundle file of scripts/bundle.mjs as Node's require would (the same module
+ * wrapper and arguments), but hands V8 the code cache the build wrote next to it
+ * (`<file>.cache`, every function compiled): the file then compiles (almost) nothing at start.
+ * Node 20 has no code cache for ES modules nor for require(), hence this.
+ *
+ * The cache is only read, never written at run time. V8 refuses one made by another Node/V8
+ * version, other flags or another source; one older than its file is not even handed to V8
+ * (a rebuilt bundle with a stale cache); PERFMEM_CODE_CACHE=0 turns caches off. In every such
+ * case the file is compiled from source, as require() would: the cache only changes speed.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
+
+const mtime = (path: string): number => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+
+/** The V8 code cache of `file`, when there is one at least as new as the file (and caches are on). */
+export function codeCacheOf(file: string): Buffer | undefined {
+  if (process.env.PERFMEM_CODE_CACHE === '0') return undefined;
+  const cache = `${file}.cache`;
+  if (!(mtime(cache) >= mtime(file))) return undefined;
+  try {
+    return readFileSync(cache);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the last loadBundle() of each file did with its cache (for tests). */
+export const cacheUse = new Map<string, 'accepted' | 'rejected' | 'none'>();
+
+/**
+ * Runs the CommonJS file `file` once and returns its exports; `requireFor(file)` is the
+ * `require` it gets (Node's own, relative to the file, by default).
+ */
+export function loadBundle(file: string, requireFor: (file: string) => NodeJS.Require | ((id: string) => unknown) = createRequire): unknown {
+  const source = readFileSync(file, 'utf8');
+  const cachedData = codeCacheOf(file);
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  cacheUse.set(file, cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted');
+  const module = { exports: {} as unknown };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireFor(file), module, file, dirname(file));
+  return module.exports;
+}

@@ -1,0 +1,118 @@
+/**
+ * bundle-load.cts: a CommonJS bundle file loaded with its V8 code cache, and every way the
+ * cache can be unusable (missing, older than its file, made for another source, turned off)
+ * falling back to compiling from source with the same result. Then the real thing: the
+ * runtime's core, as `--import perfmem/register` loads it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheUse, codeCacheOf, loadBundle } from '../src/bundle-load.cjs';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * A cache made as scripts/bundle.mjs makes it (the same module wrapper and file name), in
+ * another process: in this one V8 would find the compiled script in its own compilation cache
+ * and never look at the code cache.
+ */
+function cacheFor(file: string, source: string): Buffer {
+  const make = `const { Script } = require('node:vm');
+    const [file, source] = process.argv.slice(1);
+    process.stdout.write(new Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: file }).createCachedData().toString('base64'));`;
+  const r = spawnSync(process.execPath, ['-e', make, file, source], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return Buffer.from(r.stdout, 'base64');
+}
+
+function fixture(t: { after(fn: () => void): void }): { dir: string; file: string; source: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-bundle-load-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'lib.cjs');
+  // What Node's require hands a module: its own require, module object, file and directory names.
+  const source = `module.exports = { sum: (a, b) => a + b, file: __filename, dir: __dirname, own: module.exports === exports, os: require('node:os').EOL };`;
+  writeFileSync(file, source);
+  return { dir, file, source };
+}
+
+function loaded(file: string): { sum(a: number, b: number): number; file: string; dir: string; own: boolean; os: string } {
+  return loadBundle(file) as ReturnType<typeof loaded>;
+}
+
+function check(file: string, dir: string): void {
+  const m = loaded(file);
+  assert.equal(m.sum(2, 3), 5);
+  assert.equal(m.file, file);
+  assert.equal(m.dir, dir);
+  assert.equal(m.own, true);
+  assert.equal(m.os, '\n');
+}
+
+test('without a cache the file is compiled from source and runs as under require()', (t) => {
+  const { dir, file } = fixture(t);
+  check(file, dir);
+  assert.equal(cacheUse.get(file), 'none');
+});
+
+test('a cache made for the file is handed to V8 and accepted', (t) => {
+  const { dir, file, source } = fixture(t);
+  writeFileSync(`${file}.cache`, cacheFor(file, source));
+  check(file, dir);
+  assert.equal(cacheUse.get(file), 'accepted');
+});
+
+test('a cache older than its file is not used; the file still runs', (t) => {
+  const { dir, file, source } = fixture(t);
+  writeFileSync(`${file}.cache`, cacheFor(file, source));
+  const old = new Date(Date.now() - 3_600_000);
+  utimesSync(`${file}.cache`, old, old);
+  assert.equal(codeCacheOf(file), undefined);
+  check(file, dir);
+  assert.equal(cacheUse.get(file), 'none');
+});
+
+test('a cache of another source is refused by V8; the file is compiled from source with the same result', (t) => {
+  const { dir, file } = fixture(t);
+  writeFileSync(`${file}.cache`, cacheFor(file, 'module.exports = 1;'));
+  check(file, dir);
+  assert.equal(cacheUse.get(file), 'rejected');
+});
+
+test('PERFMEM_CODE_CACHE=0 turns the cache off', (t) => {
+  const { dir, file, source } = fixture(t);
+  writeFileSync(`${file}.cache`, cacheFor(file, source));
+  const before = process.env.PERFMEM_CODE_CACHE;
+  process.env.PERFMEM_CODE_CACHE = '0';
+  try {
+    check(file, dir);
+    assert.equal(cacheUse.get(file), 'none');
+  } finally {
+    if (before === undefined) delete process.env.PERFMEM_CODE_CACHE;
+    else process.env.PERFMEM_CODE_CACHE = before;
+  }
+});
+
+test('`--import perfmem/register` loads the runtime core once, with the cache the build wrote', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-bundle-load-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const code = `
+    import { createRequire } from 'node:module';
+    import { attach } from 'perfmem';
+    const { cacheUse } = createRequire(import.meta.url)('./dist/src/bundle-load.cjs');
+    process.stdout.write(JSON.stringify([...cacheUse].map(([f, use]) => [f.slice(process.cwd().length), use])));`;
+  const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, ['--import', 'perfmem/register', '--input-type=module', '-e', code], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, PERFMEM_DIR: dir, PERFMEM_DISABLE: '', ...env },
+  });
+  const on = run({});
+  assert.equal(on.stderr, '');
+  assert.deepEqual(JSON.parse(on.stdout), [['/dist/src/bundle/core.cjs', 'accepted']]);
+  const off = run({ PERFMEM_CODE_CACHE: '0' });
+  assert.equal(off.stderr, '');
+  assert.deepEqual(JSON.parse(off.stdout), [['/dist/src/bundle/core.cjs', 'none']]);
+});
