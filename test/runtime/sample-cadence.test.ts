@@ -103,40 +103,47 @@ test('a delay declares its bucket with its aligned group, and only that group', 
   assert.ok(!r.counters.has(bucketCounterName(BUCKET_COUNT)));
 });
 
-test('getrusage event counts are stored on slow samples and while the loop is busy; CPU time every sample', async () => {
+test('page-fault and file-system counts are stored on slow samples and while busy; CPU time and context switches every sample', async () => {
   await sleep(20); // the loop has started
   const r = new RecordingRegistry();
   // Period 60 s: a tick is busy only after 600 ms of active time (BUSY_FRACTION).
   const s = startSampler(r, [eventLoopCollector(r, 100, 60_000), processUsageCollector(r)], { periodMs: 60_000 });
-  const name = 'node.rusage.voluntaryContextSwitches';
+  const name = 'node.rusage.minorPageFaults';
+  const vcsw = 'node.rusage.voluntaryContextSwitches';
+  const held: Buffer[] = [];
+  // New memory touched page by page: minor page faults.
+  const fault = (): void => { held.push(Buffer.alloc(4 << 20, 1)); };
   try {
     s.tick(); // the first scheduled sample: slow
     const stored = r.num(name);
     assert.ok(stored > 0);
+    fault();
     // Waiting in the loop is a voluntary context switch each time.
     for (let i = 0; i < 3; i++) await sleep(5);
     busy(30); // CPU time moves, the loop stays far under 1% busy
     const cpu = r.num('node.cpu.user');
-    const moved = process.resourceUsage().voluntaryContextSwitches;
-    assert.ok(moved > stored, `${stored} -> ${moved}`);
+    const moved = process.resourceUsage();
+    assert.ok(moved.minorPageFault > stored, `${stored} -> ${moved.minorPageFault}`);
     s.tick(); // idle, not slow
     assert.equal(r.num(name), stored, 'an idle sample does not store the counts');
     assert.ok(r.num('node.cpu.user') > cpu, 'CPU time is stored every sample');
+    assert.ok(r.num(vcsw) >= moved.voluntaryContextSwitches, 'context switches are stored every sample');
     busy(700);
     s.tick(); // busy
-    assert.ok(r.num(name) >= moved, 'a busy sample stores them');
+    assert.ok(r.num(name) >= moved.minorPageFault, 'a busy sample stores them');
     const busyStored = r.num(name);
-    for (let i = 0; i < 3; i++) await sleep(5);
+    fault();
     s.tick(); // idle again (the 4th scheduled sample)
     assert.equal(r.num(name), busyStored);
-    for (let i = 0; i < 3; i++) await sleep(5);
     s.tick();
-    const before = process.resourceUsage().voluntaryContextSwitches;
+    fault();
+    const before = process.resourceUsage().minorPageFault;
     s.tick(); // the 6th: slow
     assert.ok(r.num(name) >= before && r.num(name) > busyStored, 'a slow sample stores them');
   } finally {
     s.stop();
   }
+  assert.equal(held.length, 3);
 });
 
 test('the peak RSS is stored when it rises, with the RSS read at once', () => {

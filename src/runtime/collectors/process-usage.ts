@@ -1,10 +1,10 @@
 /**
  * CPU time, memory and getrusage(2) figures. Per sample: one process.resourceUsage(), of which
- * the CPU times are stored, and the peak RSS (maxRss) when it rose. The getrusage event counts
- * (page faults, file-system operations, context switches) are stored on the slow cadence
- * (counters.ts: SLOW_EVERY) and every sample while the loop is busy: from that same call, but at
- * 1 Hz each figure compared and stored costs about a µs, cold, and in a quiet process they
- * stay put or move by one or two a second (issue 10 item 3). On the slow cadence too, and at
+ * the CPU times and context switches are stored (`perfmem stat -cpu` shows both per second),
+ * and the peak RSS (maxRss) when it rose. The page-fault and file-system counts are stored on
+ * the slow cadence (counters.ts: SLOW_EVERY) and every sample while the loop is busy: from that
+ * same call, but at 1 Hz each figure compared and stored costs about a µs, cold, and in a
+ * quiet process they stay put (issue 10 item 3). On the slow cadence too, and at
  * once whenever the peak RSS rises (the resident set grew), what costs most at a 1 Hz cadence:
  * the resident set size (libuv opens, reads and parses /proc/self/stat: 9 µs warm, 40-65 µs
  * after a second of idleness, the largest item of a sample; a read of /proc/self/statm on a
@@ -35,10 +35,10 @@ export function processUsageCollector(r: CounterRegistry): PeriodicCollector & S
   const fsWrites = monotonicLong(r, 'node.rusage.fsWrites', 'events');
   const voluntary = monotonicLong(r, 'node.rusage.voluntaryContextSwitches', 'events');
   const involuntary = monotonicLong(r, 'node.rusage.involuntaryContextSwitches', 'events');
-  // The getrusage(2) event counts, stored on the slow cadence and while the loop is busy.
-  const row = new LongRow([minorFaults, majorFaults, fsReads, fsWrites, voluntary, involuntary]);
+  // The page-fault and file-system counts, stored on the slow cadence and while the loop is busy.
+  const row = new LongRow([minorFaults, majorFaults, fsReads, fsWrites]);
 
-  let slow = 0, peakAtRss = 0, rssFresh = false, countsFresh = false;
+  let slow = 0, peakAtRss = 0, rssFresh = false, countsFresh = false, lastVoluntary = -1, lastInvoluntary = -1;
   // This sample's resourceUsage(), for slowSample() (which runs after sample() in the same period).
   let usage: NodeJS.ResourceUsage | undefined;
   const readRss = (): void => {
@@ -57,8 +57,6 @@ export function processUsageCollector(r: CounterRegistry): PeriodicCollector & S
     row.put(1, u.majorPageFault);
     row.put(2, u.fsRead);
     row.put(3, u.fsWrite);
-    row.put(4, u.voluntaryContextSwitches);
-    row.put(5, u.involuntaryContextSwitches);
   };
   return {
     sample() {
@@ -75,6 +73,9 @@ export function processUsageCollector(r: CounterRegistry): PeriodicCollector & S
       // usToTicks, inlined (a call costs about a µs here).
       cpuUser.set(u.userCPUTime * 1000);
       cpuSystem.set(u.systemCPUTime * 1000);
+      // Compared inline (a LongRow.put() call is cold code of its own at 1 Hz).
+      if (u.voluntaryContextSwitches !== lastVoluntary) voluntary.set(lastVoluntary = u.voluntaryContextSwitches);
+      if (u.involuntaryContextSwitches !== lastInvoluntary) involuntary.set(lastInvoluntary = u.involuntaryContextSwitches);
       if (loopBusy) storeCounts(u);
     },
     slowSample() {
