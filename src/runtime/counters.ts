@@ -29,7 +29,8 @@ export interface Collector {
   /**
    * Every period. `scheduled`: called by the sampler's timer (not by sampleNow()); `now`: the
    * sample's performance.now(), read once by the sampler. Absent for a collector with nothing
-   * to do per period (it writes as events happen, or only on the slow cadence).
+   * to do per period (it writes as events happen, or only on the slow cadence); a collector
+   * that declares it may set it to undefined while it has nothing to do, and back.
    */
   sample?(scheduled?: boolean, now?: number): void;
   /** The costly figures, read on the slow cadence (SLOW_EVERY), after sample(). */

@@ -40,8 +40,9 @@ export function monotonicOffset(): number {
 export function startSampler(r: CounterRegistry, collectors: Collector[], options: SamplerOptions): Sampler {
   const { periodMs } = options;
   const live = [...collectors];
-  // Only collectors with work to do: at 1 Hz even a call that does nothing costs.
-  const active = collectors.filter((c) => c.sample !== undefined);
+  // Only collectors with work to do: at 1 Hz even a call that does nothing costs (about 2 µs).
+  // A collector may also leave sample undefined while it has nothing to do (workers: none).
+  const active = collectors.filter((c) => 'sample' in c);
   const slow = collectors.filter((c) => c.slowSample !== undefined);
   let scheduledCount = 0;
   const heartbeat = variableLong(r, 'node.heartbeat', 'ticks');
@@ -52,6 +53,9 @@ export function startSampler(r: CounterRegistry, collectors: Collector[], option
   const hrtTicks = sharedLong(r, 'sun.os.hrt.ticks', 'ticks', 'monotonic');
   const monotonicAt = monotonicOffset();
   let stopped = false;
+  // Totals kept here and stored with set(), like every other store of a sample: at 1 Hz the
+  // code of inc() and add() would be cold code of its own each period.
+  let samples = 0, costTicks = 0;
 
   // A collector that fails once would fail every period: drop it, keep the rest.
   const drop = (c: Collector, error: unknown): void => {
@@ -68,7 +72,8 @@ export function startSampler(r: CounterRegistry, collectors: Collector[], option
     const begin = performance.now();
     for (let i = 0; i < active.length; i++) {
       try {
-        active[i]!.sample!(scheduled, begin);
+        const c = active[i]!;
+        if (c.sample !== undefined) c.sample(scheduled, begin);
       } catch (error) {
         drop(active[i--]!, error);
       }
@@ -84,8 +89,8 @@ export function startSampler(r: CounterRegistry, collectors: Collector[], option
     }
     const end = performance.now();
     hrtTicks.set(Math.round(end * TICKS_PER_MS));
-    count.inc();
-    cost.add(Math.round((end - begin) * TICKS_PER_MS));
+    count.set(++samples);
+    cost.set(costTicks += Math.round((end - begin) * TICKS_PER_MS));
     heartbeat.set(Math.round(end * TICKS_PER_MS + monotonicAt));
   };
 

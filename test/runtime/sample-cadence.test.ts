@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { RecordingRegistry } from './recording-registry.js';
 import { startSampler } from '../../src/runtime/sampler.js';
 import { startRuntimeCounters } from '../../src/runtime/runtime.js';
 import { LongRow, SLOW_EVERY, type LongHandle } from '../../src/runtime/counters.js';
-import { BUCKET_GROUP, DelayHistogramWriter } from '../../src/runtime/collectors/event-loop.js';
+import { BUCKET_GROUP, DelayHistogramWriter, eventLoopCollector } from '../../src/runtime/collectors/event-loop.js';
+import { processUsageCollector } from '../../src/runtime/collectors/process-usage.js';
+import { workersCollector } from '../../src/runtime/collectors/workers.js';
 import { BUCKET_COUNT, bucketCounterName, bucketIndex } from '../../src/runtime/loop-histogram.js';
 
 function busy(ms: number): void {
@@ -97,4 +101,85 @@ test('a delay declares its bucket with its aligned group, and only that group', 
   h.record(1e15);
   assert.equal(r.num(bucketCounterName(BUCKET_COUNT - 1)), 1);
   assert.ok(!r.counters.has(bucketCounterName(BUCKET_COUNT)));
+});
+
+test('page-fault and file-system counts are stored on slow samples and while busy; CPU time and context switches every sample', async () => {
+  await sleep(20); // the loop has started
+  const r = new RecordingRegistry();
+  // Period 60 s: a tick is busy only after 600 ms of active time (BUSY_FRACTION).
+  const s = startSampler(r, [eventLoopCollector(r, 100, 60_000), processUsageCollector(r)], { periodMs: 60_000 });
+  const name = 'node.rusage.minorPageFaults';
+  const vcsw = 'node.rusage.voluntaryContextSwitches';
+  const held: Buffer[] = [];
+  // New memory touched page by page: minor page faults.
+  const fault = (): void => { held.push(Buffer.alloc(4 << 20, 1)); };
+  try {
+    s.tick(); // the first scheduled sample: slow
+    const stored = r.num(name);
+    assert.ok(stored > 0);
+    fault();
+    // Waiting in the loop is a voluntary context switch each time.
+    for (let i = 0; i < 3; i++) await sleep(5);
+    busy(30); // CPU time moves, the loop stays far under 1% busy
+    const cpu = r.num('node.cpu.user');
+    const moved = process.resourceUsage();
+    assert.ok(moved.minorPageFault > stored, `${stored} -> ${moved.minorPageFault}`);
+    s.tick(); // idle, not slow
+    assert.equal(r.num(name), stored, 'an idle sample does not store the counts');
+    assert.ok(r.num('node.cpu.user') > cpu, 'CPU time is stored every sample');
+    assert.ok(r.num(vcsw) >= moved.voluntaryContextSwitches, 'context switches are stored every sample');
+    busy(700);
+    s.tick(); // busy
+    assert.ok(r.num(name) >= moved.minorPageFault, 'a busy sample stores them');
+    const busyStored = r.num(name);
+    fault();
+    s.tick(); // idle again (the 4th scheduled sample)
+    assert.equal(r.num(name), busyStored);
+    s.tick();
+    fault();
+    const before = process.resourceUsage().minorPageFault;
+    s.tick(); // the 6th: slow
+    assert.ok(r.num(name) >= before && r.num(name) > busyStored, 'a slow sample stores them');
+  } finally {
+    s.stop();
+  }
+  assert.equal(held.length, 3);
+});
+
+test('the peak RSS is stored when it rises, with the RSS read at once', () => {
+  const r = new RecordingRegistry();
+  const s = startSampler(r, [processUsageCollector(r)], { periodMs: 60_000 });
+  try {
+    s.tick(); // slow
+    s.tick();
+    const peak = r.num('node.memory.maxRss');
+    assert.ok(peak > 0 && peak <= process.resourceUsage().maxRSS * 1024);
+    // Touch 64 MiB of new memory: the peak rises.
+    const held = Buffer.alloc(64 << 20, 1);
+    s.tick(); // the 3rd: not slow
+    assert.ok(r.num('node.memory.maxRss') > peak + 32e6, `${peak} -> ${r.num('node.memory.maxRss')}`);
+    assert.ok(r.num('node.memory.rss') > 64e6, 'the RSS was read with it');
+    assert.equal(held.length, 64 << 20);
+  } finally {
+    s.stop();
+  }
+});
+
+test('the workers collector has no sample() while no worker it tracks is alive', async () => {
+  const r = new RecordingRegistry();
+  const c = workersCollector(r);
+  try {
+    assert.ok('sample' in c && c.sample === undefined, 'nothing to call without workers');
+    const w = new Worker('setTimeout(() => {}, 100);', { eval: true });
+    const exited = `node.worker.${w.threadId}.exited`; // threadId is -1 once it exits
+    await once(w, 'online');
+    assert.equal(typeof c.sample, 'function');
+    c.sample!();
+    assert.equal(r.num(exited), 0);
+    await once(w, 'exit');
+    assert.equal(c.sample, undefined);
+    assert.equal(r.num(exited), 1);
+  } finally {
+    c.close();
+  }
 });

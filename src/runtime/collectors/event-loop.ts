@@ -26,7 +26,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { constantLong, monotonicLong, type CounterRegistry, type PeriodicCollector, type LongHandle } from '../counters.js';
-import { msToTicks } from '../clock.js';
+import { TICKS_PER_MS, msToTicks } from '../clock.js';
 import { DEFAULT_DELAY_RESOLUTION_MS } from '../config.js';
 import {
   BUCKET_COUNT, HISTOGRAM_VERSION_COUNTER, LOOP_HISTOGRAM_VERSION, TOTAL_COUNT_COUNTER, TOTAL_MAX_COUNTER,
@@ -34,14 +34,23 @@ import {
 } from '../loop-histogram.js';
 
 /**
- * The loop's idle time (ms) at the last loopActiveMs() call, set by it. What
+ * The loop's idle time (ms) at the last reading, set with it. What
  * performance.eventLoopUtilization() computes, without its object or its second clock read:
  * that call cost 20-36 µs at a 1 Hz cadence, cold, against 3-4 µs for the idle time alone.
  */
 let loopIdleMs = 0;
 const nodeTiming = performance.nodeTiming;
 let loopStartMs = -1;
-let lastActiveMs = 0;
+/**
+ * The loop's active time (ms) at the last reading: this sample's once the event-loop collector
+ * ran (it runs first). A live binding, not a getter: at 1 Hz every call is cold (issue 10 item 3).
+ */
+export let lastActiveMs = 0;
+/**
+ * Whether the loop ran code for more than BUSY_FRACTION of the last period, as this sample's
+ * event-loop reading says (false before the first). Collectors that read more while busy use it.
+ */
+export let loopBusy = false;
 
 /** The loop's active time (ms) at `now` (a performance.now() reading); 0 before the loop starts. */
 export function loopActiveMs(now: number): number {
@@ -51,11 +60,6 @@ export function loopActiveMs(now: number): number {
   }
   loopIdleMs = nodeTiming.idleTime;
   lastActiveMs = now - loopStartMs - loopIdleMs;
-  return lastActiveMs;
-}
-
-/** What the last loopActiveMs() call returned (this sample's, once the event-loop collector ran). */
-export function lastLoopActiveMs(): number {
   return lastActiveMs;
 }
 
@@ -87,6 +91,11 @@ export class DelayHistogramWriter {
   private readonly sum: LongHandle;
   private readonly max: LongHandle;
   private maxNs = 0;
+  // Totals kept here and stored with set(): at 1 Hz each distinct handle method a sample runs
+  // is cold code of its own (inc() and add()'s compare-and-swap), set() is warm from the rest.
+  private readonly counts = new Float64Array(BUCKET_COUNT);
+  private total = 0;
+  private totalNs = 0;
 
   constructor(private readonly r: CounterRegistry, private readonly onFull?: (e: unknown) => void) {
     // Not `supported`: a plain `jstat -snap` (which hides unsupported counters) stays readable.
@@ -104,9 +113,9 @@ export class DelayHistogramWriter {
       this.declareGroup(i);
       b = this.buckets[i];
     }
-    b?.inc();
-    this.count.inc();
-    this.sum.add(v);
+    if (b) b.set(++this.counts[i]!);
+    this.count.set(++this.total);
+    this.sum.set(this.totalNs += v);
     if (v > this.maxNs) { this.maxNs = v; this.max.set(v); }
   }
 
@@ -183,18 +192,40 @@ export function eventLoopCollector(r: CounterRegistry, resolutionMs = DEFAULT_DE
 
   return {
     get fastProbe() { return fast !== undefined; },
+    // The common case (a scheduled sample of an idle loop) runs straight through, with no
+    // call but the idle time and the stores: at 1 Hz this code is cold and mostly interpreted,
+    // where each call costs about a µs (issue 10 item 3). What it inlines: loopActiveMs,
+    // msToTicks, resolve() without a pending probe, and slowProbe() of a probe on time.
     sample(scheduled?: boolean, sampledAt?: number) {
       const now = sampledAt ?? performance.now();
-      const nowActive = loopActiveMs(now);
-      active.set(msToTicks(nowActive));
-      idle.set(msToTicks(loopIdleMs));
+      let nowActive = 0;
+      if (loopStartMs > 0 || (loopStartMs = nodeTiming.loopStart) > 0) {
+        loopIdleMs = nodeTiming.idleTime;
+        nowActive = now - loopStartMs - loopIdleMs;
+      } else {
+        loopIdleMs = 0;
+      }
+      lastActiveMs = nowActive;
+      active.set(Math.round(nowActive * TICKS_PER_MS));
+      idle.set(Math.round(loopIdleMs * TICKS_PER_MS));
       const busy = nowActive - sampleActive > BUSY_FRACTION * Math.max(now - sampleAt, periodMs);
+      loopBusy = busy;
       sampleActive = nowActive;
       sampleAt = now;
-      if (scheduled === true) resolve(now, nowActive);
+      if (scheduled === true && pending !== undefined) resolve(now, nowActive);
       if (fast === undefined) {
         // The sampler's timer is the slow probe; a call out of schedule (sampleNow) is not.
-        if (scheduled === true) slowProbe(now, nowActive);
+        if (scheduled === true) {
+          const late = now - lastAt - periodMs;
+          // On time or timer jitter: recorded as is (what slowProbe() would record).
+          if (late <= JITTER_MS) {
+            lastAt = now;
+            lastActive = nowActive;
+            histogram.record(late > 0 ? late * TICKS_PER_MS : 0);
+          } else {
+            slowProbe(now, nowActive);
+          }
+        }
         if (busy) {
           fast = setInterval(fastProbe, resolutionMs);
           fast.unref();

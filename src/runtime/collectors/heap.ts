@@ -15,7 +15,7 @@
  */
 import v8 from 'node:v8';
 import { performance } from 'node:perf_hooks';
-import { BUSY_FRACTION, lastLoopActiveMs } from './event-loop.js';
+import { BUSY_FRACTION, lastActiveMs } from './event-loop.js';
 import { LongRow, constantLong, constantString, variableLong, type CounterRegistry, type LongHandle, type PeriodicCollector, type SlowCollector } from '../counters.js';
 
 /** `total_heap_size` -> `totalHeapSize`. */
@@ -132,7 +132,7 @@ export function heapCollector(r: CounterRegistry): PeriodicCollector & SlowColle
   let heapFresh = false, activeAtHeap = NaN, heapAt = 0;
   const readHeap = (now: number): void => {
     heapFresh = true;
-    activeAtHeap = lastLoopActiveMs();
+    activeAtHeap = lastActiveMs;
     heapAt = now;
     const stats = v8.getHeapStatistics() as unknown as Record<string, number>;
     for (let i = 0; i < heapFields; i++) row.put(i, stats[heapKeys[i]!] ?? 0);
@@ -150,7 +150,7 @@ export function heapCollector(r: CounterRegistry): PeriodicCollector & SlowColle
       spacesFresh = false;
       // An idle loop allocates (next to) nothing: its heap is read on the slow cadence; a loop
       // that ran code since the last read (by the fast probe's measure of busy) is read now.
-      if (!(lastLoopActiveMs() - activeAtHeap < BUSY_FRACTION * (now - heapAt))) readHeap(now);
+      if (!(lastActiveMs - activeAtHeap < BUSY_FRACTION * (now - heapAt))) readHeap(now);
     },
     slowSample() {
       if (!heapFresh) readHeap(performance.now());
