@@ -92,20 +92,28 @@ const idleWakeups = async (name: IdleConfig): Promise<number> => (await idleProc
  */
 async function samplesAtOneHertz(count = 30, skip = 10, upSeconds = 0): Promise<number[]> {
   const s = startRuntimeCounters(region(), { periodMs: 3_600_000 });
-  const times: number[] = [];
   try {
     for (let i = 0; i < upSeconds; i++) {
       await sleep(WARM_GAP_MS);
       s.tick();
     }
-    for (let i = 0; i < count + skip; i++) {
-      await sleep(1000);
-      const t0 = performance.now();
-      s.tick();
-      times.push((performance.now() - t0) * 1000);
-    }
+    return await atOneHertz(s.tick, count, skip);
   } finally {
     s.stop();
+  }
+}
+
+/**
+ * µs of each call of `fn` made once a second (cold caches and all): `count` calls after `skip`
+ * left out. Each variant times one call, as the sampler's timer makes one (tick).
+ */
+async function atOneHertz(fn: () => void, count = 30, skip = 10): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count + skip; i++) {
+    await sleep(1000);
+    const t0 = performance.now();
+    fn();
+    times.push((performance.now() - t0) * 1000);
   }
   return times.slice(skip);
 }
@@ -161,46 +169,22 @@ await benchMain([
       [`full sample at 1 Hz, up ${STEADY_SECONDS / 60} min (mean of 30)`]: { run: async () => meanOf(await samplesAtOneHertz(30, 10, STEADY_SECONDS)) },
       'a no-op at 1 Hz (median of 30)': {
         note: 'the floor: timing an empty function once a second, cold',
-        run: async () => {
-          const times: number[] = [];
-          const nop = (): void => {};
-          for (let i = 0; i < 40; i++) {
-            await sleep(1000);
-            const t0 = performance.now();
-            nop();
-            times.push((performance.now() - t0) * 1000);
-          }
-          return medianOf(times.slice(10));
-        },
+        run: async () => medianOf(await atOneHertz(() => {})),
       },
       'process.resourceUsage() at 1 Hz (median of 30)': {
         note: 'one call a sample cannot do without (CPU time), at the same cadence',
-        run: async () => {
-          const times: number[] = [];
-          for (let i = 0; i < 40; i++) {
-            await sleep(1000);
-            const t0 = performance.now();
-            sink.value = process.resourceUsage();
-            times.push((performance.now() - t0) * 1000);
-          }
-          return medianOf(times.slice(10));
-        },
+        run: async () => medianOf(await atOneHertz(() => { sink.value = process.resourceUsage(); })),
       },
       'the calls a sample cannot skip, at 1 Hz (median of 30)': {
         note: 'the clock twice, the loop\'s idle time and process.resourceUsage(), alone: the floor of a sample',
         run: async () => {
-          const times: number[] = [];
           const timing = performance.nodeTiming;
-          for (let i = 0; i < 40; i++) {
-            await sleep(1000);
-            const t0 = performance.now();
+          return medianOf(await atOneHertz(() => {
             sink.value = performance.now();
             sink.value = timing.idleTime;
             sink.value = process.resourceUsage();
             sink.value = performance.now();
-            times.push((performance.now() - t0) * 1000);
-          }
-          return medianOf(times.slice(10));
+          }));
         },
       },
       'process.memoryUsage.rss()': { baseline: true, run: () => usPerCall(() => { sink.value = process.memoryUsage.rss(); }) },

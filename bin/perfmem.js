@@ -6,12 +6,10 @@
 //
 // The bundle's files load with the V8 code cache that `npm run build` wrote next to each one
 // (<file>.cache, every function compiled): a command then compiles almost nothing at start
-// (about 3 ms of CPU less for `perfmem snap`, see BENCHMARKS.md). The cache is only read here,
-// never written at run time; V8 refuses one made by another Node/V8 version, other flags or
-// another source length, and a cache older than its bundle is not used: the file is then
-// compiled from source as usual. PERFMEM_CODE_CACHE=0 turns the cache off.
+// (about 3 ms of CPU less for `perfmem snap`, see BENCHMARKS.md), by the same loader as the
+// runtime's core (src/bundle-load.cts: the rules for a stale, refused or disabled cache).
 'use strict';
-const { readFileSync, statSync } = require('node:fs');
+const { statSync } = require('node:fs');
 const { join } = require('node:path');
 
 // `perfmem ps` runs without V8's optimizing compiler (TurboFan; the code cache of ps.cjs is made
@@ -26,42 +24,26 @@ const dist = join(__dirname, '..', 'dist');
 const bundle = join(dist, 'src', 'cli-bundle');
 const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? -1;
 
-/** The V8 code cache of `file`, when there is one at least as new as the file. */
-function codeCache(file) {
-  if (process.env.PERFMEM_CODE_CACHE === '0') return undefined;
-  const cache = `${file}.cache`;
-  if (!(mtime(cache) >= mtime(file))) return undefined;
-  try {
-    return readFileSync(cache);
-  } catch {
-    return undefined;
-  }
-}
-
 const loaded = new Map();
 /**
- * Loads a bundle file as Node's require would (the same module wrapper and arguments), with
- * its code cache. Its requires of sibling bundle files ('./x.cjs') come back here, so each
- * runs once (errors.cjs is shared: main tells a UsageError by instanceof); anything else goes
- * to Node's own require.
+ * Loads a bundle file with its code cache (dist/src/bundle-load.cjs, shared with the runtime's
+ * core). Its requires of sibling bundle files ('./x.cjs') come back here, so each runs once
+ * (errors.cjs is shared: main tells a UsageError by instanceof); anything else goes to Node's
+ * own require.
  */
 function load(name) {
   const file = join(bundle, name);
   let module = loaded.get(file);
   if (module !== undefined) return module.exports;
-  const { Script } = require('node:vm');
-  const { createRequire } = require('node:module');
-  const source = readFileSync(file, 'utf8');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    cachedData: codeCache(file),
-  });
   module = { exports: {} };
   loaded.set(file, module);
-  const nodeRequire = createRequire(file);
-  const bundleRequire = (id) => (/^\.\/[\w-]+\.cjs$/.test(id) ? load(id.slice(2)) : nodeRequire(id));
-  script.runInThisContext()(module.exports, bundleRequire, module, file, bundle);
-  return module.exports;
+  const { createRequire } = require('node:module');
+  const { loadBundle } = require('../dist/src/bundle-load.cjs');
+  const bundleRequire = (from) => {
+    const nodeRequire = createRequire(from);
+    return (id) => (/^\.\/[\w-]+\.cjs$/.test(id) ? load(id.slice(2)) : nodeRequire(id));
+  };
+  return loadBundle(file, bundleRequire, module);
 }
 
 const main = mtime(join(bundle, 'main.cjs')) >= mtime(join(dist, '.tsbuildinfo'))

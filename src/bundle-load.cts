@@ -33,14 +33,19 @@ export const cacheUse = new Map<string, 'accepted' | 'rejected' | 'none'>();
 
 /**
  * Runs the CommonJS file `file` once and returns its exports; `requireFor(file)` is the
- * `require` it gets (Node's own, relative to the file, by default).
+ * `require` it gets (Node's own, relative to the file, by default). `module` is the module
+ * object it fills: a caller that keeps its own registry passes one it has already registered,
+ * so a require cycle back to `file` gets the exports made so far, as with require().
  */
-export function loadBundle(file: string, requireFor: (file: string) => NodeJS.Require | ((id: string) => unknown) = createRequire): unknown {
+export function loadBundle(
+  file: string,
+  requireFor: (file: string) => NodeJS.Require | ((id: string) => unknown) = createRequire,
+  module: { exports: unknown } = { exports: {} },
+): unknown {
   const source = readFileSync(file, 'utf8');
   const cachedData = codeCacheOf(file);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
   cacheUse.set(file, cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted');
-  const module = { exports: {} as unknown };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireFor(file), module, file, dirname(file));
   return module.exports;
 }

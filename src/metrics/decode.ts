@@ -63,15 +63,22 @@ function versionOf(bytes: Uint8Array, at: number): number | undefined {
   return bytes[at] === 0 && (v === LAYOUT_VERSION || v === LAYOUT_VERSION_1) ? v : undefined;
 }
 
-/** The JSON text of a record, or undefined when its bounds or version are wrong. */
-function recordText(bytes: Uint8Array, e: EntryLocation): unknown {
+/** Where a text record's UTF-8 text is (offset, length), or undefined when its bounds or version are wrong. */
+function recordTextAt(bytes: Uint8Array, e: EntryLocation): { at: number; len: number } | undefined {
   if (e.type !== 'string' || e.vectorLength < R_TEXT) return undefined;
   const at = e.dataOffset;
   if (versionOf(bytes, at) === undefined) return undefined;
   const len = u32le(bytes, at + R_LENGTH);
   if (len > MAX_TEXT_BYTES || R_TEXT + len > e.vectorLength) return undefined;
+  return { at: at + R_TEXT, len };
+}
+
+/** The JSON text of a record, or undefined when its bounds or version are wrong. */
+function recordText(bytes: Uint8Array, e: EntryLocation): unknown {
+  const text = recordTextAt(bytes, e);
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(decoder.decode(bytes.subarray(at + R_TEXT, at + R_TEXT + len)));
+    return JSON.parse(decoder.decode(bytes.subarray(text.at, text.at + text.len)));
   } catch {
     return undefined;
   }
@@ -139,12 +146,8 @@ function parseLabels(bytes: Uint8Array, at: number, len: number): LabelValues | 
 
 /** A defaults record (layout.ts): a label set, bounded and checked like a series' labels. */
 function defaultLabelsOf(bytes: Uint8Array, e: EntryLocation): LabelValues | undefined {
-  if (e.type !== 'string' || e.vectorLength < R_TEXT) return undefined;
-  const at = e.dataOffset;
-  if (versionOf(bytes, at) === undefined) return undefined;
-  const len = u32le(bytes, at + R_LENGTH);
-  if (len > MAX_TEXT_BYTES || R_TEXT + len > e.vectorLength) return undefined;
-  const labels = labelsOf(bytes, at + R_TEXT, len);
+  const text = recordTextAt(bytes, e);
+  const labels = text === undefined ? undefined : labelsOf(bytes, text.at, text.len);
   return labels !== undefined && Object.keys(labels).length > 0 ? labels : undefined;
 }
 

@@ -48,11 +48,12 @@ test('every short-lived command has a code cache this Node accepts (ps\'s under 
 });
 
 test('a cache that does not fit its file (another file\'s, or older than it) is not used: the output is the same', async (t) => {
-  // A copy of the command (bin/ and the CLI bundle, as the package lays them out) to spoil.
+  // A copy of the command (bin/, the CLI bundle and its loader, as the package lays them out) to spoil.
   const root = mkdtempSync(join(tmpdir(), 'perfmem-code-cache-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   cpSync(join(REPO, 'bin'), join(root, 'bin'), { recursive: true });
   cpSync(BUNDLE, join(root, 'dist/src/cli-bundle'), { recursive: true });
+  copyFileSync(join(REPO, 'dist/src/bundle-load.cjs'), join(root, 'dist/src/bundle-load.cjs'));
   copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
   const copy = join(root, 'dist/src/cli-bundle');
   assert.ok(!existsSync(join(root, 'dist/.tsbuildinfo')));
