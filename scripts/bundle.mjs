@@ -19,6 +19,8 @@
  *   those of the unbundled tree. Worker scripts therefore run from dist/src, unbundled: they
  *   have a module graph of their own anyway.
  * - koffi stays external: a native addon, loaded on the first libc call only.
+ * - Every CommonJS file (the core, the CLI's) is loaded by src/bundle-load.cts alone, so it is
+ *   written already inside Node's module wrapper, in ASCII (wrapForLoader): not require()-able.
  * - Each short-lived CLI command's file gets a V8 code cache (<file>.cache) with every function compiled, which
  *   bin/perfmem.js hands to V8 when it loads the file: a command then compiles (almost)
  *   nothing at start. Made here, by the Node that builds; another Node version refuses it and
@@ -34,6 +36,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'dist/src');
+// The loader of every CommonJS bundle file below (compiled by tsc before this script runs).
+const { MODULE_WRAPPER_HEAD, MODULE_WRAPPER_TAIL, loadBundle } = createRequire(import.meta.url)(join(src, 'bundle-load.cjs'));
 const out = join(src, 'bundle');
 const cliOut = join(src, 'cli-bundle');
 const cliSrc = join(src, 'cli');
@@ -95,7 +99,8 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 const common = {
   bundle: true,
   // The version a region publishes (perfmem.version), without reading package.json at start-up.
-  define: { __PERFMEM_VERSION__: JSON.stringify(version) },
+  // __PERFMEM_BUNDLE__: code that loads the core differently when bundled (runtime/register.ts).
+  define: { __PERFMEM_VERSION__: JSON.stringify(version), __PERFMEM_BUNDLE__: 'true' },
   platform: 'node',
   target: 'node20',
   // Packages stay external: koffi is a native addon loaded on the first libc call; the
@@ -103,6 +108,9 @@ const common = {
   packages: 'external',
   logLevel: 'warning',
   legalComments: 'none',
+  // Non-ASCII in strings and templates as escapes (see wrapForLoader for the rest): a file V8
+  // reads as one-byte text costs half the memory of a two-byte one.
+  charset: 'ascii',
   // The compiled JS keeps tsc's semantics (no class field declarations); esbuild only joins it.
 };
 
@@ -173,13 +181,14 @@ await build({
   banner: { js: 'const __perfmemFileUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [ownModuleUrls(out, '__perfmemFileUrl')],
 });
+wrapForLoader(join(out, 'core.cjs'));
 writeFileSync(join(out, 'core-load.cjs'), `'use strict';
 // The core (core.cjs, see scripts/bundle.mjs), run once per process: Node's require cache keeps this file's exports.
 module.exports = require('../bundle-load.cjs').loadBundle(require('node:path').join(__dirname, 'core.cjs'));
 `);
 // The cache first: V8 would otherwise hand the cache maker the lazily compiled code of the require() below.
 writeCodeCaches(out, ['core']);
-const coreExports = createRequire(import.meta.url)(join(out, 'core.cjs'));
+const coreExports = loadBundle(join(out, 'core.cjs'));
 const core = new Map(coreModuleFiles.map((file) => {
   const key = coreKeys.get(file);
   return [file, { key, names: key === undefined ? undefined : Object.keys(coreExports[key]) }];
@@ -193,6 +202,16 @@ await build({
   splitting: true,
   chunkNames: 'chunk-[hash]',
   plugins: [coreShims(core), ownModuleUrls(out, 'import.meta.url')],
+});
+
+// The worker threads' GC hook alone, for `--require perfmem/register` in a worker
+// (register-require.cts): a worker needs this one module, not the core. Plain require(), no cache.
+await build({
+  ...common,
+  entryPoints: { 'worker-gc': join(src, 'runtime/worker-gc.js') },
+  outdir: out,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
 });
 
 // The CLI's commands: what main.js imports as ./<name>.js.
@@ -219,8 +238,21 @@ await build({
 });
 
 /**
- * Writes the V8 code cache of every CLI file, compiled as bin/perfmem.js compiles it (the same
- * module wrapper and file name). Functions are compiled eagerly (--no-lazy) so that the cache
+ * Rewrites a CommonJS bundle file for bundle-load.cts, the only loader of these files: inside
+ * Node's module wrapper (V8 then compiles the text as read, without a wrapped copy) and in ASCII
+ * only. charset 'ascii' has escaped strings and templates; what esbuild leaves (comments, regular
+ * expression literals) becomes \uXXXX, which means the same in a regular expression and nothing
+ * in a comment. A file that is still not ASCII, or already wrapped, fails the build.
+ */
+function wrapForLoader(file) {
+  const code = readFileSync(file, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (code.startsWith(MODULE_WRAPPER_HEAD)) throw new Error(`scripts/bundle.mjs: ${file} is already wrapped`);
+  writeFileSync(file, MODULE_WRAPPER_HEAD + code + MODULE_WRAPPER_TAIL);
+}
+
+/**
+ * Writes the V8 code cache of every bundle file, compiled as bundle-load.cts compiles it (the
+ * file's text, under its name). Functions are compiled eagerly (--no-lazy) so that the cache
  * holds them all, then laziness is restored before the cache is made: V8 checks the flags a
  * cache was made with against the running process's.
  */
@@ -234,7 +266,7 @@ function writeCodeCaches(dir, names, { noOpt = false } = {}) {
       setFlagsFromString('--no-lazy');
       let script;
       try {
-        script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file });
+        script = new Script(source, { filename: file });
       } finally {
         setFlagsFromString('--lazy');
       }
@@ -248,5 +280,6 @@ function writeCodeCaches(dir, names, { noOpt = false } = {}) {
 // ones (watch, serve, otlp, demo) would only add half a megabyte each to the package. `ps` runs
 // with V8's optimizing compiler off (bin/perfmem.js: NO_OPT), so its cache is made so too (it
 // then compiles the small main.cjs and errors.cjs, whose caches are for the other commands).
+for (const name of readdirSync(cliOut)) if (name.endsWith('.cjs')) wrapForLoader(join(cliOut, name));
 writeCodeCaches(cliOut, ['main', 'errors', 'snap', 'stat', 'stack', 'shm', 'register-path']);
 writeCodeCaches(cliOut, ['ps'], { noOpt: true });

@@ -11,19 +11,22 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheUse, codeCacheOf, loadBundle } from '../src/bundle-load.cjs';
+import { cacheUse, codeCacheOf, loadBundle, MODULE_WRAPPER_HEAD, MODULE_WRAPPER_TAIL } from '../src/bundle-load.cjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
+/** CommonJS code as scripts/bundle.mjs writes it: inside the module wrapper. */
+const wrapped = (code: string): string => MODULE_WRAPPER_HEAD + code + MODULE_WRAPPER_TAIL;
+
 /**
- * A cache made as scripts/bundle.mjs makes it (the same module wrapper and file name), in
+ * A cache made as scripts/bundle.mjs makes it (of the file's text, under its name), in
  * another process: in this one V8 would find the compiled script in its own compilation cache
  * and never look at the code cache.
  */
 function cacheFor(file: string, source: string): Buffer {
   const make = `const { Script } = require('node:vm');
     const [file, source] = process.argv.slice(1);
-    process.stdout.write(new Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: file }).createCachedData().toString('base64'));`;
+    process.stdout.write(new Script(source, { filename: file }).createCachedData().toString('base64'));`;
   const r = spawnSync(process.execPath, ['-e', make, file, source], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return Buffer.from(r.stdout, 'base64');
@@ -34,7 +37,7 @@ function fixture(t: { after(fn: () => void): void }): { dir: string; file: strin
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'lib.cjs');
   // What Node's require hands a module: its own require, module object, file and directory names.
-  const source = `module.exports = { sum: (a, b) => a + b, file: __filename, dir: __dirname, own: module.exports === exports, os: require('node:os').EOL };`;
+  const source = wrapped(`module.exports = { sum: (a, b) => a + b, file: __filename, dir: __dirname, own: module.exports === exports, os: require('node:os').EOL };`);
   writeFileSync(file, source);
   return { dir, file, source };
 }
@@ -77,9 +80,16 @@ test('a cache older than its file is not used; the file still runs', (t) => {
 
 test('a cache of another source is refused by V8; the file is compiled from source with the same result', (t) => {
   const { dir, file } = fixture(t);
-  writeFileSync(`${file}.cache`, cacheFor(file, 'module.exports = 1;'));
+  writeFileSync(`${file}.cache`, cacheFor(file, wrapped('module.exports = 1;')));
   check(file, dir);
   assert.equal(cacheUse.get(file), 'rejected');
+});
+
+test('a file that is not in the module wrapper (not written by the build) is refused with its name', (t) => {
+  const { dir } = fixture(t);
+  const plain = join(dir, 'plain.cjs');
+  writeFileSync(plain, 'module.exports = 1;');
+  assert.throws(() => loadBundle(plain), (e: Error) => e.message.includes(plain) && e.message.includes('module wrapper'));
 });
 
 test('PERFMEM_CODE_CACHE=0 turns the cache off', (t) => {

@@ -34,26 +34,31 @@ export function toInt64(v: LongValue): bigint {
 /**
  * A 64-bit counter. inc/set are single-writer; add() is atomic across threads.
  *
- * Why each handle has views of its own 8 bytes (not views of the whole region plus word
+ * Why each handle has a view of its own 8 bytes (not a view of the whole region plus word
  * indices): an update through a handle that the optimiser cannot treat as a constant (a
  * parameter, a field of another object) then loads one field and uses a constant index,
  * where the indices cost another load and an address computation: 1.09 ns against 1.36 ns
  * per inc() in a loop on this machine, equal to prom-client's unlabelled inc(). The low-word
- * view is the first field.
+ * view is the first field. The 64-bit view, for carries and values past 32 bits only, is made
+ * on first use: a process declares some 200 counters at start-up, and each view made is an
+ * object and a native call (start-up cost, issue 10).
  */
 export class LongCounter {
   // Views of the value's 8 bytes, in the region or (once detached) in private memory.
   private i32: Int32Array;
-  private u32: Uint32Array;
-  private b64: BigInt64Array;
+  private b64: BigInt64Array | undefined;
   readonly name: string;
 
   /** @internal Use PerfDataWriter.long() or attachLongCounter(). */
   constructor(name: string, buffer: ArrayBufferLike, byteOffset: number) {
     this.i32 = new Int32Array(buffer, byteOffset, 2);
-    this.u32 = new Uint32Array(buffer, byteOffset, 2);
-    this.b64 = new BigInt64Array(buffer, byteOffset, 1);
+    this.b64 = undefined;
     this.name = name;
+  }
+
+  /** The value's 64-bit view (made on first use). */
+  private wide(): BigInt64Array {
+    return (this.b64 ??= new BigInt64Array(this.i32.buffer, this.i32.byteOffset, 1));
   }
 
   /**
@@ -71,7 +76,7 @@ export class LongCounter {
   }
 
   private carry(): void {
-    Atomics.add(this.b64, 0, 1n);
+    Atomics.add(this.wide(), 0, 1n);
   }
 
   /**
@@ -81,16 +86,17 @@ export class LongCounter {
    */
   add(n: LongValue): void {
     if (typeof n === 'number' && n >= 0 && n <= 0xffffffff && n === (n >>> 0)) {
-      const u32 = this.u32;
+      const i32 = this.i32;
       for (;;) {
         // A plain read is enough: compareExchange checks it, and a stale one just retries.
-        const lo = u32[LO] as number;
-        const next = lo + n;
+        // The low word is unsigned: read as int32, compared and swapped as the same bits.
+        const bits = i32[LO] as number;
+        const next = (bits >>> 0) + n;
         if (next > 0xffffffff) break;
-        if (Atomics.compareExchange(u32, LO, lo, next) === lo) return;
+        if (Atomics.compareExchange(i32, LO, bits, next | 0) === bits) return;
       }
     }
-    Atomics.add(this.b64, 0, toInt64(n));
+    Atomics.add(this.wide(), 0, toInt64(n));
   }
 
   /**
@@ -110,38 +116,37 @@ export class LongCounter {
     if (typeof v === 'number' && Number.isSafeInteger(v)) {
       const hi = Math.floor(v / TWO_32);
       if (this.i32[HI] === hi) {
-        this.u32[LO] = v - hi * TWO_32;
+        this.i32[LO] = (v - hi * TWO_32) | 0;
         return;
       }
     }
-    Atomics.store(this.b64, 0, toInt64(v));
+    Atomics.store(this.wide(), 0, toInt64(v));
   }
 
   /** The value: a number while it is a safe integer, else a bigint. */
   get(): LongValue {
     const i32 = this.i32;
     const hi = i32[HI] as number;
-    const lo = this.u32[LO] as number;
+    const lo = (i32[LO] as number) >>> 0;
     // Re-reading the high word catches a carry by another thread between the two reads.
     if (hi === i32[HI] && hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo !== 0))) return hi * TWO_32 + lo;
     return this.getSlow();
   }
 
   private getSlow(): LongValue {
-    return longValueOf(Atomics.load(this.b64, 0));
+    return longValueOf(Atomics.load(this.wide(), 0));
   }
 
   /** The value as a bigint, always. */
   getBigInt(): bigint {
-    return Atomics.load(this.b64, 0);
+    return Atomics.load(this.wide(), 0);
   }
 
   /** @internal Moves the value to private memory: the handle keeps working, the region is no longer touched. */
   detach(): void {
-    const value = Atomics.load(this.b64, 0);
+    const value = Atomics.load(this.wide(), 0);
     const buffer = new ArrayBuffer(8);
     this.i32 = new Int32Array(buffer);
-    this.u32 = new Uint32Array(buffer);
     this.b64 = new BigInt64Array(buffer);
     this.b64[0] = value;
   }

@@ -6,7 +6,7 @@
  */
 import { MAX_STRING_BYTES } from './limits.js';
 import { PerfDataError } from './errors.js';
-import { HOST_LITTLE_ENDIAN, LongCounter, StringCounter, cString, toInt64 } from './handles.js';
+import { HOST_LITTLE_ENDIAN, LongCounter, StringCounter, cString } from './handles.js';
 import {
   BYTE_ORDER_BIG, BYTE_ORDER_LITTLE, E_DATA_OFFSET, E_DATA_TYPE, E_DATA_UNITS, E_DATA_VARIABILITY,
   E_ENTRY_LENGTH, E_FLAGS, E_NAME_OFFSET, E_VECTOR_LENGTH, FLAG_SUPPORTED, MAJOR_VERSION,
@@ -181,19 +181,20 @@ export class PerfDataWriter {
     const variability = options.variability ?? 'variable';
     if (!UNITS.includes(units)) throw argumentError(`unknown units ${JSON.stringify(units)} for ${name}`);
     if (!VARIABILITIES.includes(variability)) throw argumentError(`unknown variability ${JSON.stringify(variability)} for ${name}`);
-    const value = toInt64(checkLongValue(name, options.value ?? 0));
+    const value = checkLongValue(name, options.value ?? 0);
     const geometry = entryGeometry(name.length, 8, 0);
     const at = this.allocate(name, geometry.size);
     let handle: LongCounter;
     if (at === undefined) {
       handle = new LongCounter(name, new ArrayBuffer(8), 0);
-      handle.set(value);
     } else {
       this.writeHeader(at, name, geometry.size, geometry.dataOffset, 0, TYPE_LONG, options.supported ?? true, units, variability);
-      Atomics.store(this.b64, (at + geometry.dataOffset) / 8, value);
       handle = new LongCounter(name, this.buffer, at + geometry.dataOffset);
-      this.publish(at, geometry.size);
     }
+    // The data is zeroed (a fresh buffer, or the header's fill): an initial 0, the usual one,
+    // is already there; any other value is stored by set(), without a bigint for a small one.
+    if (value !== 0) handle.set(value);
+    if (at !== undefined) this.publish(at, geometry.size);
     this.handles.set(name, handle);
     return handle;
   }
@@ -335,7 +336,8 @@ export class PerfDataWriter {
     this.entries++;
     Atomics.store(this.i32, P_USED / 4, this.top);
     Atomics.store(this.i32, P_NUM_ENTRIES / 4, this.entries);
-    Atomics.store(this.b64, P_MOD_TIME_STAMP / 8, BigInt.asIntN(64, this.clock()));
+    // A BigInt64Array store wraps to 64 bits by itself (no BigInt.asIntN, one bigint less per entry).
+    Atomics.store(this.b64, P_MOD_TIME_STAMP / 8, this.clock());
     if (this.autoAccessible && this.u8[P_ACCESSIBLE] === 0) Atomics.store(this.u8, P_ACCESSIBLE, 1);
   }
 }

@@ -156,8 +156,9 @@ export class RegionFile {
   /**
    * Removes the file (if the name still refers to it), unmaps the memory (views keep reading
    * zeros, see perfmem/shm), then releases the lock by closing the descriptor. Safe at exit.
+   * `unmap: false` (at process end) leaves the memory mapped: views keep the last values.
    */
-  close(): void {
+  close({ unmap = true }: { unmap?: boolean } = {}): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#sweep?.cancel();
@@ -166,7 +167,7 @@ export class RegionFile {
     } catch {
       // already gone
     }
-    for (const mapping of [this.#mapping, ...this.#earlier.splice(0)]) {
+    for (const mapping of unmap ? [this.#mapping, ...this.#earlier.splice(0)] : []) {
       try {
         mapping.unmap();
       } catch {

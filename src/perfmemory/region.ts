@@ -151,12 +151,18 @@ export class Region {
     this.#end(true);
   }
 
-  /** @internal What runs at process exit: the same as close(), without throwing. */
+  /**
+   * @internal What runs at process exit: close() without throwing, and without moving the
+   * handles to private memory or unmapping: the memory goes with the process, and an exit
+   * listener that runs after this one may still update a counter (it then writes to pages of a
+   * file that is gone). That saves copying every handle at every exit. A worker thread's
+   * 'exit' is not the process's: its region is closed in full, so the mapping is released.
+   */
   endAtExit(): void {
-    this.#end(false);
+    this.#end(false, isMainThread);
   }
 
-  #end(throwOnSaveError: boolean): void {
+  #end(throwOnSaveError: boolean, processEnding = false): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#hook?.remove();
@@ -177,12 +183,16 @@ export class Region {
         saveError = err;
       }
     }
-    // Handles move to private memory first, so nothing writes to the mapping once it is gone;
-    // the final bytes stay readable (own views, save()) from a private copy.
-    this.#writer.close();
-    if (this.#file !== undefined) {
-      this.#buffer = this.#buffer.slice(0);
-      this.#file.close();
+    if (processEnding) {
+      this.#file?.close({ unmap: false });
+    } else {
+      // Handles move to private memory first, so nothing writes to the mapping once it is gone;
+      // the final bytes stay readable (own views, save()) from a private copy.
+      this.#writer.close();
+      if (this.#file !== undefined) {
+        this.#buffer = this.#buffer.slice(0);
+        this.#file.close();
+      }
     }
     if (saveError !== undefined && throwOnSaveError) throw saveError;
   }

@@ -27,12 +27,15 @@ export function isWorkerGcMessage(m: unknown): m is WorkerGcMessage {
     && o.cells instanceof SharedArrayBuffer && o.cells.byteLength === 16;
 }
 
-let installed = false;
+// Once per thread, across copies of this module: a worker may get the small CommonJS copy
+// (dist/src/bundle/worker-gc.cjs, from `--require perfmem/register`) and the runtime core's.
+const INSTALLED = Symbol.for('perfmem.workerGcHook');
 
 /** Installs the hook in this worker thread (once). */
 export function startWorkerGcHook(): void {
-  if (installed) return;
-  installed = true;
+  const flags = globalThis as { [INSTALLED]?: true };
+  if (flags[INSTALLED]) return;
+  flags[INSTALLED] = true;
   const sab = new SharedArrayBuffer(16);
   const cells = new BigInt64Array(sab);
   const observer = new PerformanceObserver((list) => {

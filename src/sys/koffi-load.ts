@@ -16,7 +16,7 @@
  * is always correct. The addon exports the same functions as the package (the package only
  * adds deprecated aliases perfmem does not use).
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,9 @@ function libcOfNode(): 'linux' | 'musl' | undefined {
 }
 
 function readVersion(packageDir: string): string | undefined {
+  // A missing package is the usual case on the way up (checked first: a failed read costs an
+  // exception with a stack, a failed existsSync nothing).
+  if (!existsSync(join(packageDir, 'package.json'))) return undefined;
   try {
     const v = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version?: unknown }).version;
     return typeof v === 'string' ? v : undefined;

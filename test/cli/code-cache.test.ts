@@ -17,10 +17,9 @@ import { perfmem, REPO } from './helpers.js';
 const BUNDLE = join(REPO, 'dist/src/cli-bundle');
 const SHORT_LIVED = ['main', 'errors', 'ps', 'snap', 'stat', 'stack', 'shm', 'register-path'];
 
-/** Compiles `file` as bin/perfmem.js does, with `cache`; true when V8 took the cache. */
+/** Compiles `file` as bin/perfmem.js does (its text, already in the module wrapper), with `cache`; true when V8 took the cache. */
 function accepted(file: string, cache: Buffer): boolean {
-  const source = readFileSync(file, 'utf8');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData: cache });
+  const script = new Script(readFileSync(file, 'utf8'), { filename: file, cachedData: cache });
   return script.cachedDataRejected === false;
 }
 
@@ -28,7 +27,7 @@ function accepted(file: string, cache: Buffer): boolean {
 function acceptedWithoutOpt(file: string): boolean {
   const check = `const { readFileSync } = require('node:fs');
     const file = process.argv[1];
-    const script = new (require('node:vm').Script)('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData: readFileSync(file + '.cache') });
+    const script = new (require('node:vm').Script)(readFileSync(file, 'utf8'), { filename: file, cachedData: readFileSync(file + '.cache') });
     process.stdout.write(String(script.cachedDataRejected === false));`;
   return execFileSync(process.execPath, ['--no-opt', '-e', check, file], { encoding: 'utf8' }) === 'true';
 }

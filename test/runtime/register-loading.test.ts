@@ -124,3 +124,42 @@ test('`--require perfmem/register` and `import "perfmem"` in one process share o
     s.remove();
   }
 });
+
+test('a worker thread under `--require perfmem/register` installs only the GC hook, from its own small file, and its collections are published', () => {
+  const s = scratch();
+  try {
+    // The worker allocates enough for several collections, waits for the observer's entries,
+    // then reports which files its require() loaded. The main thread reads its own region.
+    const code = `
+      import { Worker } from 'node:worker_threads';
+      import { attach } from 'perfmem';
+      // (An ES module, as the worker inherits --input-type=module; require.cache is the thread's CommonJS cache.)
+      const worker = new Worker(\`
+        import { createRequire } from 'node:module';
+        import { parentPort } from 'node:worker_threads';
+        let keep;
+        for (let r = 0; r < 30; r++) { keep = []; for (let i = 0; i < 50000; i++) keep.push([i]); }
+        setTimeout(() => parentPort.postMessage(Object.keys(createRequire(process.cwd() + '/').cache)), 100);
+      \`, { eval: true });
+      const id = worker.threadId;
+      const loaded = await new Promise((resolve) => worker.once('message', resolve));
+      await new Promise((resolve) => worker.once('exit', resolve));
+      const view = attach(process.pid, { dir: process.env.PERFMEM_DIR });
+      const count = Number(view.get('node.worker.' + id + '.gc.count')?.value ?? -1);
+      view.detach();
+      process.stdout.write(JSON.stringify({ loaded: loaded.map((f) => f.slice(process.cwd().length)), count }));`;
+    const r = spawnSync(process.execPath, ['--require', 'perfmem/register', '--input-type=module', '-e', code], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: '' },
+    });
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+    const out = JSON.parse(r.stdout) as { loaded: string[]; count: number };
+    assert.ok(out.loaded.includes('/dist/src/bundle/worker-gc.cjs'), out.loaded.join(' '));
+    assert.ok(!out.loaded.some((f) => f.endsWith('core-load.cjs') || f.endsWith('core.cjs')), out.loaded.join(' '));
+    assert.ok(out.count > 0, `the worker's collections: ${out.count}`);
+  } finally {
+    s.remove();
+  }
+});
