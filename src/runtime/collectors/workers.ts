@@ -4,8 +4,8 @@
  * worker.performance.eventLoopUtilization(), and whether it has exited). Nothing runs inside
  * the worker, so this works whether or not the worker itself loads perfmem.
  */
-import { BroadcastChannel, type Worker } from 'node:worker_threads';
-import { WORKER_GC_CHANNEL, isWorkerGcMessage } from '../worker-gc.js';
+import type { Worker } from 'node:worker_threads';
+import { closeWorkerGcMailbox, openWorkerGcMailbox, workerGcSlot } from '../worker-gc.js';
 import { monotonicLong, variableLong, type Collector, type CounterRegistry, type LongHandle } from '../counters.js';
 import { msToTicks } from '../clock.js';
 
@@ -17,12 +17,14 @@ export const internalWorkers = new WeakSet<Worker>();
 
 interface Tracked {
   worker: Worker;
+  /** Its threadId (the worker's own reads -1 once it has exited). */
+  id: number;
   active: LongHandle;
   idle: LongHandle;
   exited: LongHandle;
   gone: boolean;
-  /** The worker's own GC hook's cells ([count, ns]), once it reported (worker-gc.ts). */
-  gc?: { cells: BigInt64Array; count: LongHandle; time: LongHandle };
+  /** The worker's own GC hook's slot in the mailbox (worker-gc.ts), once it claimed one. */
+  gc?: { at: number; count: LongHandle; time: LongHandle };
 }
 
 export function workersCollector(r: CounterRegistry): Collector {
@@ -32,7 +34,7 @@ export function workersCollector(r: CounterRegistry): Collector {
   let liveCount = 0;
   const collector: Collector = {
     sample: undefined,
-    close() { process.off('worker', onWorker); channel.close(); },
+    close() { process.off('worker', onWorker); closeWorkerGcMailbox(); },
   };
   const sampleWorkers = (): void => {
     // An indexed loop: at 1 Hz this runs in the interpreter, where for-of builds an iterator.
@@ -43,10 +45,7 @@ export function workersCollector(r: CounterRegistry): Collector {
       const now = t.worker.performance.eventLoopUtilization();
       t.active.set(msToTicks(now.active));
       t.idle.set(msToTicks(now.idle));
-      if (t.gc !== undefined) {
-        t.gc.count.set(Atomics.load(t.gc.cells, 0));
-        t.gc.time.set(Atomics.load(t.gc.cells, 1));
-      }
+      publishGc(t);
     }
   };
   // sample is there only while a tracked worker lives: the sampler skips the call otherwise
@@ -55,11 +54,18 @@ export function workersCollector(r: CounterRegistry): Collector {
     collector.sample = tracked.some((t) => !t.gone) ? sampleWorkers : undefined;
   };
 
-  // A hook's report that came before the 'worker' event (emitted on the next tick).
-  const pendingGc = new Map<number, SharedArrayBuffer>();
-  const attachGc = (t: Tracked, cells: SharedArrayBuffer): void => {
-    const base = `node.worker.${t.worker.threadId}.gc`;
-    t.gc = { cells: new BigInt64Array(cells), count: monotonicLong(r, `${base}.count`, 'events'), time: monotonicLong(r, `${base}.time`, 'ticks') };
+  // Workers that load perfmem count their collections in their slot of this mailbox: its
+  // counters are made once the worker has claimed one (a worker without perfmem never does).
+  const mailbox = openWorkerGcMailbox();
+  const publishGc = (t: Tracked): void => {
+    if (t.gc === undefined) {
+      const at = workerGcSlot(mailbox, t.id);
+      if (at < 0) return;
+      const base = `node.worker.${t.id}.gc`;
+      t.gc = { at, count: monotonicLong(r, `${base}.count`, 'events'), time: monotonicLong(r, `${base}.time`, 'ticks') };
+    }
+    t.gc.count.set(Atomics.load(mailbox, t.gc.at));
+    t.gc.time.set(Atomics.load(mailbox, t.gc.at + 1));
   };
 
   const onWorker = (worker: Worker): void => {
@@ -71,6 +77,7 @@ export function workersCollector(r: CounterRegistry): Collector {
       const base = `node.worker.${worker.threadId}`;
       t = {
         worker,
+        id: worker.threadId,
         active: monotonicLong(r, `${base}.eventLoop.active`, 'ticks'),
         idle: monotonicLong(r, `${base}.eventLoop.idle`, 'ticks'),
         exited: variableLong(r, `${base}.exited`, 'none'),
@@ -79,10 +86,6 @@ export function workersCollector(r: CounterRegistry): Collector {
       tracked.push(t);
       afterTrackedChange();
     }
-    if (t !== undefined) {
-      const early = pendingGc.get(worker.threadId);
-      if (early !== undefined) { pendingGc.delete(worker.threadId); attachGc(t, early); }
-    }
     worker.once('exit', () => {
       live.set(--liveCount);
       if (t) {
@@ -90,22 +93,10 @@ export function workersCollector(r: CounterRegistry): Collector {
         t.exited.set(1);
         afterTrackedChange();
         // Its last collections (no sample reads a gone worker).
-        if (t.gc !== undefined) { t.gc.count.set(Atomics.load(t.gc.cells, 0)); t.gc.time.set(Atomics.load(t.gc.cells, 1)); }
+        publishGc(t);
       }
     });
   };
   process.on('worker', onWorker);
-
-  // Workers that load perfmem report their GC cells here (one message each).
-  const channel = new BroadcastChannel(WORKER_GC_CHANNEL);
-  (channel as unknown as { unref(): void }).unref();
-  channel.onmessage = (event: unknown) => {
-    const m = (event as { data?: unknown }).data;
-    if (!isWorkerGcMessage(m)) return;
-    const t = tracked.find((w) => w.worker.threadId === m.threadId);
-    if (t === undefined) { if (pendingGc.size < MAX_TRACKED_WORKERS) pendingGc.set(m.threadId, m.cells); return; }
-    if (t.gc === undefined) attachGc(t, m.cells);
-  };
-
   return collector;
 }
