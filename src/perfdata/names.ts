@@ -7,10 +7,16 @@ import { MAX_NAME_BYTES } from './limits.js';
 import { PSEUDO_COUNTER_NAMES } from './layout.js';
 
 const SEGMENT = /^[A-Za-z0-9_]+$/;
+const VALID = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
 const RESERVED: ReadonlySet<string> = new Set(PSEUDO_COUNTER_NAMES);
 
 /** Why `name` is not a valid counter name, or undefined when it is. */
 export function counterNameProblem(name: unknown): string | undefined {
+  // One match for a valid name (a process declares some 200 at start-up); the segments are
+  // looked at one by one only to say what is wrong.
+  if (typeof name === 'string' && name.length <= MAX_NAME_BYTES && VALID.test(name)) {
+    return RESERVED.has(name) ? 'it is reserved for the pseudo-counter jvmstat derives from the prologue' : undefined;
+  }
   if (typeof name !== 'string') return 'it is not a string';
   if (name.length === 0) return 'it is empty';
   if (name.length > MAX_NAME_BYTES) return `it is longer than ${MAX_NAME_BYTES} characters (readers refuse longer names)`;

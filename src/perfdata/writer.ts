@@ -90,7 +90,8 @@ function checkLongValue(name: string, v: unknown): LongValue {
 /** Writes a region: the prologue at construction, then one entry per counter. */
 export class PerfDataWriter {
   private buf: ArrayBufferLike;
-  private u8: Uint8Array;
+  // A Buffer over the region's bytes: a Uint8Array that also writes a name in one native call.
+  private u8: Buffer;
   private i32: Int32Array;
   private b64: BigInt64Array;
   private view: DataView;
@@ -117,7 +118,7 @@ export class PerfDataWriter {
       throw new PerfDataError('ERR_PERFDATA_BUFFER', `perfdata: a region of ${buffer.byteLength} bytes is not a multiple of 8 of at least ${PROLOGUE_SIZE}`);
     }
     this.buf = buffer;
-    this.u8 = new Uint8Array(buffer);
+    this.u8 = Buffer.from(buffer);
     this.i32 = new Int32Array(buffer);
     this.b64 = new BigInt64Array(buffer);
     this.view = new DataView(buffer);
@@ -303,7 +304,7 @@ export class PerfDataWriter {
     }
     if (next === undefined || next.byteLength < needed || next.byteLength % 8 !== 0) return false;
     this.buf = next;
-    this.u8 = new Uint8Array(next);
+    this.u8 = Buffer.from(next);
     this.i32 = new Int32Array(next);
     this.b64 = new BigInt64Array(next);
     this.view = new DataView(next);
@@ -323,7 +324,7 @@ export class PerfDataWriter {
     v.setUint8(at + E_DATA_VARIABILITY, variabilityCode(variability));
     v.setInt32(at + E_DATA_OFFSET, dataOffset, le);
     const nameAt = at + 20;
-    for (let i = 0; i < name.length; i++) this.u8[nameAt + i] = name.charCodeAt(i);
+    this.u8.write(name, nameAt, 'latin1'); // an ASCII name (validated): one byte per character
     this.u8.fill(0, nameAt + name.length, at + size);
   }
 
