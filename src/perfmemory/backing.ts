@@ -154,11 +154,24 @@ export class RegionFile {
   }
 
   /**
-   * Removes the file (if the name still refers to it), unmaps the memory (views keep reading
-   * zeros, see perfmem/shm), then releases the lock by closing the descriptor. Safe at exit.
-   * `unmap: false` (at process end) leaves the memory mapped: views keep the last values.
+   * At process end: only removes the file (if the name still refers to it). The mapping, the
+   * descriptor and its lock, and the sweep's timer go with the process.
    */
-  close({ unmap = true }: { unmap?: boolean } = {}): void {
+  removeAtExit(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      unlinkIfSame(this.dir, this.name, this.dev, this.ino);
+    } catch {
+      // already gone
+    }
+  }
+
+  /**
+   * Removes the file (if the name still refers to it), unmaps the memory (views keep reading
+   * zeros, see perfmem/shm), then releases the lock by closing the descriptor.
+   */
+  close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#sweep?.cancel();
@@ -167,7 +180,7 @@ export class RegionFile {
     } catch {
       // already gone
     }
-    for (const mapping of unmap ? [this.#mapping, ...this.#earlier.splice(0)] : []) {
+    for (const mapping of [this.#mapping, ...this.#earlier.splice(0)]) {
       try {
         mapping.unmap();
       } catch {

@@ -152,11 +152,12 @@ export class Region {
   }
 
   /**
-   * @internal What runs at process exit: close() without throwing, and without moving the
-   * handles to private memory or unmapping: the memory goes with the process, and an exit
-   * listener that runs after this one may still update a counter (it then writes to pages of a
-   * file that is gone). That saves copying every handle at every exit. A worker thread's
-   * 'exit' is not the process's: its region is closed in full, so the mapping is released.
+   * @internal What runs at process exit: close() without throwing, and only what outlives the
+   * process: hooks, the save file, the file's removal. Handles are not moved to private memory
+   * nor the memory unmapped (an exit listener that runs after this one may still update a
+   * counter: it writes to pages of a file that is gone), and the exit listeners, descriptor
+   * and timer go with the process: that saves copying every handle and a dozen calls at every
+   * exit. A worker thread's 'exit' is not the process's: its region is closed in full.
    */
   endAtExit(): void {
     this.#end(false, isMainThread);
@@ -165,7 +166,7 @@ export class Region {
   #end(throwOnSaveError: boolean, processEnding = false): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#hook?.remove();
+    if (!processEnding) this.#hook?.remove();
     this.#hook = undefined;
     if (current === this) current = undefined;
     for (const fn of this.#beforeClose.splice(0)) {
@@ -184,7 +185,7 @@ export class Region {
       }
     }
     if (processEnding) {
-      this.#file?.close({ unmap: false });
+      this.#file?.removeAtExit();
     } else {
       // Handles move to private memory first, so nothing writes to the mapping once it is gone;
       // the final bytes stay readable (own views, save()) from a private copy.
