@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Units, Variability } from '../perfdata/index.js';
-import { startTicks, startTimeMs } from './proc.js';
+import { startTicks } from './proc.js';
 
 /** The counter that marks a region written by perfmem, and its runtime ("node"). */
 export const KIND_COUNTER = 'perfmem.kind';
@@ -65,11 +65,13 @@ function packageVersion(): string {
   return version;
 }
 
-/** Milliseconds since the epoch at which this process started (from /proc, as the readers see it). */
-let startTime: number | undefined;
+/**
+ * Milliseconds since the epoch at which this process started, by its own clock as HotSpot
+ * measures it: Node's time origin. (From /proc it would take a read of /proc/stat for the boot
+ * time at every start; a reader tells a reused pid by perfmem.proc.starttime, exactly.)
+ */
 export function processStartTime(): number {
-  startTime ??= startTimeMs(process.pid) ?? Math.round(performance.timeOrigin);
-  return startTime;
+  return Math.round(performance.timeOrigin);
 }
 
 export function identityCounters(): IdentityCounter[] {
