@@ -71,7 +71,6 @@ export interface PerfDataWriterOptions {
 /** HotSpot's PerfMaxStringConstLength (1024) + 1 for the NUL. */
 export const MAX_STRING_CONSTANT_LENGTH = 1025;
 const DEFAULT_VARIABLE_STRING_LENGTH = 256;
-const encoder = new TextEncoder();
 
 function argumentError(message: string): PerfDataError {
   return new PerfDataError('ERR_PERFDATA_ARGUMENT', `perfdata: ${message}`);
@@ -210,7 +209,8 @@ export class PerfDataWriter {
     const text = cString(String(value));
     let maxLength = options.maxLength;
     if (maxLength === undefined) {
-      const needed = encoder.encode(text).length + 1;
+      // UTF-8 length without encoding (a lone surrogate counts 3 bytes, as set()'s U+FFFD).
+      const needed = Buffer.byteLength(text, 'utf8') + 1;
       maxLength = variability === 'constant'
         ? Math.min(needed, MAX_STRING_CONSTANT_LENGTH)
         : Math.max(needed, DEFAULT_VARIABLE_STRING_LENGTH);
