@@ -114,4 +114,16 @@ await benchMain([
       (out) => Number(out) / 1024,
     ),
   },
+  {
+    name: 'start-up anonymous memory',
+    unit: 'MB anonymous',
+    description: `The process's own allocated pages at exit (Anonymous of /proc/self/smaps_rollup: the heaps, V8's included, and stacks), median of ${ROUNDS} rounds. ` +
+      'Peak RSS above also counts the pages of files it maps: the node binary\'s code and data that every Node process on the host shares in the page cache, and koffi\'s addon.',
+    variants,
+    runAll: async () => interleavedCommands(
+      commands(`process.on('exit', () => { const t = require('node:fs').readFileSync('/proc/self/smaps_rollup', 'latin1'); process.stdout.write(/^Anonymous:\\s+(\\d+)/m.exec(t)?.[1] ?? 'NaN'); })`),
+      ROUNDS,
+      (out) => Number(out) / 1024,
+    ),
+  },
 ]);
