@@ -18,6 +18,18 @@ function scratch(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `code` (an ES module) in a process with perfmem/register preloaded; its JSON output. */
+function runWithPreload<T>(preload: '--import' | '--require', code: string, dir: string): { out: T; pid: number } {
+  const r = spawnSync(process.execPath, [preload, 'perfmem/register', '--input-type=module', '-e', code], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, PERFMEM_DIR: dir, PERFMEM_DISABLE: '' },
+  });
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  return { out: JSON.parse(r.stdout) as T, pid: r.pid! };
+}
+
 test('every package export is its bundle (the build refuses any other)', () => {
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, { default?: string } | string> };
   for (const [key, target] of Object.entries(pkg.exports)) {
@@ -60,15 +72,8 @@ test('`--import perfmem/register` and `import "perfmem/runtime"` in one process 
       const view = attach(process.pid, { dir: process.env.PERFMEM_DIR });
       process.stdout.write(JSON.stringify({ path: handle?.region.path, counters: view.counters().length > 0 }));
       view.detach();`;
-    const r = spawnSync(process.execPath, ['--import', 'perfmem/register', '--input-type=module', '-e', code], {
-      cwd: REPO,
-      encoding: 'utf8',
-      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: '' },
-    });
-    assert.equal(r.stderr, '');
-    assert.equal(r.status, 0);
-    const out = JSON.parse(r.stdout) as { path: string; counters: boolean };
-    assert.match(out.path, new RegExp(`/hsperfdata_[^/]+/${r.pid}$`));
+    const { out, pid } = runWithPreload<{ path: string; counters: boolean }>('--import', code, s.dir);
+    assert.match(out.path, new RegExp(`/hsperfdata_[^/]+/${pid}$`));
     assert.ok(out.path.startsWith(s.dir));
     assert.equal(out.counters, true);
   } finally {
@@ -110,16 +115,9 @@ test('`--require perfmem/register` and `import "perfmem"` in one process share o
       import { createRegion } from 'perfmem';
       const handle = start(); // the preload started it: the same handle
       process.stdout.write(JSON.stringify({ same: createRegion() === handle?.region, path: handle?.region.path }));`;
-    const r = spawnSync(process.execPath, ['--require', 'perfmem/register', '--input-type=module', '-e', code], {
-      cwd: REPO,
-      encoding: 'utf8',
-      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: '' },
-    });
-    assert.equal(r.stderr, '');
-    assert.equal(r.status, 0);
-    const out = JSON.parse(r.stdout) as { same: boolean; path: string };
+    const { out, pid } = runWithPreload<{ same: boolean; path: string }>('--require', code, s.dir);
     assert.equal(out.same, true);
-    assert.match(out.path, new RegExp(`/hsperfdata_[^/]+/${r.pid}$`));
+    assert.match(out.path, new RegExp(`/hsperfdata_[^/]+/${pid}$`));
   } finally {
     s.remove();
   }
@@ -148,14 +146,7 @@ test('a worker thread under `--require perfmem/register` installs only the GC ho
       const count = Number(view.get('node.worker.' + id + '.gc.count')?.value ?? -1);
       view.detach();
       process.stdout.write(JSON.stringify({ loaded: loaded.map((f) => f.slice(process.cwd().length)), count }));`;
-    const r = spawnSync(process.execPath, ['--require', 'perfmem/register', '--input-type=module', '-e', code], {
-      cwd: REPO,
-      encoding: 'utf8',
-      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: '' },
-    });
-    assert.equal(r.stderr, '');
-    assert.equal(r.status, 0);
-    const out = JSON.parse(r.stdout) as { loaded: string[]; count: number };
+    const { out } = runWithPreload<{ loaded: string[]; count: number }>('--require', code, s.dir);
     assert.ok(out.loaded.includes('/dist/src/bundle/worker-gc.cjs'), out.loaded.join(' '));
     assert.ok(!out.loaded.some((f) => f.endsWith('core-load.cjs') || f.endsWith('core.cjs')), out.loaded.join(' '));
     assert.ok(out.count > 0, `the worker's collections: ${out.count}`);
