@@ -3,7 +3,12 @@
  * Turns perfmem's coded errors into the one-line messages a person at a terminal expects.
  */
 import { existsSync, statSync } from 'node:fs';
-import { attach, attachFile, KIND_COUNTER, liveness, readProcStat, uptimeSeconds, type ProcessKind } from '../perfmemory/index.js';
+// Straight from the reading modules, not perfmemory/index.js (see ps.ts). attachProcess, not
+// attach: a command reads other processes, never a region of its own.
+import { attachFile, attachProcess as attach } from '../perfmemory/attach-process.js';
+import type { ProcessKind } from '../perfmemory/discover.js';
+import { KIND_COUNTER } from '../perfmemory/identity-names.js';
+import { liveness, readProcStat, uptimeSeconds } from '../perfmemory/proc.js';
 import { escapeTerminal } from './escape.js';
 import type { ParsedPerfData } from '../perfdata/types.js';
 import { UsageError } from './errors.js';
