@@ -146,6 +146,8 @@ export function bufferOf(view: DataView): Buffer {
 
 /** Names and most strings are short: scan them in JavaScript, longer ones natively. */
 const SHORT_SCAN = 64;
+/** A char of a latin1 text that is not ASCII: the bytes are UTF-8 to decode as Java does. */
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * The whole region decoded once as latin1 (one char per byte), so that each ASCII name is a
@@ -168,6 +170,18 @@ export class Latin1Text {
  * @internal
  */
 export function decodeString(bytes: Buffer, start: number, end: number, latin1?: Latin1Text): string {
+  if (latin1 !== undefined) {
+    // With the region's text at hand, the NUL and any high byte are found by the engine's own
+    // string search (a slice of a flat string costs no copy) instead of a loop over the bytes:
+    // a listing's walk decodes every name, and a short command runs it in the interpreter.
+    let text = latin1.slice(start, end);
+    const nul = text.indexOf('\0');
+    if (nul !== -1) text = text.slice(0, nul);
+    if (!NON_ASCII.test(text)) return text;
+    const stop = start + text.length;
+    if (isUtf8(bytes.subarray(start, stop))) return bytes.toString('utf8', start, stop);
+    return decodeUtf8AsJava(bytes, start, stop);
+  }
   const short = Math.min(end, start + SHORT_SCAN);
   let stop = start;
   let high = 0;
@@ -181,7 +195,7 @@ export function decodeString(bytes: Buffer, start: number, end: number, latin1?:
     stop = nul === -1 ? end : short + nul;
     high = 0x80;
   }
-  if (high < 0x80) return latin1 === undefined ? bytes.toString('latin1', start, stop) : latin1.slice(start, stop);
+  if (high < 0x80) return bytes.toString('latin1', start, stop);
   if (isUtf8(bytes.subarray(start, stop))) return bytes.toString('utf8', start, stop);
   return decodeUtf8AsJava(bytes, start, stop);
 }
