@@ -285,10 +285,11 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
     }
     const nameOffset = view.getInt32(at + E_NAME_OFFSET, little);
     const vectorLength = view.getInt32(at + E_VECTOR_LENGTH, little);
-    const typeCode = view.getUint8(at + E_DATA_TYPE);
-    const flags = view.getUint8(at + E_FLAGS);
-    const unitsByte = view.getUint8(at + E_DATA_UNITS);
-    const variabilityByte = view.getUint8(at + E_DATA_VARIABILITY);
+    // Single bytes as element loads of the same bytes (u8 is `view`'s range): no call each.
+    const typeCode = u8[at + E_DATA_TYPE]!;
+    const flags = u8[at + E_FLAGS]!;
+    const unitsByte = u8[at + E_DATA_UNITS]!;
+    const variabilityByte = u8[at + E_DATA_VARIABILITY]!;
     const dataOffset = view.getInt32(at + E_DATA_OFFSET, little);
 
     if (KNOWN_TYPE[typeCode] !== 1) {
@@ -319,17 +320,16 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
       throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: an entry name longer than ${MAX_NAME_BYTES} bytes`, nameStart);
     }
     const name = decodeString(u8, nameStart, nameEnd, latin1);
-    const typeChar = String.fromCharCode(typeCode);
     let type: 'long' | 'string';
     if (vectorLength === 0) {
       if (typeCode !== TYPE_LONG) {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${typeChar}' for ${shown(name)}`, at + E_DATA_TYPE);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${String.fromCharCode(typeCode)}' for ${shown(name)}`, at + E_DATA_TYPE);
       }
       if (dataOffset + 8 > length) throw corrupt(`perfdata: the 8-byte value of ${shown(name)} extends beyond its entry`, at + E_DATA_OFFSET);
       type = 'long';
     } else {
       if (typeCode !== TYPE_BYTE) {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${typeChar}' for ${shown(name)}`, at + E_DATA_TYPE);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${String.fromCharCode(typeCode)}' for ${shown(name)}`, at + E_DATA_TYPE);
       }
       if (units !== 'string') {
         throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported byte vector with units ${units} for ${shown(name)}`, at + E_DATA_UNITS);
