@@ -161,6 +161,19 @@ export class Latin1Text {
     this.text ??= this.bytes.toString('latin1');
     return this.text.slice(start, end);
   }
+
+  /** The bytes in [start, end) up to the first NUL, one char per byte (found by native string search). */
+  upToNul(start: number, end: number): string {
+    const text = this.slice(start, end);
+    const nul = text.indexOf('\0');
+    return nul === -1 ? text : text.slice(0, nul);
+  }
+}
+
+/** Whether every string of `names` is ASCII. */
+function allAscii(names: ReadonlySet<string>): boolean {
+  for (const n of names) if (NON_ASCII.test(n)) return false;
+  return true;
 }
 
 /**
@@ -174,9 +187,7 @@ export function decodeString(bytes: Buffer, start: number, end: number, latin1?:
     // With the region's text at hand, the NUL and any high byte are found by the engine's own
     // string search (a slice of a flat string costs no copy) instead of a loop over the bytes:
     // a listing's walk decodes every name, and a short command runs it in the interpreter.
-    let text = latin1.slice(start, end);
-    const nul = text.indexOf('\0');
-    if (nul !== -1) text = text.slice(0, nul);
+    const text = latin1.upToNul(start, end);
     if (!NON_ASCII.test(text)) return text;
     const stop = start + text.length;
     if (isUtf8(bytes.subarray(start, stop))) return bytes.toString('utf8', start, stop);
@@ -269,6 +280,11 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
   const latin1 = new Latin1Text(u8);
   const list = Array.isArray(entries) ? entries : undefined;
   const maxEntries = Math.min(filter?.maxEntries ?? MAX_ENTRIES, MAX_ENTRIES);
+  // Names wanted that are all ASCII (every listing's) match a name's bytes read as latin1
+  // exactly when they match its Java decoding: a byte >= 0x80 gives a non-ASCII char either
+  // way. A walk for them then never decodes a name it does not keep (but for a message).
+  const asciiWanted = filter !== undefined && allAscii(filter.wanted);
+  const exact = (start: number, end: number, name: string): string => (asciiWanted ? decodeString(u8, start, end, latin1) : name);
   // Entries before `at` (a cached reader walking on) count towards the bound too.
   let count = list?.length ?? 0;
   while (at < limit) {
@@ -319,26 +335,33 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
     if (nameEnd - nameStart > MAX_NAME_BYTES && u8.subarray(nameStart, nameStart + MAX_NAME_BYTES + 1).indexOf(0) === -1) {
       throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: an entry name longer than ${MAX_NAME_BYTES} bytes`, nameStart);
     }
-    const name = decodeString(u8, nameStart, nameEnd, latin1);
+    let name: string;
+    if (asciiWanted) {
+      name = latin1.slice(nameStart, nameEnd);
+      const nul = name.indexOf('\0');
+      if (nul !== -1) name = name.slice(0, nul);
+    } else {
+      name = decodeString(u8, nameStart, nameEnd, latin1);
+    }
     let type: 'long' | 'string';
     if (vectorLength === 0) {
       if (typeCode !== TYPE_LONG) {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${String.fromCharCode(typeCode)}' for ${shown(name)}`, at + E_DATA_TYPE);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${String.fromCharCode(typeCode)}' for ${shown(exact(nameStart, nameEnd, name))}`, at + E_DATA_TYPE);
       }
-      if (dataOffset + 8 > length) throw corrupt(`perfdata: the 8-byte value of ${shown(name)} extends beyond its entry`, at + E_DATA_OFFSET);
+      if (dataOffset + 8 > length) throw corrupt(`perfdata: the 8-byte value of ${shown(exact(nameStart, nameEnd, name))} extends beyond its entry`, at + E_DATA_OFFSET);
       type = 'long';
     } else {
       if (typeCode !== TYPE_BYTE) {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${String.fromCharCode(typeCode)}' for ${shown(name)}`, at + E_DATA_TYPE);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${String.fromCharCode(typeCode)}' for ${shown(exact(nameStart, nameEnd, name))}`, at + E_DATA_TYPE);
       }
       if (units !== 'string') {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported byte vector with units ${units} for ${shown(name)}`, at + E_DATA_UNITS);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported byte vector with units ${units} for ${shown(exact(nameStart, nameEnd, name))}`, at + E_DATA_UNITS);
       }
       if (variability === 'monotonic') {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported monotonic string ${shown(name)}`, at + E_DATA_VARIABILITY);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported monotonic string ${shown(exact(nameStart, nameEnd, name))}`, at + E_DATA_VARIABILITY);
       }
       if (vectorLength < 0 || vectorLength > length - dataOffset) {
-        throw corrupt(`perfdata: vector_length ${vectorLength} of ${shown(name)} does not fit in its entry`, at + E_VECTOR_LENGTH);
+        throw corrupt(`perfdata: vector_length ${vectorLength} of ${shown(exact(nameStart, nameEnd, name))} does not fit in its entry`, at + E_VECTOR_LENGTH);
       }
       if (vectorLength > MAX_STRING_BYTES) {
         throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: a string of ${vectorLength} bytes is longer than the ${MAX_STRING_BYTES}-byte limit`, at + E_VECTOR_LENGTH);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeString, Latin1Text } from '../../src/perfdata/reader.js';
+import { decodeString, findEntries, Latin1Text, locateEntries, readHeader } from '../../src/perfdata/reader.js';
+import { PerfDataWriter } from '../../src/perfdata/writer.js';
 
 // decodeString has two ways to find a string's end and its non-ASCII bytes: a loop over the
 // bytes, and (given the region's latin1 text, as a walk over the entries has) a native string
@@ -30,4 +31,30 @@ test('a name runs to its first NUL, within its range only', () => {
   const bad = Buffer.from([0x61, 0xc3, 0x28, 0]);
   assert.equal(decodeString(bad, 0, bad.length, new Latin1Text(bad)), decodeString(bad, 0, bad.length));
   assert.notEqual(decodeString(bad, 0, bad.length, new Latin1Text(bad)), bad.toString('latin1', 0, 3));
+});
+
+// A listing's walk (findEntries with ASCII names wanted) compares names read as latin1, without
+// decoding them: it must find exactly the entries a full decode finds, whatever bytes the names hold.
+test('findEntries finds what a full decode finds, for names of any bytes', () => {
+  const SEGMENT = 10;
+  fc.assert(fc.property(
+    fc.array(fc.array(fc.oneof(fc.integer({ min: 0x61, max: 0x63 }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0)),
+      { minLength: SEGMENT, maxLength: SEGMENT }), { minLength: 1, maxLength: 12 }),
+    fc.array(fc.stringMatching(/^n\.[abc]{1,10}$/), { maxLength: 4 }),
+    (names, extra) => {
+      const buf = new ArrayBuffer(8192);
+      const w = new PerfDataWriter(buf);
+      names.forEach((_, i) => w.long(`n.${'a'.repeat(SEGMENT - 1)}${'abcdefghijkl'[i]}`, { value: i }));
+      const bytes = new Uint8Array(buf);
+      // Overwrite each name's last SEGMENT bytes (after "n.") with the generated ones.
+      const located = locateEntries(bytes);
+      located.forEach((e, i) => bytes.set(names[i]!, e.offset + new DataView(buf).getInt32(e.offset + 4, true) + 2));
+      const decoded = locateEntries(bytes).map((e) => e.name);
+      const ascii = decoded.filter((n) => /^[\x00-\x7f]*$/.test(n));
+      for (const wanted of [new Set([...ascii.slice(0, 3), ...extra]), new Set([...decoded.slice(-2), ...extra])]) {
+        const found = [...findEntries(bytes, wanted, readHeader(bytes)).keys()].sort();
+        assert.deepEqual(found, [...new Set(decoded.filter((n) => wanted.has(n)))].sort());
+      }
+    },
+  ), { numRuns: 500 });
 });
