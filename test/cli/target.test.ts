@@ -9,9 +9,12 @@ import { syncBuiltinESMExports } from 'node:module';
 import { openTarget } from '../../src/cli/target.js';
 import { startNode } from './helpers.js';
 
-/** Counts fs.readSync calls and fs.readFileSync calls by path while `fn` runs (ES module imports of node:fs see the counting functions). */
+/**
+ * Counts fs.readSync calls, and the files opened by path (openSync, readFileSync), while `fn`
+ * runs (ES module imports of node:fs see the counting functions).
+ */
 function countReads<T>(fn: () => T): { result: T; preads: number; files: string[] } {
-  const { readSync, readFileSync } = fs;
+  const { readSync, readFileSync, openSync } = fs;
   let preads = 0;
   const files: string[] = [];
   fs.readSync = ((...args: Parameters<typeof readSync>) => {
@@ -22,12 +25,17 @@ function countReads<T>(fn: () => T): { result: T; preads: number; files: string[
     files.push(String(args[0]));
     return readFileSync(...args);
   }) as typeof readFileSync;
+  fs.openSync = ((...args: Parameters<typeof openSync>) => {
+    files.push(String(args[0]));
+    return openSync(...args);
+  }) as typeof openSync;
   syncBuiltinESMExports();
   try {
     return { result: fn(), preads, files };
   } finally {
     fs.readSync = readSync;
     fs.readFileSync = readFileSync;
+    fs.openSync = openSync;
     syncBuiltinESMExports();
   }
 }
