@@ -66,6 +66,10 @@ export function dataViewOf(bytes: PerfDataBytes): DataView {
   throw err;
 }
 
+/** The words of every byte's units and variability code (undefined for an invalid one): a load per entry, not a call. */
+const UNITS_OF_CODE: readonly (Units | undefined)[] = Array.from({ length: 256 }, (_, code) => unitsFromCode(code));
+const VARIABILITY_OF_CODE: readonly (Variability | undefined)[] = Array.from({ length: 256 }, (_, code) => variabilityFromCode(code));
+
 const KNOWN_TYPE = new Uint8Array(256);
 for (let i = 0; i < KNOWN_TYPE_CODES.length; i++) KNOWN_TYPE[KNOWN_TYPE_CODES.charCodeAt(i)] = 1;
 
@@ -317,11 +321,11 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
     if (dataOffset < nameOffset || dataOffset > length) {
       throw corrupt(`perfdata: data_offset ${dataOffset} is not between name_offset ${nameOffset} and the entry length ${length}`, at + E_DATA_OFFSET);
     }
-    const variability = variabilityFromCode(variabilityByte);
+    const variability = VARIABILITY_OF_CODE[variabilityByte];
     if (variability === undefined) {
       throw corrupt(`perfdata: invalid variability 0x${variabilityByte.toString(16)}`, at + E_DATA_VARIABILITY);
     }
-    const units = unitsFromCode(unitsByte);
+    const units = UNITS_OF_CODE[unitsByte];
     if (units === undefined) throw corrupt(`perfdata: invalid units 0x${unitsByte.toString(16)}`, at + E_DATA_UNITS);
 
     if (count >= maxEntries) {
