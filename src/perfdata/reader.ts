@@ -162,8 +162,13 @@ export class Latin1Text {
   private text: string | undefined;
   constructor(private readonly bytes: Buffer) {}
   slice(start: number, end: number): string {
+    return this.all().slice(start, end);
+  }
+
+  /** The whole text. */
+  all(): string {
     this.text ??= this.bytes.toString('latin1');
-    return this.text.slice(start, end);
+    return this.text;
   }
 
   /** The bytes in [start, end) up to the first NUL, one char per byte (found by native string search). */
@@ -289,6 +294,12 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
   // way. A walk for them then never decodes a name it does not keep (but for a message).
   const asciiWanted = filter !== undefined && allAscii(filter.wanted);
   const exact = (start: number, end: number, name: string): string => (asciiWanted ? decodeString(u8, start, end, latin1) : name);
+  // And only a name as long as a wanted one becomes a string at all: a listing's walk makes none
+  // for most entries. A name's NUL is found by searching the text from the name on; a NUL found
+  // past a name serves the names before it, so no byte is searched twice, whatever the region holds.
+  const wantedLengths = asciiWanted ? new Set([...filter.wanted].map((n) => n.length)) : undefined;
+  const text = wantedLengths !== undefined ? latin1.all() : '';
+  let nul = -1;
   // Entries before `at` (a cached reader walking on) count towards the bound too.
   let count = list?.length ?? 0;
   while (at < limit) {
@@ -339,11 +350,16 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
     if (nameEnd - nameStart > MAX_NAME_BYTES && u8.subarray(nameStart, nameStart + MAX_NAME_BYTES + 1).indexOf(0) === -1) {
       throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: an entry name longer than ${MAX_NAME_BYTES} bytes`, nameStart);
     }
-    let name: string;
-    if (asciiWanted) {
-      name = latin1.slice(nameStart, nameEnd);
-      const nul = name.indexOf('\0');
-      if (nul !== -1) name = name.slice(0, nul);
+    let name = '';
+    let maybeWanted = true;
+    if (wantedLengths !== undefined) {
+      if (nul < nameStart) {
+        nul = text.indexOf('\0', nameStart);
+        if (nul === -1) nul = text.length;
+      }
+      const nameLength = Math.min(nul, nameEnd) - nameStart;
+      maybeWanted = wantedLengths.has(nameLength);
+      if (maybeWanted) name = text.slice(nameStart, nameStart + nameLength);
     } else {
       name = decodeString(u8, nameStart, nameEnd, latin1);
     }
@@ -377,7 +393,7 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
         name, type, units, variability, supported: (flags & FLAG_SUPPORTED) !== 0,
         offset: at, length, dataOffset: at + dataOffset, vectorLength,
       });
-    } else if (filter === undefined || filter.wanted.has(name)) {
+    } else if (filter === undefined || (maybeWanted && filter.wanted.has(name))) {
       const byName = entries as Map<string, EntryLocation>;
       byName.set(name, {
         name, type, units, variability, supported: (flags & FLAG_SUPPORTED) !== 0,

@@ -41,14 +41,21 @@ test('findEntries finds what a full decode finds, for names of any bytes', () =>
     fc.array(fc.array(fc.oneof(fc.integer({ min: 0x61, max: 0x63 }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0)),
       { minLength: SEGMENT, maxLength: SEGMENT }), { minLength: 1, maxLength: 12 }),
     fc.array(fc.stringMatching(/^n\.[abc]{1,10}$/), { maxLength: 4 }),
-    (names, extra) => {
+    fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+    (names, extra, unterminated) => {
       const buf = new ArrayBuffer(8192);
       const w = new PerfDataWriter(buf);
       names.forEach((_, i) => w.long(`n.${'a'.repeat(SEGMENT - 1)}${'abcdefghijkl'[i]}`, { value: i }));
       const bytes = new Uint8Array(buf);
       // Overwrite each name's last SEGMENT bytes (after "n.") with the generated ones.
       const located = locateEntries(bytes);
-      located.forEach((e, i) => bytes.set(names[i]!, e.offset + new DataView(buf).getInt32(e.offset + 4, true) + 2));
+      const view = new DataView(buf);
+      located.forEach((e, i) => {
+        const nameStart = e.offset + view.getInt32(e.offset + 4, true);
+        // Some names fill their whole field, without a NUL: the name then runs to the data.
+        if (unterminated[i]) bytes.fill(0x62, nameStart, e.offset + view.getInt32(e.offset + 16, true));
+        bytes.set(names[i]!, nameStart + 2);
+      });
       const decoded = locateEntries(bytes).map((e) => e.name);
       const ascii = decoded.filter((n) => /^[\x00-\x7f]*$/.test(n));
       for (const wanted of [new Set([...ascii.slice(0, 3), ...extra]), new Set([...decoded.slice(-2), ...extra])]) {
@@ -56,5 +63,5 @@ test('findEntries finds what a full decode finds, for names of any bytes', () =>
         assert.deepEqual(found, [...new Set(decoded.filter((n) => wanted.has(n)))].sort());
       }
     },
-  ), { numRuns: 500 });
+  ), { numRuns: 3000 });
 });
