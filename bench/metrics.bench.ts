@@ -6,12 +6,18 @@
 import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchMain, median, nsPerOp, sink } from './harness.js';
 
-process.env.PERFMEM_DIR ??= mkdtempSync(join(tmpdir(), 'perfmem-bench-metrics-'));
+if (process.env.PERFMEM_DIR === undefined) {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-bench-metrics-'));
+  process.env.PERFMEM_DIR = dir;
+  // Removed by the process that made it (cluster workers inherit it): each run used to leave one
+  // in /tmp, which every scan of /tmp then reads (perfmem ps and snap, jps, jstat).
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+}
 const prom = createRequire(import.meta.url)('prom-client') as typeof import('../src/metrics/index.js');
 const ours = await import('../src/metrics/index.js');
 type Lib = typeof ours;
@@ -84,13 +90,17 @@ async function regionCost(size: number, series = 0): Promise<number> {
   const { createRegion } = await import('../src/perfmemory/index.js');
   const base = mkdtempSync(join(tmpdir(), 'perfmem-bench-size-'));
   const samples: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const t = process.hrtime.bigint();
-    const region = createRegion({ dir: base, size });
-    for (let s = 0; s < series; s++) region.rawEntry(`perfmem.metrics.v1.f0.s${s}`, 100);
-    sink.value = region.size;
-    region.close();
-    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+  try {
+    for (let i = 0; i < 15; i++) {
+      const t = process.hrtime.bigint();
+      const region = createRegion({ dir: base, size });
+      for (let s = 0; s < series; s++) region.rawEntry(`perfmem.metrics.v1.f0.s${s}`, 100);
+      sink.value = region.size;
+      region.close();
+      samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
   return median(samples);
 }

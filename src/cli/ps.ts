@@ -4,7 +4,10 @@
  * blocked (a Node process whose event loop has not turned for several sampling periods, and
  * for how long), or stale (the file of a process that is gone).
  */
-import { attachListed, listProcesses, type ProcessInfo } from '../perfmemory/index.js';
+// Straight from the modules that read other processes' regions, not perfmemory/index.js: the
+// command then loads neither the region writer nor shared memory (see attach-process.ts).
+import { attachListed } from '../perfmemory/attach-process.js';
+import { listProcesses, type ProcessInfo } from '../perfmemory/discover.js';
 import { loopStatus } from '../runtime/loop-status.js';
 import { describeTopFrame, parseStack, STACK_COUNTER, STACK_TIME_COUNTER } from '../runtime/stack-format.js';
 import { escapeTerminal } from './escape.js';

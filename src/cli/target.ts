@@ -3,7 +3,12 @@
  * Turns perfmem's coded errors into the one-line messages a person at a terminal expects.
  */
 import { existsSync, statSync } from 'node:fs';
-import { attach, attachFile, KIND_COUNTER, liveness, readProcStat, uptimeSeconds, type ProcessKind } from '../perfmemory/index.js';
+// Straight from the reading modules, not perfmemory/index.js (see ps.ts). attachProcess, not
+// attach: a command reads other processes, never a region of its own.
+import { attachFile, attachProcess as attach } from '../perfmemory/attach-process.js';
+import type { ProcessKind } from '../perfmemory/discover.js';
+import { KIND_COUNTER } from '../perfmemory/identity-names.js';
+import { liveness, readProcStat, uptimeSeconds, type ProcStat } from '../perfmemory/proc.js';
 import { escapeTerminal } from './escape.js';
 import type { ParsedPerfData } from '../perfdata/types.js';
 import { UsageError } from './errors.js';
@@ -58,10 +63,14 @@ function openPid(pid: number): Target {
       throw err;
     }
   }, String(pid));
-  const started = readProcStat(pid)?.startSeconds;
+  // /proc/<pid>/stat once: the live process's start, for the staleness judgement and read()'s checks.
+  const stat = readProcStat(pid);
+  const started = stat?.startSeconds;
+  let first: ParsedPerfData | undefined;
   let stale: string | undefined;
   try {
-    stale = staleness(pid, view.snapshot().counters);
+    first = view.snapshot();
+    stale = staleness(pid, first.counters, stat);
   } catch (err) {
     view.detach();
     return userFacing(() => { throw err; }, String(pid));
@@ -69,7 +78,7 @@ function openPid(pid: number): Target {
   let gone = false;
   if (stale !== undefined) {
     // The dead writer's last data, once: it will not change, and the pid is someone else's.
-    const data = userFacing(() => view.snapshot(), String(pid));
+    const data = first;
     view.detach();
     return { pid, label: String(pid), stale, read: () => data, close() {} };
   }
@@ -77,6 +86,13 @@ function openPid(pid: number): Target {
     pid,
     label: String(pid),
     read() {
+      if (first !== undefined) {
+        // The snapshot just judged: taken while the process was alive and the region its own
+        // (`perfmem snap` reads once: one read of the region and of /proc, not two).
+        const data = first;
+        first = undefined;
+        return data;
+      }
       // A killed process leaves its file behind: liveness, not the file, says it is gone; and a
       // pid that now belongs to a process started later is not the one we were reading.
       const now = readProcStat(pid)?.startSeconds;
@@ -96,9 +112,10 @@ function openPid(pid: number): Target {
  * Why the region found for `pid` is not the live process's, or undefined when it is. perfmem's
  * regions carry the writer's start in clock ticks after boot (perfmem.proc.starttime), an exact
  * match; a JVM's sun.rt.createVmBeginTime (ms since the epoch) is compared with a second of slack.
+ * `stat` is the live process's /proc/<pid>/stat, when the caller has just read it.
  */
-export function staleness(pid: number, counters: readonly { name: string; value: unknown }[]): string | undefined {
-  const stat = readProcStat(pid);
+export function staleness(pid: number, counters: readonly { name: string; value: unknown }[],
+  stat: ProcStat | undefined = readProcStat(pid)): string | undefined {
   if (stat === undefined || liveness(pid) === 'gone') return `process ${pid} is not running: this region is a dead process's last data`;
   const get = (name: string): number | undefined => {
     const v = counters.find((c) => c.name === name)?.value;

@@ -66,6 +66,10 @@ export function dataViewOf(bytes: PerfDataBytes): DataView {
   throw err;
 }
 
+/** The words of every byte's units and variability code (undefined for an invalid one): a load per entry, not a call. */
+const UNITS_OF_CODE: readonly (Units | undefined)[] = Array.from({ length: 256 }, (_, code) => unitsFromCode(code));
+const VARIABILITY_OF_CODE: readonly (Variability | undefined)[] = Array.from({ length: 256 }, (_, code) => variabilityFromCode(code));
+
 const KNOWN_TYPE = new Uint8Array(256);
 for (let i = 0; i < KNOWN_TYPE_CODES.length; i++) KNOWN_TYPE[KNOWN_TYPE_CODES.charCodeAt(i)] = 1;
 
@@ -146,6 +150,8 @@ export function bufferOf(view: DataView): Buffer {
 
 /** Names and most strings are short: scan them in JavaScript, longer ones natively. */
 const SHORT_SCAN = 64;
+/** A char of a latin1 text that is not ASCII: the bytes are UTF-8 to decode as Java does. */
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * The whole region decoded once as latin1 (one char per byte), so that each ASCII name is a
@@ -156,9 +162,27 @@ export class Latin1Text {
   private text: string | undefined;
   constructor(private readonly bytes: Buffer) {}
   slice(start: number, end: number): string {
-    this.text ??= this.bytes.toString('latin1');
-    return this.text.slice(start, end);
+    return this.all().slice(start, end);
   }
+
+  /** The whole text. */
+  all(): string {
+    this.text ??= this.bytes.toString('latin1');
+    return this.text;
+  }
+
+  /** The bytes in [start, end) up to the first NUL, one char per byte (found by native string search). */
+  upToNul(start: number, end: number): string {
+    const text = this.slice(start, end);
+    const nul = text.indexOf('\0');
+    return nul === -1 ? text : text.slice(0, nul);
+  }
+}
+
+/** Whether every string of `names` is ASCII. */
+function allAscii(names: ReadonlySet<string>): boolean {
+  for (const n of names) if (NON_ASCII.test(n)) return false;
+  return true;
 }
 
 /**
@@ -168,6 +192,16 @@ export class Latin1Text {
  * @internal
  */
 export function decodeString(bytes: Buffer, start: number, end: number, latin1?: Latin1Text): string {
+  if (latin1 !== undefined) {
+    // With the region's text at hand, the NUL and any high byte are found by the engine's own
+    // string search (a slice of a flat string costs no copy) instead of a loop over the bytes:
+    // a listing's walk decodes every name, and a short command runs it in the interpreter.
+    const text = latin1.upToNul(start, end);
+    if (!NON_ASCII.test(text)) return text;
+    const stop = start + text.length;
+    if (isUtf8(bytes.subarray(start, stop))) return bytes.toString('utf8', start, stop);
+    return decodeUtf8AsJava(bytes, start, stop);
+  }
   const short = Math.min(end, start + SHORT_SCAN);
   let stop = start;
   let high = 0;
@@ -181,7 +215,7 @@ export function decodeString(bytes: Buffer, start: number, end: number, latin1?:
     stop = nul === -1 ? end : short + nul;
     high = 0x80;
   }
-  if (high < 0x80) return latin1 === undefined ? bytes.toString('latin1', start, stop) : latin1.slice(start, stop);
+  if (high < 0x80) return bytes.toString('latin1', start, stop);
   if (isUtf8(bytes.subarray(start, stop))) return bytes.toString('utf8', start, stop);
   return decodeUtf8AsJava(bytes, start, stop);
 }
@@ -255,6 +289,17 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
   const latin1 = new Latin1Text(u8);
   const list = Array.isArray(entries) ? entries : undefined;
   const maxEntries = Math.min(filter?.maxEntries ?? MAX_ENTRIES, MAX_ENTRIES);
+  // Names wanted that are all ASCII (every listing's) match a name's bytes read as latin1
+  // exactly when they match its Java decoding: a byte >= 0x80 gives a non-ASCII char either
+  // way. A walk for them then never decodes a name it does not keep (but for a message).
+  const asciiWanted = filter !== undefined && allAscii(filter.wanted);
+  const exact = (start: number, end: number, name: string): string => (asciiWanted ? decodeString(u8, start, end, latin1) : name);
+  // And only a name as long as a wanted one becomes a string at all: a listing's walk makes none
+  // for most entries. A name's NUL is found by searching the text from the name on; a NUL found
+  // past a name serves the names before it, so no byte is searched twice, whatever the region holds.
+  const wantedLengths = asciiWanted ? new Set([...filter.wanted].map((n) => n.length)) : undefined;
+  const text = wantedLengths !== undefined ? latin1.all() : '';
+  let nul = -1;
   // Entries before `at` (a cached reader walking on) count towards the bound too.
   let count = list?.length ?? 0;
   while (at < limit) {
@@ -271,10 +316,11 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
     }
     const nameOffset = view.getInt32(at + E_NAME_OFFSET, little);
     const vectorLength = view.getInt32(at + E_VECTOR_LENGTH, little);
-    const typeCode = view.getUint8(at + E_DATA_TYPE);
-    const flags = view.getUint8(at + E_FLAGS);
-    const unitsByte = view.getUint8(at + E_DATA_UNITS);
-    const variabilityByte = view.getUint8(at + E_DATA_VARIABILITY);
+    // Single bytes as element loads of the same bytes (u8 is `view`'s range): no call each.
+    const typeCode = u8[at + E_DATA_TYPE]!;
+    const flags = u8[at + E_FLAGS]!;
+    const unitsByte = u8[at + E_DATA_UNITS]!;
+    const variabilityByte = u8[at + E_DATA_VARIABILITY]!;
     const dataOffset = view.getInt32(at + E_DATA_OFFSET, little);
 
     if (KNOWN_TYPE[typeCode] !== 1) {
@@ -286,11 +332,11 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
     if (dataOffset < nameOffset || dataOffset > length) {
       throw corrupt(`perfdata: data_offset ${dataOffset} is not between name_offset ${nameOffset} and the entry length ${length}`, at + E_DATA_OFFSET);
     }
-    const variability = variabilityFromCode(variabilityByte);
+    const variability = VARIABILITY_OF_CODE[variabilityByte];
     if (variability === undefined) {
       throw corrupt(`perfdata: invalid variability 0x${variabilityByte.toString(16)}`, at + E_DATA_VARIABILITY);
     }
-    const units = unitsFromCode(unitsByte);
+    const units = UNITS_OF_CODE[unitsByte];
     if (units === undefined) throw corrupt(`perfdata: invalid units 0x${unitsByte.toString(16)}`, at + E_DATA_UNITS);
 
     if (count >= maxEntries) {
@@ -304,27 +350,38 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
     if (nameEnd - nameStart > MAX_NAME_BYTES && u8.subarray(nameStart, nameStart + MAX_NAME_BYTES + 1).indexOf(0) === -1) {
       throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: an entry name longer than ${MAX_NAME_BYTES} bytes`, nameStart);
     }
-    const name = decodeString(u8, nameStart, nameEnd, latin1);
-    const typeChar = String.fromCharCode(typeCode);
+    let name = '';
+    let maybeWanted = true;
+    if (wantedLengths !== undefined) {
+      if (nul < nameStart) {
+        nul = text.indexOf('\0', nameStart);
+        if (nul === -1) nul = text.length;
+      }
+      const nameLength = Math.min(nul, nameEnd) - nameStart;
+      maybeWanted = wantedLengths.has(nameLength);
+      if (maybeWanted) name = text.slice(nameStart, nameStart + nameLength);
+    } else {
+      name = decodeString(u8, nameStart, nameEnd, latin1);
+    }
     let type: 'long' | 'string';
     if (vectorLength === 0) {
       if (typeCode !== TYPE_LONG) {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${typeChar}' for ${shown(name)}`, at + E_DATA_TYPE);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported scalar type '${String.fromCharCode(typeCode)}' for ${shown(exact(nameStart, nameEnd, name))}`, at + E_DATA_TYPE);
       }
-      if (dataOffset + 8 > length) throw corrupt(`perfdata: the 8-byte value of ${shown(name)} extends beyond its entry`, at + E_DATA_OFFSET);
+      if (dataOffset + 8 > length) throw corrupt(`perfdata: the 8-byte value of ${shown(exact(nameStart, nameEnd, name))} extends beyond its entry`, at + E_DATA_OFFSET);
       type = 'long';
     } else {
       if (typeCode !== TYPE_BYTE) {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${typeChar}' for ${shown(name)}`, at + E_DATA_TYPE);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported vector type '${String.fromCharCode(typeCode)}' for ${shown(exact(nameStart, nameEnd, name))}`, at + E_DATA_TYPE);
       }
       if (units !== 'string') {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported byte vector with units ${units} for ${shown(name)}`, at + E_DATA_UNITS);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported byte vector with units ${units} for ${shown(exact(nameStart, nameEnd, name))}`, at + E_DATA_UNITS);
       }
       if (variability === 'monotonic') {
-        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported monotonic string ${shown(name)}`, at + E_DATA_VARIABILITY);
+        throw new PerfDataError('ERR_PERFDATA_UNSUPPORTED', `perfdata: unsupported monotonic string ${shown(exact(nameStart, nameEnd, name))}`, at + E_DATA_VARIABILITY);
       }
       if (vectorLength < 0 || vectorLength > length - dataOffset) {
-        throw corrupt(`perfdata: vector_length ${vectorLength} of ${shown(name)} does not fit in its entry`, at + E_VECTOR_LENGTH);
+        throw corrupt(`perfdata: vector_length ${vectorLength} of ${shown(exact(nameStart, nameEnd, name))} does not fit in its entry`, at + E_VECTOR_LENGTH);
       }
       if (vectorLength > MAX_STRING_BYTES) {
         throw new PerfDataError('ERR_PERFDATA_LIMIT', `perfdata: a string of ${vectorLength} bytes is longer than the ${MAX_STRING_BYTES}-byte limit`, at + E_VECTOR_LENGTH);
@@ -336,7 +393,7 @@ export function walkEntries(view: DataView, u8: Buffer, little: boolean, at: num
         name, type, units, variability, supported: (flags & FLAG_SUPPORTED) !== 0,
         offset: at, length, dataOffset: at + dataOffset, vectorLength,
       });
-    } else if (filter === undefined || filter.wanted.has(name)) {
+    } else if (filter === undefined || (maybeWanted && filter.wanted.has(name))) {
       const byName = entries as Map<string, EntryLocation>;
       byName.set(name, {
         name, type, units, variability, supported: (flags & FLAG_SUPPORTED) !== 0,

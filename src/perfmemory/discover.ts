@@ -14,7 +14,7 @@ import { listOrEmpty, pidFromFileName, userDirectory, userDirectoryNames } from 
 import { bootTimeMs, namespacePids } from './proc.js';
 import { judgeStaleness } from './staleness.js';
 import { FileSource } from './view.js';
-import { KIND_COUNTER, START_TICKS_COUNTER } from './identity.js';
+import { KIND_COUNTER, START_TICKS_COUNTER } from './identity-names.js';
 
 export type ProcessKind = 'node' | 'jvm' | 'other';
 

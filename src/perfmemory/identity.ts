@@ -11,19 +11,9 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Units, Variability } from '../perfdata/index.js';
 import { startTicks } from './proc.js';
+import { HRT_FREQUENCY, KIND_COUNTER, START_TICKS_COUNTER, VERSION_COUNTER } from './identity-names.js';
 
-/** The counter that marks a region written by perfmem, and its runtime ("node"). */
-export const KIND_COUNTER = 'perfmem.kind';
-/** perfmem's package version in the region (tells a reader which perfmem wrote it). */
-export const VERSION_COUNTER = 'perfmem.version';
-/**
- * The writer's start time in clock ticks after boot (field 22 of /proc/<pid>/stat): compared
- * with the live process's own, it tells a reused pid apart exactly, whatever the wall clock did.
- */
-export const START_TICKS_COUNTER = 'perfmem.proc.starttime';
-
-/** Ticks per second of the region's clock (nanoseconds, like HotSpot on Linux). */
-export const HRT_FREQUENCY = 1_000_000_000;
+export { HRT_FREQUENCY, KIND_COUNTER, START_TICKS_COUNTER, VERSION_COUNTER };
 
 /** hrtime at the moment this process started, so that ticks count from process start as in HotSpot. */
 const origin = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));

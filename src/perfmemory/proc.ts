@@ -3,10 +3,28 @@
  * a pid namespace. Reads are small and synchronous; a process that vanishes mid-read is
  * reported as gone rather than throwing.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { clockTicks, pageSize } from '../sys/index.js';
 
 export type Liveness = 'alive' | 'gone' | 'denied';
+
+/** One buffer for the small /proc files (stat, status): a listing reads one per process. */
+const smallFile = Buffer.allocUnsafe(4096);
+
+/**
+ * A /proc file of a few hundred bytes, as latin1 text: open, one read, close (readFileSync adds an
+ * fstat and a read to find the end). One that fills the buffer is read again whole.
+ */
+export function readProcText(path: string): string {
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, smallFile, 0, smallFile.length, null);
+  } finally {
+    closeSync(fd);
+  }
+  return n < smallFile.length ? smallFile.toString('latin1', 0, n) : readFileSync(path, 'latin1');
+}
 
 /** kill(pid, 0): 'gone' on ESRCH, 'denied' on EPERM (it exists, but belongs to someone else). */
 export function liveness(pid: number): Liveness {
@@ -48,7 +66,7 @@ export interface ProcStat {
 export function readProcStat(pid: number, procRoot = '/proc'): ProcStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
+    text = readProcText(`${procRoot}/${pid}/stat`);
   } catch {
     return undefined;
   }
@@ -102,7 +120,7 @@ export function startTimeMs(pid: number, boot = bootTimeMs()): number | undefine
 export function namespacePids(pid: number): number[] {
   let status: string;
   try {
-    status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    status = readProcText(`/proc/${pid}/status`);
   } catch {
     return [];
   }

@@ -35,8 +35,8 @@ function iso(ms: number): string {
 
 /** Judges `pid` against the start its region recorded (`boot` from bootTimeMs(), read once per listing). */
 export function judgeStaleness(pid: number, region: RegionStart, boot?: number): Staleness {
-  if (liveness(pid) === 'gone') return { state: 'stale', reason: `process ${pid} is gone` };
   if (region.startTicks !== undefined) {
+    // /proc/<pid>/stat alone says it: no such file, no such process (kill(pid, 0) would only repeat it).
     const now = startTicks(pid);
     if (now === undefined) return { state: 'stale', reason: `process ${pid} is gone` };
     if (now === region.startTicks) return { state: 'alive', reason: undefined };
@@ -46,6 +46,7 @@ export function judgeStaleness(pid: number, region: RegionStart, boot?: number):
         `the region's writer ${(region.startTicks / clockTicks).toFixed(2)} s after boot`,
     };
   }
+  if (liveness(pid) === 'gone') return { state: 'stale', reason: `process ${pid} is gone` };
   if (region.startTimeMs !== undefined) {
     const started = startTimeMs(pid, boot ?? bootTimeMs());
     if (started !== undefined && started > region.startTimeMs + START_SLACK_MS) {

@@ -15,7 +15,7 @@ import { fileInsecurity, insecureFile } from './directory.js';
 import { PerfMemoryError } from './errors.js';
 import { MAX_SIZE } from './options.js';
 import { judgeStaleness, type Staleness } from './staleness.js';
-import { START_TICKS_COUNTER } from './identity.js';
+import { START_TICKS_COUNTER } from './identity-names.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
 
