@@ -12,10 +12,12 @@ export interface SystemError extends Error {
   dest?: string;
 }
 
-const errorMap = getSystemErrorMap();
+// Built on the first error, not at load: every process that loads perfmem would pay for it.
+let errorMap: ReturnType<typeof getSystemErrorMap> | undefined;
 
 /** Builds a SystemError from a positive OS errno, with Node's message format. */
 export function systemError(errno: number, syscall: string, path?: string, dest?: string): SystemError {
+  errorMap ??= getSystemErrorMap();
   const [code, description] = errorMap.get(-Math.abs(errno)) ?? [`E${Math.abs(errno)}`, 'unknown error'];
   let message = `${code}: ${description}, ${syscall}`;
   if (path !== undefined) message += ` '${path}'`;
