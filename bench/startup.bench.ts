@@ -56,6 +56,7 @@ lib.func('int flock(int fd, int operation)');
     '--import perfmem/register, without the code cache': node(['--import', 'perfmem/register'], { ...env, PERFMEM_CODE_CACHE: '0' }),
     '--require perfmem/register': node(['--require', 'perfmem/register']),
     '--import perfmem/register, PERFMEM_DISABLE=1': node(['--import', 'perfmem/register'], off),
+    '--import $(perfmem register-path), PERFMEM_DISABLE=1': node(['--import', join(ROOT, 'dist/src/bundle/register.js')], off),
     '--require perfmem/register, PERFMEM_DISABLE=1': node(['--require', 'perfmem/register'], off),
   };
 }
@@ -70,6 +71,7 @@ const variants = {
   '--import perfmem/register, without the code cache': { note: 'PERFMEM_CODE_CACHE=0: the runtime core compiled from source' },
   '--require perfmem/register': { note: 'the same runtime from a CommonJS preload (no ESM loader)' },
   '--import perfmem/register, PERFMEM_DISABLE=1': {},
+  '--import $(perfmem register-path), PERFMEM_DISABLE=1': { note: 'the hook by its absolute path, as `perfmem register-path` prints it: without Node\'s resolution of the bare specifier through the package\'s exports' },
   '--require perfmem/register, PERFMEM_DISABLE=1': { note: 'the "require" condition: a disabled process starts no ESM loader' },
 };
 
