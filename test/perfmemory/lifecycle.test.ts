@@ -30,6 +30,7 @@ test('the region file is removed at exit on every path, and the process ends as 
     ['wait', 'SIGINT', null, 'SIGINT'],
     ['wait', 'SIGHUP', null, 'SIGHUP'],
     ['own-term', 'SIGTERM', 7, null],
+    ['late-exit', undefined, 0, null],
   ];
   for (const [mode, signal, code, killedBy, stderr] of expectations) {
     const r = await lifecycle(base, mode, { signal });
@@ -39,6 +40,8 @@ test('the region file is removed at exit on every path, and the process ends as 
     assert.equal(existsSync(r.path), false, `${label}: ${r.path} removed`);
     if (stderr !== undefined) assert.match(r.stderr, stderr, label);
     if (mode === 'own-term') assert.match(r.stdout, /app got SIGTERM/);
+    // The region ended at exit: counters still work for listeners that run after it.
+    if (mode === 'late-exit') assert.match(r.stdout, /^late 43 late$/m);
   }
   assert.deepEqual(readdirSync(`${base}/hsperfdata_root`), []);
 });
