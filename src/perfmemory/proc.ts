@@ -129,16 +129,23 @@ export function namespacePids(pid: number): number[] {
   return line[1]!.trim().split(/\s+/).map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);
 }
 
+/** The signals in a /proc signal mask (hex, signal n at bit n-1), read a hex digit at a time: no bigint per signal. */
+export function signalsInMask(hex: string): Set<number> {
+  const signals = new Set<number>();
+  for (let sig = 1; sig <= 64 && (sig - 1) >> 2 < hex.length; sig++) {
+    const digit = parseInt(hex[hex.length - 1 - ((sig - 1) >> 2)]!, 16);
+    if ((digit >> ((sig - 1) & 3)) & 1) signals.add(sig);
+  }
+  return signals;
+}
+
 /** The signals this process ignores (SigIgn in /proc/self/status), e.g. SIGHUP under nohup. */
 export function ignoredSignals(): Set<number> {
-  const ignored = new Set<number>();
   try {
-    const line = /^SigIgn:\s*([0-9a-f]+)$/im.exec(readFileSync('/proc/self/status', 'latin1'));
-    if (line === null) return ignored;
-    const mask = BigInt('0x' + line[1]);
-    for (let sig = 1; sig <= 64; sig++) if ((mask >> BigInt(sig - 1)) & 1n) ignored.add(sig);
+    const line = /^SigIgn:\s*([0-9a-f]+)$/im.exec(readProcText('/proc/self/status'));
+    return line === null ? new Set() : signalsInMask(line[1]!);
   } catch {
     // Without /proc we cannot know; assume nothing is ignored.
+    return new Set();
   }
-  return ignored;
 }

@@ -6,7 +6,7 @@
  * koffi is loaded on the first libc call, not at import: readers (`perfmem ps`, `snap`,
  * `stat`, attach) never need it, and loading it costs tens of milliseconds of start-up.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { constants } from 'node:os';
 import { systemError } from './errors.js';
 import { loadKoffi, type Koffi } from './koffi-load.js';
@@ -102,12 +102,24 @@ const AT_CLKTCK = 17;
 function readAuxv(): Map<number, number> {
   const entries = new Map<number, number>();
   try {
-    const bytes = readFileSync('/proc/self/auxv');
-    // Pairs of native-endian unsigned longs (8 bytes on the 64-bit platforms perfmem runs on).
-    for (let at = 0; at + 16 <= bytes.length; at += 16) {
-      const key = Number(bytes.readBigUInt64LE(at));
+    // One read into a small buffer (the vector is a few hundred bytes; what does not fit is
+    // left out, and the two entries perfmem wants come early): every process that loads
+    // perfmem runs this, and readFileSync's way for a file of unknown size costs more.
+    const bytes = Buffer.alloc(1024);
+    const fd = openSync('/proc/self/auxv', 'r');
+    let n: number;
+    try {
+      n = readSync(fd, bytes, 0, bytes.length, null);
+    } finally {
+      closeSync(fd);
+    }
+    // Pairs of native-endian unsigned longs (8 bytes on the 64-bit little-endian platforms
+    // perfmem runs on), read as two 32-bit halves: no bigint per word.
+    const word = (at: number): number => bytes.readUInt32LE(at) + bytes.readUInt32LE(at + 4) * 2 ** 32;
+    for (let at = 0; at + 16 <= n; at += 16) {
+      const key = word(at);
       if (key === 0) break;
-      entries.set(key, Number(bytes.readBigUInt64LE(at + 8)));
+      entries.set(key, word(at + 8));
     }
   } catch {
     // No /proc: sysconf through koffi answers instead.

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readProcStat, readProcText } from '../../src/perfmemory/proc.js';
+import fc from 'fast-check';
+import { readProcStat, readProcText, signalsInMask } from '../../src/perfmemory/proc.js';
 
 test('readProcText reads a /proc file whole, as readFileSync does, and a file larger than its buffer too', (t) => {
   const status = readProcText('/proc/self/status');
@@ -22,4 +23,15 @@ test('readProcText reads a /proc file whole, as readFileSync does, and a file la
     assert.equal(readProcText(file), readFileSync(file, 'latin1'), `${size} bytes`);
   }
   assert.throws(() => readProcText(join(dir, 'missing')), { code: 'ENOENT' });
+});
+
+test('signalsInMask reads a /proc signal mask of any width as its bits say (signal n at bit n-1)', () => {
+  assert.deepEqual([...signalsInMask('0000000001001000')], [13, 25]); // SIGPIPE, SIGXFSZ: what Node ignores
+  assert.deepEqual([...signalsInMask('0')], []);
+  fc.assert(fc.property(fc.stringMatching(/^[0-9a-f]{1,16}$/), (hex) => {
+    const mask = BigInt(`0x${hex}`);
+    const expected = [];
+    for (let sig = 1; sig <= 64; sig++) if ((mask >> BigInt(sig - 1)) & 1n) expected.push(sig);
+    assert.deepEqual([...signalsInMask(hex)], expected);
+  }));
 });
