@@ -242,7 +242,8 @@ await build({
  * Node's module wrapper (V8 then compiles the text as read, without a wrapped copy) and in ASCII
  * only. charset 'ascii' has escaped strings and templates; what esbuild leaves (comments, regular
  * expression literals) becomes \uXXXX, which means the same in a regular expression and nothing
- * in a comment. A file that is still not ASCII, or already wrapped, fails the build.
+ * in a comment (astral characters go as their two surrogate escapes). A file already wrapped
+ * fails the build.
  */
 function wrapForLoader(file) {
   const code = readFileSync(file, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
