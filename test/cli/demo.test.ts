@@ -55,7 +55,7 @@ test('demo without a terminal prints ps and stat samples, exits 0, and leaves no
   assert.equal(r.code, 0, r.stderr);
   const pids = workerPids(r.stdout);
   assert.equal(pids.length, 4);
-  assert.match(r.stdout, /\$ perfmem ps -m\n +PID +KIND +STATE +UPTIME +USER +COMMAND\n/);
+  assert.match(r.stdout, /\$ perfmem ps -m\n *PID +KIND +STATE +UPTIME +USER +COMMAND\n/);
   for (const mode of ['steady', 'alloc', 'io', 'blocker']) assert.match(r.stdout, new RegExp(` node +(running|blocked [^ ]+) +\\S+ +\\S+ +demo-worker\\.js ${mode}\\n`));
   assert.match(r.stdout, /Timestamp +CPU +USR +SYS/);
   assert.match(r.stdout, / S0 +S1 +E +O +M +CCS +YGC +YGCT/);
