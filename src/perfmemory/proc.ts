@@ -3,8 +3,8 @@
  * a pid namespace. Reads are small and synchronous; a process that vanishes mid-read is
  * reported as gone rather than throwing.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { clockTicks, pageSize } from '../sys/index.js';
+import { readFileSync } from 'node:fs';
+import { clockTicks, pageSize, readHead } from '../sys/index.js';
 
 export type Liveness = 'alive' | 'gone' | 'denied';
 
@@ -16,13 +16,7 @@ const smallFile = Buffer.allocUnsafe(4096);
  * fstat and a read to find the end). One that fills the buffer is read again whole.
  */
 export function readProcText(path: string): string {
-  const fd = openSync(path, 'r');
-  let n: number;
-  try {
-    n = readSync(fd, smallFile, 0, smallFile.length, null);
-  } finally {
-    closeSync(fd);
-  }
+  const n = readHead(path, smallFile);
   return n < smallFile.length ? smallFile.toString('latin1', 0, n) : readFileSync(path, 'latin1');
 }
 

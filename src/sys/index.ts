@@ -6,14 +6,15 @@
  * koffi is loaded on the first libc call, not at import: readers (`perfmem ps`, `snap`,
  * `stat`, attach) never need it, and loading it costs tens of milliseconds of start-up.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { constants } from 'node:os';
 import { systemError } from './errors.js';
 import { loadKoffi, type Koffi } from './koffi-load.js';
+import { readHead } from './read-head.js';
 
 export { systemError, isErrorCode, relabel } from './errors.js';
 export type { SystemError } from './errors.js';
 export { koffiLoader } from './koffi-load.js';
+export { readHead } from './read-head.js';
 
 if (process.platform !== 'linux') {
   throw new Error(`perfmem supports Linux only (this is ${process.platform})`);
@@ -106,13 +107,7 @@ function readAuxv(): Map<number, number> {
     // left out, and the two entries perfmem wants come early): every process that loads
     // perfmem runs this, and readFileSync's way for a file of unknown size costs more.
     const bytes = Buffer.alloc(1024);
-    const fd = openSync('/proc/self/auxv', 'r');
-    let n: number;
-    try {
-      n = readSync(fd, bytes, 0, bytes.length, null);
-    } finally {
-      closeSync(fd);
-    }
+    const n = readHead('/proc/self/auxv', bytes);
     // Pairs of native-endian unsigned longs (8 bytes on the 64-bit little-endian platforms
     // perfmem runs on), read as two 32-bit halves: no bigint per word.
     const word = (at: number): number => bytes.readUInt32LE(at) + bytes.readUInt32LE(at + 4) * 2 ** 32;

@@ -16,10 +16,11 @@
  * is always correct. The addon exports the same functions as the package (the package only
  * adds deprecated aliases perfmem does not use).
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readHead } from './read-head.js';
 
 export type Koffi = typeof import('koffi');
 
@@ -33,13 +34,7 @@ export function koffiLoader(): 'prebuilt' | 'package' | undefined {
 /** glibc or musl: the ELF interpreter Node itself runs under (koffi's rule: an `ld-musl-*` interpreter is musl). */
 function libcOfNode(): 'linux' | 'musl' | undefined {
   const head = Buffer.alloc(4096);
-  let n: number;
-  const fd = openSync(process.execPath, 'r');
-  try {
-    n = readSync(fd, head, 0, head.length, 0);
-  } finally {
-    closeSync(fd);
-  }
+  const n = readHead(process.execPath, head);
   // A little-endian 64-bit ELF (the only kind perfmem runs on) with its program headers in the first page.
   if (n < 64 || head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return undefined;
   const phoff = Number(head.readBigUInt64LE(32));
@@ -61,9 +56,10 @@ function libcOfNode(): 'linux' | 'musl' | undefined {
 function readVersion(packageDir: string): string | undefined {
   // A missing package is the usual case on the way up (checked first: a failed read costs an
   // exception with a stack, a failed existsSync nothing).
-  if (!existsSync(join(packageDir, 'package.json'))) return undefined;
+  const file = join(packageDir, 'package.json');
+  if (!existsSync(file)) return undefined;
   try {
-    const v = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version?: unknown }).version;
+    const v = (JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version;
     return typeof v === 'string' ? v : undefined;
   } catch {
     return undefined;
