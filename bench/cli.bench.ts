@@ -4,6 +4,8 @@
  * whole command runs (process start included), median wall time of rounds run in a shuffled
  * order (so passing load falls on every variant alike); the in-process variants show what is
  * left once Node's own start-up is taken away, and `node -e 0` what Node's start-up alone costs.
+ * `perfmem ...` is bin/perfmem.js executed as a command, through its launcher (which starts node
+ * without NODE_EXTRA_CA_CERTS for these commands); `node bin/perfmem.js ...` bypasses it.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,8 +73,13 @@ const COLD_SNAPSHOT = `
   process.stdout.write(String(performance.now() - start));`;
 
 const node = (args: string[], env?: NodeJS.ProcessEnv) => ({ file: process.execPath, args, env });
+/** `perfmem ...` as a user types it: bin/perfmem.js executed, through its /bin/sh launcher. */
+const perfmem = (args: string[], env?: NodeJS.ProcessEnv) => ({ file: BIN, args, env });
 /** The command without the V8 code caches of its bundle files (bin/perfmem.js compiles them from source). */
 const noCache = { ...process.env, PERFMEM_CODE_CACHE: '0' };
+const { NODE_EXTRA_CA_CERTS: extraCerts, ...withoutExtraCerts } = process.env;
+const WITHOUT_LAUNCHER = 'node bin/perfmem.js, without the launcher: Node parses NODE_EXTRA_CA_CERTS at start when it is set';
+const CLEAN_NODE = `Node's start-up without NODE_EXTRA_CA_CERTS (${extraCerts === undefined ? 'not set here: the same as node -e 0' : 'set here'}): what the launcher starts`;
 
 await benchMain([
   {
@@ -86,7 +93,9 @@ await benchMain([
       'perfmem ps -lmv': {},
       'perfmem ps, without the code cache': { note: 'PERFMEM_CODE_CACHE=0: every function compiled at start, as before the cache' },
       'perfmem ps, with V8\'s optimizing compiler': { note: 'PERFMEM_NO_OPT=0: without the --no-opt that bin/perfmem.js sets for ps' },
-      'node -e 0': { note: 'Node\'s own start-up: the floor of any perfmem command' },
+      'node bin/perfmem.js ps': { note: WITHOUT_LAUNCHER },
+      'node -e 0': { note: 'Node\'s own start-up in this environment' },
+      'node -e 0, without NODE_EXTRA_CA_CERTS': { note: CLEAN_NODE },
       'ps table, in-process': { note: 'collectRows() + formatTable(): the listing without Node start-up' },
     },
     goals: [{ variant: 'perfmem ps', maxRatio: 0.3, source: 'issue 10 item 6' }],
@@ -95,11 +104,13 @@ await benchMain([
       const whole = interleavedCommands({
         'jps': { file: 'jps', args: [] },
         'jps -lmv': { file: 'jps', args: ['-lmv'] },
-        'perfmem ps': node([BIN, 'ps']),
-        'perfmem ps -lmv': node([BIN, 'ps', '-lmv']),
-        'perfmem ps, without the code cache': node([BIN, 'ps'], noCache),
-        'perfmem ps, with V8\'s optimizing compiler': node([BIN, 'ps'], { ...process.env, PERFMEM_NO_OPT: '0' }),
+        'perfmem ps': perfmem(['ps']),
+        'perfmem ps -lmv': perfmem(['ps', '-lmv']),
+        'perfmem ps, without the code cache': perfmem(['ps'], noCache),
+        'perfmem ps, with V8\'s optimizing compiler': perfmem(['ps'], { ...process.env, PERFMEM_NO_OPT: '0' }),
+        'node bin/perfmem.js ps': node([BIN, 'ps']),
         'node -e 0': node(['-e', '0']),
+        'node -e 0, without NODE_EXTRA_CA_CERTS': node(['-e', '0'], withoutExtraCerts),
       }, RUNS);
       const inProcess = callMs(() => { sink.value = formatTable(collectRows(), { long: true, args: true, vmArgs: true }); });
       return { ...whole, 'ps table, in-process': inProcess };
@@ -113,7 +124,9 @@ await benchMain([
       'jstat -snap': { baseline: true },
       'perfmem snap': {},
       'perfmem snap, without the code cache': { note: 'PERFMEM_CODE_CACHE=0: every function compiled at start, as before the cache' },
-      'node -e 0': { note: 'Node\'s own start-up: the floor of any perfmem command' },
+      'node bin/perfmem.js snap': { note: WITHOUT_LAUNCHER },
+      'node -e 0': { note: 'Node\'s own start-up in this environment' },
+      'node -e 0, without NODE_EXTRA_CA_CERTS': { note: CLEAN_NODE },
       'snap, in-process': { note: 'attach() + snapshot() + formatSnap() + detach()' },
       'attach + snapshot, first call in a fresh process': { note: 'what the command pays cold (interpreted, caches empty), module loading excluded' },
     },
@@ -122,9 +135,11 @@ await benchMain([
       const [pid] = await startSubjects(1);
       const whole = interleavedCommands({
         'jstat -snap': { file: 'jstat', args: [...SNAP, String(pid)] },
-        'perfmem snap': node([BIN, 'snap', String(pid)]),
-        'perfmem snap, without the code cache': node([BIN, 'snap', String(pid)], noCache),
+        'perfmem snap': perfmem(['snap', String(pid)]),
+        'perfmem snap, without the code cache': perfmem(['snap', String(pid)], noCache),
+        'node bin/perfmem.js snap': node([BIN, 'snap', String(pid)]),
         'node -e 0': node(['-e', '0']),
+        'node -e 0, without NODE_EXTRA_CA_CERTS': node(['-e', '0'], withoutExtraCerts),
       }, RUNS);
       const inProcess = callMs(() => {
         const view = attach(pid!);

@@ -17,8 +17,11 @@ import { benchMain, interleavedCommands } from './harness.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ROUNDS = 25;
 
-/** The variants' commands; `script` is what -e runs (the same for all). */
-function commands(script: string): Record<string, { file: string; args: string[]; env?: NodeJS.ProcessEnv }> {
+/**
+ * The variants' commands; `script` is what -e runs (the same for all). `withoutExtraCerts` runs
+ * them all without NODE_EXTRA_CA_CERTS, which Node 20 parses at every start when it is set.
+ */
+function commands(script: string, { withoutExtraCerts = false } = {}): Record<string, { file: string; args: string[]; env?: NodeJS.ProcessEnv }> {
   const scratch = mkdtempSync(join(tmpdir(), 'perfmem-bench-start-'));
   process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
   const empty = join(scratch, 'empty.mjs');
@@ -44,6 +47,7 @@ lib.func('int flock(int fd, int operation)');
 `);
   // Regions of the instrumented runs go to a directory of their own, never the user's /tmp one.
   const env: NodeJS.ProcessEnv = { ...process.env, PERFMEM_DIR: scratch, PERFMEM_DISABLE: '' };
+  if (withoutExtraCerts) delete env.NODE_EXTRA_CA_CERTS;
   const off = { ...env, PERFMEM_DISABLE: '1' };
   const node = (pre: string[], e = env) => ({ file: process.execPath, args: [...pre, '-e', script], env: e });
   return {
@@ -89,6 +93,15 @@ await benchMain([
       { variant: '--import perfmem/register, PERFMEM_DISABLE=1', maxRatio: 1.05, source: 'issue 10 item 4' },
     ],
     runAll: async () => interleavedCommands(commands('0'), ROUNDS),
+  },
+  {
+    name: 'start-up wall time without NODE_EXTRA_CA_CERTS',
+    unit: 'ms/run',
+    description: `The same, with NODE_EXTRA_CA_CERTS removed from every variant's environment (${process.env.NODE_EXTRA_CA_CERTS === undefined ? 'it is not set here, so this repeats the group above' : 'it is set here'}). ` +
+      'Node 20 parses that file of certificates at every start, before any JavaScript runs; where it is set (CI machines, corporate networks), ' +
+      'Node\'s start-up is longer and what perfmem adds is a smaller share of it. These ratios are the ones a machine without it sees.',
+    variants,
+    runAll: async () => interleavedCommands(commands('0', { withoutExtraCerts: true }), ROUNDS),
   },
   {
     name: 'start-up CPU time',

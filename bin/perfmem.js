@@ -1,4 +1,16 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; case "$1" in ps|snap|stat|stack|watch|shm|register-path|help|version|--help|-h|--version|-V|'') unset NODE_EXTRA_CA_CERTS;; esac
+":" //; [ "$1" = ps ] && [ "$PERFMEM_NO_OPT" != 0 ] && exec node --no-opt "$0" "$@"; exec node "$0" "$@"
+// The two lines above are the launcher, read by /bin/sh when `perfmem` runs as a command (the
+// shell then replaces itself with node on this same file; to JavaScript they are a string and a
+// comment). It starts node as the command needs:
+// - The local commands (they open no network connection) run without NODE_EXTRA_CA_CERTS: Node 20
+//   parses that file of certificates at every start, before any JavaScript (35 ms of a 60 ms
+//   start for Debian's 144-certificate bundle, BENCHMARKS.md). serve, otlp and demo keep it:
+//   they may send OTLP over TLS, or start processes that do.
+// - `ps` runs with V8's --no-opt from the command line (see NO_OPT below), without loading
+//   node:v8 to set it.
+// `node bin/perfmem.js ...` skips the launcher: the same command, without those two savings.
 // The `perfmem` command (CommonJS: bin/package.json). It runs the bundled CLI
 // (dist/src/cli-bundle/main.cjs: three files instead of ~90 modules, built by `npm install` /
 // `npm run build`), or the compiled modules when the bundle is missing or older than the last
@@ -18,7 +30,9 @@ const { join } = require('node:path');
 // ps takes about 10 ms less wall and CPU time and 4 MB less memory with 20 processes (BENCHMARKS.md);
 // snap, measured the same way, gains nothing. PERFMEM_NO_OPT=0 leaves the compiler on.
 const NO_OPT = new Set(['ps']);
-if (NO_OPT.has(process.argv[2]) && process.env.PERFMEM_NO_OPT !== '0') require('node:v8').setFlagsFromString('--no-opt');
+if (NO_OPT.has(process.argv[2]) && process.env.PERFMEM_NO_OPT !== '0' && !process.execArgv.includes('--no-opt')) {
+  require('node:v8').setFlagsFromString('--no-opt');
+}
 
 const dist = join(__dirname, '..', 'dist');
 const bundle = join(dist, 'src', 'cli-bundle');
