@@ -91,3 +91,14 @@ test('serve and otlp keep NODE_EXTRA_CA_CERTS (they may speak TLS); `node bin/pe
   assert.equal(direct.code, 0, direct.stderr);
   assert.match(direct.stderr, CERT_WARNING, 'without the launcher, Node parses the variable');
 });
+
+test('the launcher\'s list of local commands is every command of `perfmem` but serve, otlp and demo', async () => {
+  const { usage } = await import('../../src/cli/main.js');
+  const commands = [...usage().matchAll(/^ {2}([\w-]+) /gm)].map((m) => m[1]!);
+  assert.ok(commands.includes('ps') && commands.includes('serve'), usage());
+  const pattern = /^":" \/\/; case "\$1" in ([^)]*)\) unset NODE_EXTRA_CA_CERTS;; esac$/m.exec(readFileSync(BIN, 'utf8'));
+  assert.ok(pattern !== null, 'the launcher line is where the test expects it');
+  const local = pattern[1]!.split('|').filter((c) => /^[a-z][\w-]*$/.test(c));
+  assert.deepEqual(local.filter((c) => c !== 'help' && c !== 'version').sort(),
+    commands.filter((c) => !['serve', 'otlp', 'demo'].includes(c)).sort());
+});
