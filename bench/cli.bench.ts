@@ -19,7 +19,7 @@ import { attach } from '../src/perfmemory/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/perfmem.js');
-const REGISTER = join(ROOT, 'dist/src/bundle/register.js');
+const REGISTER = join(ROOT, 'dist/src/runtime/register-require.cjs');
 const SUBJECTS = 20;
 const RUNS = 15;
 

@@ -60,7 +60,7 @@ lib.func('int flock(int fd, int operation)');
     '--import perfmem/register, without the code cache': node(['--import', 'perfmem/register'], { ...env, PERFMEM_CODE_CACHE: '0' }),
     '--require perfmem/register': node(['--require', 'perfmem/register']),
     '--import perfmem/register, PERFMEM_DISABLE=1': node(['--import', 'perfmem/register'], off),
-    '--import $(perfmem register-path), PERFMEM_DISABLE=1': node(['--import', join(ROOT, 'dist/src/bundle/register.js')], off),
+    '--import $(perfmem register-path), PERFMEM_DISABLE=1': node(['--import', join(ROOT, 'dist/src/runtime/register-require.cjs')], off),
     '--require perfmem/register, PERFMEM_DISABLE=1': node(['--require', 'perfmem/register'], off),
   };
 }

@@ -49,6 +49,10 @@ function exportEntries() {
   const wrong = [];
   for (const [key, target] of Object.entries(pkg.exports ?? {})) {
     if (key === './package.json') continue;
+    // perfmem/register is CommonJS for both `--import` and `--require`: a small file, compiled by
+    // tsc, that requires the core (core-load.cjs) itself. An ES module there cost every process
+    // about a millisecond and 0.4 MB more (Node's ESM loader reads and links it as a module job).
+    if (key === './register' && target?.default === './dist/src/runtime/register-require.cjs') continue;
     const name = key === '.' ? 'index' : key.slice(2).replaceAll('/', '-');
     const types = typeof target === 'object' ? target.types : undefined;
     if (typeof types !== 'string' || !types.startsWith('./dist/src/') || !types.endsWith('.d.ts')) {
@@ -99,8 +103,7 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 const common = {
   bundle: true,
   // The version a region publishes (perfmem.version), without reading package.json at start-up.
-  // __PERFMEM_BUNDLE__: code that loads the core differently when bundled (runtime/register.ts).
-  define: { __PERFMEM_VERSION__: JSON.stringify(version), __PERFMEM_BUNDLE__: 'true' },
+  define: { __PERFMEM_VERSION__: JSON.stringify(version) },
   platform: 'node',
   target: 'node20',
   // Packages stay external: koffi is a native addon loaded on the first libc call; the
@@ -204,7 +207,7 @@ await build({
   plugins: [coreShims(core), ownModuleUrls(out, 'import.meta.url')],
 });
 
-// The worker threads' GC hook alone, for `--require perfmem/register` in a worker
+// The worker threads' GC hook alone, for perfmem/register in a worker
 // (register-require.cts): a worker needs this one module, not the core. Plain require(), no cache.
 await build({
   ...common,

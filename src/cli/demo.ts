@@ -37,7 +37,7 @@ examples:
   perfmem demo | cat
 `;
 const WORKER = fileURLToPath(new URL('./demo-worker.js', import.meta.url));
-const REGISTER = fileURLToPath(new URL('../bundle/register.js', import.meta.url));
+const REGISTER = fileURLToPath(new URL('../runtime/register-require.cjs', import.meta.url));
 const LOADS = ['steady', 'alloc', 'io'];
 
 /** The workers' modes: the loads in turn, and always a blocker last. */

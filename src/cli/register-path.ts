@@ -35,9 +35,10 @@ examples:
 
 /** The register hook's URL, next to this file in the built package. */
 export function registerUrl(): URL {
-  // The bundled hook: an app that imports perfmem (the bundle, by the package's exports) then
-  // shares its modules, so both see one region (the unbundled hook would be a second copy).
-  return new URL('../bundle/register.js', import.meta.url);
+  // The package's hook (perfmem/register), which loads the bundled core: an app that imports
+  // perfmem (the bundle, by the package's exports) then shares its modules, so both see one
+  // region (the unbundled ES module hook would be a second copy).
+  return new URL('../runtime/register-require.cjs', import.meta.url);
 }
 
 /** What to put after --import: the path, or the URL when the path would not survive NODE_OPTIONS's splitting. */

@@ -231,8 +231,8 @@ test('register-path: an absolute path that instruments node from a directory whe
   assert.equal(ok.stdout, 'true\n', 'the process published its region');
   // The bare specifier the README used to give fails there: the reason for register-path.
   await assert.rejects(run('--import perfmem/register'), /ERR_MODULE_NOT_FOUND/);
-  // The bundled hook: an app that imports perfmem itself shares the hook's modules and its one region.
-  assert.ok(path.endsWith('/dist/src/bundle/register.js'), path);
+  // The package's hook: an app that imports perfmem itself shares the hook's modules and its one region.
+  assert.ok(path.endsWith('/dist/src/runtime/register-require.cjs'), path);
   const shared = await promisify(execFile)(process.execPath, ['-e', "import('perfmem').then((m) => console.log(m.createRegion().shared, m.currentRegion() === m.createRegion()))"],
     { cwd: REPO, env: { ...process.env, NODE_OPTIONS: `--import ${path}`, PERFMEM_DIR: elsewhere } });
   assert.equal(shared.stdout, 'true true\n', 'one region, shared, for the hook and the app');

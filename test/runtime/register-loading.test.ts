@@ -1,6 +1,7 @@
 /**
  * How perfmem/register is loaded (issue 10, start-up): the package exports are one bundle with
- * shared chunks, and a disabled process loads nothing but the register entry itself.
+ * shared chunks; perfmem/register is one small CommonJS file for `--import` and `--require`,
+ * which loads the bundled core, and a disabled process loads nothing but that file.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const BUNDLED_REGISTER = join(REPO, 'dist/src/bundle/register.js');
+const REGISTER_HOOK = join(REPO, 'dist/src/runtime/register-require.cjs');
 
 function scratch(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-register-loading-'));
@@ -30,33 +31,39 @@ function runWithPreload<T>(preload: '--import' | '--require', code: string, dir:
   return { out: JSON.parse(r.stdout) as T, pid: r.pid! };
 }
 
-test('every package export is its bundle (the build refuses any other)', () => {
-  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, { default?: string } | string> };
+test('every package export is its bundle (the build refuses any other), but perfmem/register: one CommonJS file for every condition', () => {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string> | string> };
   for (const [key, target] of Object.entries(pkg.exports)) {
     if (key === './package.json') continue;
+    if (key === './register') {
+      assert.deepEqual(Object.keys(target), ['types', 'default']);
+      assert.equal((target as Record<string, string>).default, './dist/src/runtime/register-require.cjs');
+      continue;
+    }
     const name = key === '.' ? 'index' : key.slice(2).replaceAll('/', '-');
     assert.equal(typeof target === 'object' ? target.default : target, `./dist/src/bundle/${name}.js`, key);
-    // (perfmem/register's "require" target, for --require, is a 20-line file that imports the bundled hook.)
   }
 });
 
-test('with PERFMEM_DISABLE=1 the register entry imports nothing: it runs alone, without the rest of the bundle', () => {
+test('with PERFMEM_DISABLE=1 the register hook loads nothing: it runs alone, without the rest of perfmem, from --import and --require', () => {
   const s = scratch();
   try {
-    // The entry copied where no other perfmem file exists: any import it made would fail (and PERFMEM_DEBUG would say so).
-    const lone = join(s.dir, 'register.js');
-    copyFileSync(BUNDLED_REGISTER, lone);
-    const run = (disable: string) => spawnSync(process.execPath, ['--import', lone, '-e', '0'], {
-      encoding: 'utf8',
-      env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: disable, PERFMEM_DEBUG: '1' },
-    });
-    const disabled = run(' Yes ');
-    assert.equal(disabled.status, 0);
-    assert.equal(disabled.stderr, `perfmem[${disabled.pid}]: disabled by PERFMEM_DISABLE\n`);
-    // The control: enabled, the same lone file does try to load the runtime, and says why it could not.
-    const enabled = run('0');
-    assert.equal(enabled.status, 0);
-    assert.match(enabled.stderr, /not started: .*Cannot find module/s);
+    // The hook copied where no other perfmem file exists: any load it made would fail (and PERFMEM_DEBUG would say so).
+    const lone = join(s.dir, 'register.cjs');
+    copyFileSync(REGISTER_HOOK, lone);
+    for (const preload of ['--import', '--require']) {
+      const run = (disable: string) => spawnSync(process.execPath, [preload, lone, '-e', '0'], {
+        encoding: 'utf8',
+        env: { ...process.env, PERFMEM_DIR: s.dir, PERFMEM_DISABLE: disable, PERFMEM_DEBUG: '1' },
+      });
+      const disabled = run(' Yes ');
+      assert.equal(disabled.status, 0);
+      assert.equal(disabled.stderr, `perfmem[${disabled.pid}]: disabled by PERFMEM_DISABLE\n`, preload);
+      // The control: enabled, the same lone file does try to load the runtime, and says why it could not.
+      const enabled = run('0');
+      assert.equal(enabled.status, 0);
+      assert.match(enabled.stderr, /not started: .*Cannot find module/s, preload);
+    }
   } finally {
     s.remove();
   }
@@ -123,34 +130,39 @@ test('`--require perfmem/register` and `import "perfmem"` in one process share o
   }
 });
 
-test('a worker thread under `--require perfmem/register` installs only the GC hook, from its own small file, and its collections are published', () => {
-  const s = scratch();
-  try {
-    // The worker allocates enough for several collections, waits for the observer's entries,
-    // then reports which files its require() loaded. The main thread reads its own region.
-    const code = `
-      import { Worker } from 'node:worker_threads';
-      import { attach } from 'perfmem';
-      // (An ES module, as the worker inherits --input-type=module; require.cache is the thread's CommonJS cache.)
-      const worker = new Worker(\`
-        import { createRequire } from 'node:module';
-        import { parentPort } from 'node:worker_threads';
-        let keep;
-        for (let r = 0; r < 30; r++) { keep = []; for (let i = 0; i < 50000; i++) keep.push([i]); }
-        setTimeout(() => parentPort.postMessage(Object.keys(createRequire(process.cwd() + '/').cache)), 100);
-      \`, { eval: true });
-      const id = worker.threadId;
-      const loaded = await new Promise((resolve) => worker.once('message', resolve));
-      await new Promise((resolve) => worker.once('exit', resolve));
-      const view = attach(process.pid, { dir: process.env.PERFMEM_DIR });
-      const count = Number(view.get('node.worker.' + id + '.gc.count')?.value ?? -1);
-      view.detach();
-      process.stdout.write(JSON.stringify({ loaded: loaded.map((f) => f.slice(process.cwd().length)), count }));`;
-    const { out } = runWithPreload<{ loaded: string[]; count: number }>('--require', code, s.dir);
-    assert.ok(out.loaded.includes('/dist/src/bundle/worker-gc.cjs'), out.loaded.join(' '));
-    assert.ok(!out.loaded.some((f) => f.endsWith('core-load.cjs') || f.endsWith('core.cjs')), out.loaded.join(' '));
-    assert.ok(out.count > 0, `the worker's collections: ${out.count}`);
-  } finally {
-    s.remove();
-  }
-});
+for (const preload of ['--require', '--import'] as const) {
+  // Node 20 runs --require preloads in workers, not --import ones: there the worker's own code imports the hook.
+  const how = preload === '--require' ? 'under `--require perfmem/register`' : 'that imports perfmem/register itself (`--import` in the main thread)';
+  test(`a worker thread ${how} installs only the GC hook, from its own small file, and its collections are published`, () => {
+    const s = scratch();
+    try {
+      // The worker allocates enough for several collections, waits for the observer's entries,
+      // then reports which files its require() loaded. The main thread reads its own region.
+      const code = `
+        import { Worker } from 'node:worker_threads';
+        import { attach } from 'perfmem';
+        // (An ES module, as the worker inherits --input-type=module; require.cache is the thread's CommonJS cache.)
+        const worker = new Worker(\`
+          ${preload === '--import' ? "import 'perfmem/register';" : ''}
+          import { createRequire } from 'node:module';
+          import { parentPort } from 'node:worker_threads';
+          let keep;
+          for (let r = 0; r < 30; r++) { keep = []; for (let i = 0; i < 50000; i++) keep.push([i]); }
+          setTimeout(() => parentPort.postMessage(Object.keys(createRequire(process.cwd() + '/').cache)), 100);
+        \`, { eval: true });
+        const id = worker.threadId;
+        const loaded = await new Promise((resolve) => worker.once('message', resolve));
+        await new Promise((resolve) => worker.once('exit', resolve));
+        const view = attach(process.pid, { dir: process.env.PERFMEM_DIR });
+        const count = Number(view.get('node.worker.' + id + '.gc.count')?.value ?? -1);
+        view.detach();
+        process.stdout.write(JSON.stringify({ loaded: loaded.map((f) => f.slice(process.cwd().length)), count }));`;
+      const { out } = runWithPreload<{ loaded: string[]; count: number }>(preload, code, s.dir);
+      assert.ok(out.loaded.includes('/dist/src/bundle/worker-gc.cjs'), out.loaded.join(' '));
+      assert.ok(!out.loaded.some((f) => f.endsWith('core-load.cjs') || f.endsWith('core.cjs')), out.loaded.join(' '));
+      assert.ok(out.count > 0, `the worker's collections: ${out.count}`);
+    } finally {
+      s.remove();
+    }
+  });
+}
