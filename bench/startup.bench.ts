@@ -73,10 +73,10 @@ const variants = {
   '--import of koffi + libc functions': { note: 'require(\'koffi\') (its own loader) and two libc functions bound' },
   '--import perfmem/register': {},
   '--import perfmem/register, without the code cache': { note: 'PERFMEM_CODE_CACHE=0: the runtime core compiled from source' },
-  '--require perfmem/register': { note: 'the same runtime from a CommonJS preload (no ESM loader)' },
+  '--require perfmem/register': { note: 'the same hook from a CommonJS preload (no ESM loader)' },
   '--import perfmem/register, PERFMEM_DISABLE=1': {},
   '--import $(perfmem register-path), PERFMEM_DISABLE=1': { note: 'the hook by its absolute path, as `perfmem register-path` prints it: without Node\'s resolution of the bare specifier through the package\'s exports' },
-  '--require perfmem/register, PERFMEM_DISABLE=1': { note: 'the "require" condition: a disabled process starts no ESM loader' },
+  '--require perfmem/register, PERFMEM_DISABLE=1': { note: 'a disabled process under --require starts no ESM loader' },
 };
 
 // The commands resolve perfmem/register as the package itself (self-reference from its root).
