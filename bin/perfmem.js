@@ -5,7 +5,7 @@
 // shell then replaces itself with node on this same file; to JavaScript they are a string and a
 // comment). It starts node as the command needs:
 // - The local commands (they open no network connection) run without NODE_EXTRA_CA_CERTS: Node 20
-//   parses that file of certificates at every start, before any JavaScript (35 ms of a 60 ms
+//   parses that file of certificates at every start, before any JavaScript (37 ms of a 58 ms
 //   start for Debian's 144-certificate bundle, BENCHMARKS.md). serve, otlp and demo keep it:
 //   they may send OTLP over TLS, or start processes that do.
 // - `ps` runs with V8's --no-opt from the command line (see NO_OPT below), without loading

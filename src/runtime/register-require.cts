@@ -4,7 +4,7 @@
  * process's runtime counters with the configuration from PERFMEM_* variables.
  *
  * CommonJS for both: Node's ESM loader loads a CommonJS file from `--import` as it is, where an
- * ES module is read asynchronously and linked as a module job (about 1 ms and 0.4 MB more per
+ * ES module is read asynchronously and linked as a module job (about 2 ms and 0.5 MB more per
  * process, bench/startup.bench.ts). Under `--require`, Node's ESM loader does not start at all.
  * It reads PERFMEM_DISABLE before it loads anything else, so a disabled process pays only for
  * reading this file.
