@@ -157,7 +157,7 @@ function coreShims(core) {
         return {
           // The core by require (an ES module import of a CommonJS file would have Node parse it
           // for its names), in each shim: one chunk less for an import to wait for.
-          contents: `import { createRequire } from 'node:module';\nexport const { ${names.join(', ')} } = createRequire(import.meta.url)('./core-load.cjs')[${JSON.stringify(key)}];\n`,
+          contents: `import { createRequire } from 'node:module';\nexport const { ${names.join(', ')} } = createRequire(import.meta.url)('./core-load.cjs')[${JSON.stringify(key)}]();\n`,
           loader: 'js',
         };
       });
@@ -169,13 +169,38 @@ const entries = exportEntries();
 rmSync(out, { recursive: true, force: true });
 rmSync(cliOut, { recursive: true, force: true });
 
+/** The names each of `files` exports (esbuild's metafile, from a throwaway build). */
+async function exportNames(files) {
+  const { metafile } = await build({
+    ...common, entryPoints: files, outdir: out, format: 'esm', splitting: true, write: false, metafile: true, logLevel: 'silent',
+  });
+  const names = new Map();
+  for (const output of Object.values(metafile.outputs)) if (output.entryPoint) names.set(join(root, output.entryPoint), output.exports);
+  return names;
+}
+
+/**
+ * The core's entry: each exported module as a function that returns an object of its exports,
+ * made when called. `export * as` would have esbuild build every module's namespace object at
+ * load, one accessor property at a time (about 250 of them, 90 KB of young objects and maps at
+ * every process start), where the register hook only needs `runtime().start`; the ES module
+ * shims call their module's function once, when an app imports perfmem.
+ */
+function coreEntry(files, keys, names) {
+  return files.map((file, i) => {
+    const local = names.get(file).map((name) => [name, `m${i}$${name}`]);
+    return `import { ${local.map(([name, as]) => `${name} as ${as}`).join(', ')} } from ${JSON.stringify(file)};\n` +
+      `export const ${keys.get(file)} = () => ({ ${local.map(([name, as]) => `${name}: ${as}`).join(', ')} });`;
+  }).join('\n');
+}
+
 const { modules: coreModuleFiles, imported: coreFiles } = await coreModules(entries);
 // Keys of the core's exports: the runtime's is `runtime` (register-require.cjs starts it), the others m<n>.
 const coreKeys = new Map(coreFiles.map((file, i) => [file, file === entries.runtime ? 'runtime' : `m${i}`]));
 await build({
   ...common,
   stdin: {
-    contents: coreFiles.map((file) => `export * as ${coreKeys.get(file)} from ${JSON.stringify(file)};`).join('\n'),
+    contents: coreEntry(coreFiles, coreKeys, await exportNames(coreFiles)),
     resolveDir: src,
     sourcefile: 'core-entry.js',
   },
@@ -194,7 +219,7 @@ writeCodeCaches(out, ['core']);
 const coreExports = loadBundle(join(out, 'core.cjs'));
 const core = new Map(coreModuleFiles.map((file) => {
   const key = coreKeys.get(file);
-  return [file, { key, names: key === undefined ? undefined : Object.keys(coreExports[key]) }];
+  return [file, { key, names: key === undefined ? undefined : Object.keys(coreExports[key]()) }];
 }));
 
 await build({

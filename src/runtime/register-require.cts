@@ -30,7 +30,7 @@ if (truthy(process.env.PERFMEM_DISABLE)) {
     // there cost each worker 4-5 ms.
     /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload's synchronous loads */
     if ((require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) {
-      (require('../bundle/core-load.cjs') as { runtime: { start(): unknown } }).runtime.start();
+      (require('../bundle/core-load.cjs') as { runtime(): { start(): unknown } }).runtime().start();
     } else {
       (require('../bundle/worker-gc.cjs') as typeof import('./worker-gc.js')).startWorkerGcHook();
     }
