@@ -126,12 +126,14 @@ test('monitor: a real JVM, with heap, threads and GC from its hsperfdata', { tim
 test('monitor: a blocked loop says where it is stuck when the watchdog published its stack', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-monitor-'));
   const script = join(dir, 'stuck.mjs');
-  writeFileSync(script, 'function spinUniquelyNamed() { const end = Date.now() + 8000; while (Date.now() < end); }\nsetTimeout(spinUniquelyNamed, 1000);\nsetInterval(() => {}, 1000);\n');
+  // A block far longer than the test needs (it ends when the stack is seen, then kills the child):
+  // on a loaded machine the watchdog's start and first capture can take seconds.
+  writeFileSync(script, 'function spinUniquelyNamed() { const end = Date.now() + 40000; while (Date.now() < end); }\nsetTimeout(spinUniquelyNamed, 1000);\nsetInterval(() => {}, 1000);\n');
   const child = spawn(process.execPath, ['--import', REGISTER, script], { stdio: 'ignore', env: { ...process.env, PERFMEM_DIR: dir, PERFMEM_WATCHDOG: '1' } });
   t.after(() => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
   const monitor = createMonitor({ dirs: [dir], discoveryIntervalMs: 0 });
   t.after(() => monitor.close());
-  const s = await until(() => monitor.sample(), (x) => x.processes.some((p) => p.pid === child.pid && p.blockedIn !== undefined), 20_000);
+  const s = await until(() => monitor.sample(), (x) => x.processes.some((p) => p.pid === child.pid && p.blockedIn !== undefined), 35_000);
   const p = s.processes.find((x) => x.pid === child.pid)!;
   assert.equal(p.state, 'blocked');
   assert.equal(p.blockedIn, 'spinUniquelyNamed (stuck.mjs:1)');
