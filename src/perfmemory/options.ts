@@ -18,6 +18,14 @@ export interface RegionOptions {
   size?: number;
   /** Write the final region to this file at exit and on close(); `%p` becomes the pid. Env PERFMEM_SAVE_FILE. */
   saveFile?: string;
+  /**
+   * Listen for SIGINT, SIGTERM and SIGHUP (while no one else does) to remove the file before the
+   * process dies of them, as HotSpot does. Default true. false: those signals end the process as
+   * they would without perfmem, at once even while its event loop is blocked (a listener runs
+   * only when the loop turns); the file is then left for the stale-file cleanup, like a SIGKILLed
+   * process's. Env PERFMEM_EXIT_SIGNALS=0.
+   */
+  exitSignals?: boolean;
   /** Receives warnings (private-memory fallback, overflow, bad env); default process.emitWarning. */
   onWarning?: (warning: PerfmemWarning) => void;
 }
@@ -32,6 +40,7 @@ export interface ResolvedOptions {
   shared: boolean;
   size: number;
   saveFile: string | undefined;
+  exitSignals: boolean;
   warn: (code: string, message: string) => void;
 }
 
@@ -129,5 +138,15 @@ export function resolveOptions(options: RegionOptions, env: NodeJS.ProcessEnv = 
   // HotSpot's PerfDataSaveFile expands %p to the pid, so one setting serves many processes.
   if (saveFile !== undefined) saveFile = saveFile.replaceAll('%p', String(process.pid));
 
-  return { base, shm, shared, size: roundToPage(size), saveFile, warn };
+  let exitSignals = true;
+  if (options.exitSignals !== undefined) {
+    if (typeof options.exitSignals !== 'boolean') throw invalidArg('exitSignals', 'a boolean', options.exitSignals);
+    exitSignals = options.exitSignals;
+  } else if (env.PERFMEM_EXIT_SIGNALS !== undefined && env.PERFMEM_EXIT_SIGNALS !== '') {
+    const flag = parseFlag(env.PERFMEM_EXIT_SIGNALS);
+    if (flag === undefined) badEnv('PERFMEM_EXIT_SIGNALS', env.PERFMEM_EXIT_SIGNALS, '1 or 0');
+    else exitSignals = flag;
+  }
+
+  return { base, shm, shared, size: roundToPage(size), saveFile, exitSignals, warn };
 }

@@ -239,6 +239,6 @@ export function createRegion(options: RegionOptions = {}): Region {
   }
   current = region;
   // Signals reach only the main thread; a worker's region ends with the worker ('exit').
-  region.setExitHook(onProcessEnd(() => region.endAtExit(), { signals: isMainThread }));
+  region.setExitHook(onProcessEnd(() => region.endAtExit(), { signals: isMainThread && opts.exitSignals }));
   return region;
 }

@@ -3,7 +3,8 @@
  * `start(options)`; an option wins over its variable. Pure: a bad value becomes a warning
  * text and the default, never an exception, so that a typo cannot crash the app.
  *
- * The region's own variables (PERFMEM_DIR, PERFMEM_SHM, PERFMEM_SIZE, PERFMEM_SAVE_FILE) are
+ * The region's own variables (PERFMEM_DIR, PERFMEM_SHM, PERFMEM_SIZE, PERFMEM_SAVE_FILE,
+ * PERFMEM_EXIT_SIGNALS) are
  * read, and warned about, by createRegion itself; here only the same settings given as
  * options are checked, so that a bad one is dropped with a warning instead of throwing.
  */
@@ -22,6 +23,8 @@ export interface RuntimeOptions {
   saveFile?: string;
   /** Put the region in /dev/shm (env PERFMEM_SHM=1). */
   shm?: boolean;
+  /** false: SIGINT/SIGTERM/SIGHUP end the process at once, even while blocked; its file is left for the stale-file cleanup (env PERFMEM_EXIT_SIGNALS=0; see createRegion). */
+  exitSignals?: boolean;
   /** Explain on stderr what perfmem does (env PERFMEM_DEBUG=1). */
   debug?: boolean;
   /** Start the watchdog thread (env PERFMEM_WATCHDOG=1). */
@@ -41,6 +44,7 @@ export interface RegionSettings {
   size?: number;
   saveFile?: string;
   shm?: boolean;
+  exitSignals?: boolean;
 }
 
 export interface RuntimeConfig {
@@ -106,7 +110,7 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
   const stackAfterMs = milliseconds('stackAfterMs', 'PERFMEM_STACK_AFTER_MS', 0, MAX_PERIOD_MS, DEFAULT_STACK_AFTER_MS);
 
   const region: RegionSettings = {};
-  const { dir, size, saveFile, shm } = options as Record<string, unknown>;
+  const { dir, size, saveFile, shm, exitSignals } = options as Record<string, unknown>;
   if (dir !== undefined) {
     if (typeof dir === 'string' && dir.startsWith('/') && !dir.includes('\0')) region.dir = dir;
     else warn('option dir', dir, 'is not an absolute path', 'the default directory');
@@ -122,6 +126,10 @@ export function resolveConfig(env: Env, options: RuntimeOptions = {}): ResolvedC
   if (shm !== undefined) {
     if (typeof shm === 'boolean') region.shm = shm;
     else warn('option shm', shm, 'is not a boolean', 'the default location');
+  }
+  if (exitSignals !== undefined) {
+    if (typeof exitSignals === 'boolean') region.exitSignals = exitSignals;
+    else warn('option exitSignals', exitSignals, 'is not a boolean', 'listening for exit signals');
   }
 
   const config: RuntimeConfig = {

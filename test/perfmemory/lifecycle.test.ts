@@ -46,6 +46,23 @@ test('the region file is removed at exit on every path, and the process ends as 
   assert.deepEqual(readdirSync(`${base}/hsperfdata_root`), []);
 });
 
+test('with exitSignals off (PERFMEM_EXIT_SIGNALS=0) a signal ends the process at once, even with its loop blocked; the file is left for the stale-file cleanup', async (t) => {
+  const { base, remove } = tempBase('exit-signals');
+  t.after(remove);
+  const env = { PERFMEM_EXIT_SIGNALS: '0' };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    // 'spin' blocks its loop for 60 s after "ready": a listener could not run before that.
+    const r = await lifecycle(base, 'spin', { signal, env });
+    assert.equal(r.code, null, `${signal}: ${r.stderr}`);
+    assert.equal(r.signal, signal);
+    assert.ok(existsSync(r.path), `${signal}: the file is left, as a SIGKILLed process's`);
+  }
+  // And an idle process too: no listener of perfmem's, so the signal's default action.
+  const idle = await lifecycle(base, 'wait', { signal: 'SIGTERM', env });
+  assert.deepEqual([idle.code, idle.signal], [null, 'SIGTERM']);
+  assert.ok(existsSync(idle.path));
+});
+
 test('an app that handles SIGTERM itself keeps running, and keeps its region', async (t) => {
   const { base, remove } = tempBase('keep');
   t.after(remove);

@@ -212,17 +212,20 @@ test('a file locked by a live process is left alone: the region falls back with 
 
 test('options are validated; a bad environment variable warns once and uses the default', () => {
   for (const [opts, name] of [[{ size: 0 }, 'size'], [{ size: -1 }, 'size'], [{ size: 1.5 }, 'size'], [{ dir: 'rel' }, 'dir'],
-    [{ shm: 'yes' }, 'shm'], [{ shared: 1 }, 'shared'], [{ saveFile: '' }, 'saveFile']] as const) {
+    [{ shm: 'yes' }, 'shm'], [{ shared: 1 }, 'shared'], [{ saveFile: '' }, 'saveFile'], [{ exitSignals: 0 }, 'exitSignals']] as const) {
     assert.throws(() => resolveOptions(opts as never, {}), { code: 'ERR_INVALID_ARG_VALUE', message: new RegExp(`'${name}'`) });
   }
   const { warnings, onWarning } = collect();
-  const r = resolveOptions({ onWarning }, { PERFMEM_SIZE: 'lots', PERFMEM_SHM: 'maybe', PERFMEM_DIR: 'relative' });
+  const r = resolveOptions({ onWarning }, { PERFMEM_SIZE: 'lots', PERFMEM_SHM: 'maybe', PERFMEM_DIR: 'relative', PERFMEM_EXIT_SIGNALS: 'sometimes' });
   assert.equal(r.size, DEFAULT_SIZE);
   assert.equal(r.shm, false);
   assert.equal(r.base, undefined);
-  assert.deepEqual(warnings.map((w) => w.code), ['PERFMEM_BAD_ENV', 'PERFMEM_BAD_ENV', 'PERFMEM_BAD_ENV']);
-  const ok = resolveOptions({}, { PERFMEM_SIZE: '64k', PERFMEM_SHM: '1', PERFMEM_DIR: '/var/tmp', PERFMEM_SAVE_FILE: '/tmp/x-%p' });
-  assert.deepEqual([ok.size, ok.shm, ok.base, ok.saveFile], [65536, true, '/var/tmp', `/tmp/x-${me}`]);
+  assert.equal(r.exitSignals, true);
+  assert.deepEqual(warnings.map((w) => w.code), ['PERFMEM_BAD_ENV', 'PERFMEM_BAD_ENV', 'PERFMEM_BAD_ENV', 'PERFMEM_BAD_ENV']);
+  assert.match(warnings[3]!.message, /PERFMEM_EXIT_SIGNALS="sometimes"/);
+  const ok = resolveOptions({}, { PERFMEM_SIZE: '64k', PERFMEM_SHM: '1', PERFMEM_DIR: '/var/tmp', PERFMEM_SAVE_FILE: '/tmp/x-%p', PERFMEM_EXIT_SIGNALS: 'off' });
+  assert.deepEqual([ok.size, ok.shm, ok.base, ok.saveFile, ok.exitSignals], [65536, true, '/var/tmp', `/tmp/x-${me}`, false]);
+  assert.equal(resolveOptions({ exitSignals: true }, { PERFMEM_EXIT_SIGNALS: '0' }).exitSignals, true, 'the option beats the variable');
   assert.equal(resolveOptions({ size: 100 }, { PERFMEM_SIZE: '1m' }).size, pageSize, 'options beat the environment');
 });
 

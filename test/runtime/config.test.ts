@@ -22,11 +22,11 @@ test('the runtime variables are read; the region ones are left to createRegion',
 
 test('options win over variables; valid region options pass through', () => {
   const { config, warnings } = resolveConfig({ PERFMEM_PERIOD_MS: '250', PERFMEM_DEBUG: '1' },
-    { periodMs: 50, debug: false, dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true });
+    { periodMs: 50, debug: false, dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true, exitSignals: false });
   assert.deepEqual(warnings, []);
   assert.deepEqual(config, {
     disabled: false, periodMs: 50, debug: false, watchdog: false, delayResolutionMs: 100, stackAfterMs: 1000,
-    region: { dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true },
+    region: { dir: '/var/tmp', size: 65536, saveFile: 'out-%p.hsperf', shm: true, exitSignals: false },
   });
 });
 
@@ -40,6 +40,7 @@ test('a bad value gives one warning naming it, and the default', () => {
   ]);
   const bad = resolveConfig({}, {
     periodMs: 1.5, debug: 'yes' as unknown as boolean, dir: 'rel', size: -1, saveFile: '', shm: 1 as unknown as boolean,
+    exitSignals: 'no' as unknown as boolean,
   });
   assert.deepEqual(bad.config.region, {});
   assert.deepEqual(bad.warnings, [
@@ -48,6 +49,7 @@ test('a bad value gives one warning naming it, and the default', () => {
     `perfmem: option size=-1 is not a size in bytes from 1 to ${MAX_SIZE}; using the default size`,
     'perfmem: option saveFile="" is not a file path; using no save file',
     'perfmem: option shm=1 is not a boolean; using the default location',
+    'perfmem: option exitSignals="no" is not a boolean; using listening for exit signals',
     'perfmem: option debug="yes" is not a boolean; using false',
   ]);
 });
@@ -66,13 +68,14 @@ test('property: any environment resolves without throwing, in range, one warning
 
 test('property: any options object resolves without throwing; kept region options are valid', () => {
   const anything = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant('/abs/dir'));
-  fc.assert(fc.property(fc.record({ periodMs: anything, dir: anything, size: anything, saveFile: anything, shm: anything, debug: anything },
+  fc.assert(fc.property(fc.record({ periodMs: anything, dir: anything, size: anything, saveFile: anything, shm: anything, exitSignals: anything, debug: anything },
     { requiredKeys: [] }), (options) => {
     const { config } = resolveConfig({}, options as never);
     const r = config.region;
     assert.ok(r.dir === undefined || r.dir.startsWith('/'));
     assert.ok(r.size === undefined || (Number.isSafeInteger(r.size) && r.size > 0 && r.size <= MAX_SIZE));
     assert.ok(r.shm === undefined || typeof r.shm === 'boolean');
+    assert.ok(r.exitSignals === undefined || typeof r.exitSignals === 'boolean');
     assert.ok(r.saveFile === undefined || (typeof r.saveFile === 'string' && r.saveFile !== ''));
   }), { numRuns: 2000 });
 });

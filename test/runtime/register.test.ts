@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -220,6 +221,27 @@ test('the region is removed on every exit path, and the exit is unchanged', asyn
         base.remove();
       }
     });
+  }
+});
+
+test('PERFMEM_EXIT_SIGNALS=0: SIGTERM ends a blocked instrumented process at once, as it ends bare Node (the region file is left for the stale-file cleanup)', async () => {
+  const base = tempBase();
+  // Blocks for 60 s once its region exists; perfmem's own SIGTERM listener could only run after that.
+  const child = spawn(process.execPath, ['--import', REGISTER, '-e',
+    'process.stdout.write("ready\\n"); const end = Date.now() + 60000; while (Date.now() < end);'], {
+    env: { ...process.env, PERFMEM_DIR: base.dir, PERFMEM_EXIT_SIGNALS: '0' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await once(child.stdout!, 'data');
+    assert.ok(exists(base.regionPath(child.pid!)));
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const end = await Promise.race([exited, sleep(10_000).then(() => 'still running' as const)]);
+    assert.deepEqual(end, [null, 'SIGTERM']);
+    assert.ok(exists(base.regionPath(child.pid!)), 'left, as a SIGKILLed process\'s');
+  } finally {
+    child.kill('SIGKILL');
+    base.remove();
   }
 });
 
