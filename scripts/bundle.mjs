@@ -117,6 +117,13 @@ const common = {
   // The compiled JS keeps tsc's semantics (no class field declarations); esbuild only joins it.
 };
 
+/** esbuild's metafile of a throwaway ES module build of `entryPoints` (nothing written): what they import and export. */
+async function metafileOf(entryPoints) {
+  return (await build({
+    ...common, entryPoints, outdir: out, format: 'esm', splitting: true, write: false, metafile: true, logLevel: 'silent',
+  })).metafile;
+}
+
 /**
  * The core: every module the runtime (perfmem/runtime, what perfmem/register starts) reaches,
  * as one CommonJS file, dist/src/bundle/core.cjs, loaded through core-load.cjs with its V8 code
@@ -127,9 +134,7 @@ const common = {
  * the core with its cache starts about 4 ms sooner than the same code as ES module chunks.
  */
 async function coreModules(entries) {
-  const inputs = async (entryPoints) => (await build({
-    ...common, entryPoints, outdir: out, format: 'esm', splitting: true, write: false, metafile: true, logLevel: 'silent',
-  })).metafile.inputs;
+  const inputs = async (entryPoints) => (await metafileOf(entryPoints)).inputs;
   const modules = Object.keys(await inputs([entries.runtime])).map((p) => join(root, p));
   const inCore = new Set(modules);
   // The core exports only the modules that code outside it imports, and the runtime itself.
@@ -171,9 +176,7 @@ rmSync(cliOut, { recursive: true, force: true });
 
 /** The names each of `files` exports (esbuild's metafile, from a throwaway build). */
 async function exportNames(files) {
-  const { metafile } = await build({
-    ...common, entryPoints: files, outdir: out, format: 'esm', splitting: true, write: false, metafile: true, logLevel: 'silent',
-  });
+  const metafile = await metafileOf(files);
   const names = new Map();
   for (const output of Object.values(metafile.outputs)) if (output.entryPoint) names.set(join(root, output.entryPoint), output.exports);
   return names;
