@@ -99,6 +99,11 @@ export interface FoundRegion {
   pid: number;
   identity: AppIdentity;
   families: MetricFamily[];
+  /**
+   * Whether its process was alive just before the region was read. A read made while it ran
+   * may miss its last updates even if it has died since, so only a region read with `alive`
+   * false is final, and folded as a dead member's totals.
+   */
   alive: boolean;
 }
 
@@ -180,22 +185,31 @@ export function readAppRegions(app: string, base: string, store?: MetricStore): 
   for (const name of names) {
     const pid = pidFromFileName(name);
     if (pid === 0) continue;
+    // Asked before the read: only a region read after its process ended holds its final
+    // counts (see FoundRegion.alive).
+    const wasAlive = alive(pid);
     let decoded: ReturnType<typeof decodeRegionMetrics> | undefined;
     if (pid === process.pid && store?.region !== undefined && !store.region.closed) decoded = decodeRegionMetrics(store.region.bytes());
     else decoded = readRegionFile(`${dir}/${name}`);
     if (decoded?.identity === undefined || decoded.identity.pid !== pid) continue;
     if (appOf(decoded.identity) !== app) continue;
-    out.push({ pid, identity: decoded.identity, families: decoded.families, alive: alive(pid) });
+    out.push({ pid, identity: decoded.identity, families: decoded.families, alive: wasAlive });
   }
   return out;
 }
 
-/** Folds dead members into `exited`, forgets folded pids whose region is gone. */
-function prune(state: AppFileState, regions: Map<number, FoundRegion>): void {
+/**
+ * Folds dead members into `exited`, forgets folded pids whose region is gone. A member whose
+ * region was read while it ran is left for a later read even if it has died since: that read
+ * may predate its last updates (a SIGKILLed worker's final counts were lost this way when the
+ * reader was descheduled between its read and this check).
+ * @internal exported for tests
+ */
+export function prune(state: AppFileState, regions: Map<number, FoundRegion>): void {
   for (const [key, member] of Object.entries(state.live)) {
     const pid = Number(key);
-    if (alive(pid)) continue;
     const region = regions.get(pid);
+    if (region !== undefined ? region.alive : alive(pid)) continue;
     const families = region !== undefined ? region.families : member.families;
     state.exited[member.worker] = addTotals(state.exited[member.worker] ?? [], families);
     delete state.live[key];
