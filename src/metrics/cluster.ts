@@ -469,14 +469,15 @@ function foldDeadSiblings(id: AppIdentity): void {
 /**
  * A stale region about to be removed by this process's cleanup (a new region's creation): if
  * it is a dead member of an app, its final counts go into the app file first, under its lock.
+ * Throws when they could not be saved (the app directory or file unusable): the cleanup then
+ * leaves the region, whose counts readers still add, for a later sweep.
  */
 function foldStaleRegion(openPath: string, path: string): void {
   const decoded = readRegionFile(path, openPath);
   const id = decoded?.identity;
   if (id === undefined || (id.clusterWorker !== true && id.app === undefined)) return;
   const app = appOf(id);
-  const files = openFiles(dirname(dirname(path)), true);
-  if (files === undefined) return;
+  const files = AppFiles.open(dirname(dirname(path)), true)!;
   try {
     files.update(appFileName(app), (text) => {
       const s = parseState(text, app);

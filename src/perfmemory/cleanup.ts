@@ -57,7 +57,9 @@ const staleHooks: StaleRegionHook[] = [];
 
 /**
  * Registers `fn` to see every stale region this process is about to remove (perfmem/metrics
- * saves a dead worker's final counts this way). Errors in `fn` are ignored.
+ * saves a dead worker's final counts this way). `fn` throws when it could not save what it
+ * must: the file then stays for a later sweep (its contents still count where they are),
+ * except a file in the way of this process's own region, which goes regardless.
  */
 export function onStaleRegion(fn: StaleRegionHook): void {
   staleHooks.push(fn);
@@ -132,14 +134,15 @@ export function cleanupStaleFiles(dir: SecureDirectory, selfPid = process.pid, o
     if (held === undefined) continue;
     try {
       if (staleHooks.length === 0 && pid !== selfPid && held.fd >= 0 && holdsAppMemberMetrics(held.fd)) continue;
+      let saved = true;
       for (const hook of staleHooks) {
         try {
           hook(dir.at(name), dir.display(name));
         } catch {
-          // a hook never keeps a stale file alive
+          saved = false;
         }
       }
-      if (remove(dir, name)) removed.push(name);
+      if ((saved || pid === selfPid) && remove(dir, name)) removed.push(name);
     } finally {
       if (held.fd >= 0) closeSync(held.fd);
     }

@@ -2,12 +2,13 @@
  * The SIGKILLed member whose region is cleaned up by a process without perfmem/metrics: that
  * cleanup leaves the region (it cannot save its counts), and the next process with
  * perfmem/metrics folds it into the app's totals and removes it. Nothing is lost, nothing piles up.
+ * A sweep that cannot save a dead member's counts (its app file unusable) keeps the region.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,8 @@ import { REGISTER } from '../cli/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'perfmem-metrics-left-'));
 process.env.PERFMEM_DIR = dir;
-const { AggregatorRegistry } = await import('../../src/metrics/index.js');
+const { AggregatorRegistry, appFileName } = await import('../../src/metrics/index.js');
+const { sweepStaleRegions } = await import('../../src/perfmemory/index.js');
 const MEMBER = fileURLToPath(new URL('../fixtures/metrics-app-member.js', import.meta.url));
 const regionOf = (pid: number): string => join(dir, `hsperfdata_${userInfo().username}`, String(pid));
 
@@ -51,6 +53,29 @@ test('a dead member\'s region outlives a cleanup without perfmem/metrics, then i
   assert.match(text, /^jobs_total\{queue="q"\} 7$/m, 'A\'s last jobs are counted');
   c.kill('SIGTERM');
   await once(c, 'exit');
+});
+
+test('a dead member\'s region is kept while its counts cannot be saved, and folded once they can', { timeout: 60_000 }, async (t) => {
+  const children: ChildProcess[] = [];
+  t.after(() => { for (const c of children) c.kill('SIGKILL'); });
+  const a = await started([MEMBER], { PERFMEM_APP: 'kept', JOBS: '5', NODE_APP_INSTANCE: '0' });
+  children.push(a);
+  a.kill('SIGKILL');
+  await once(a, 'exit');
+  // The app file's lock gets a second link: AppFiles refuses it, so nothing can be folded.
+  const lock = join(dir, `perfmem_${userInfo().username}`, `${appFileName('app:kept')}.lock`);
+  const extra = `${lock}-extra-link`;
+  linkSync(lock, extra);
+  try {
+    sweepStaleRegions(dir);
+    assert.ok(existsSync(regionOf(a.pid!)), 'the sweep kept the region whose counts it could not save');
+    assert.match(await new AggregatorRegistry().clusterMetrics({ app: 'app:kept' }), /^jobs_total\{queue="q"\} 5$/m, 'read from the region meanwhile');
+  } finally {
+    unlinkSync(extra);
+  }
+  assert.deepEqual(sweepStaleRegions(dir).filter((n) => n === String(a.pid)), [String(a.pid)]);
+  assert.equal(existsSync(regionOf(a.pid!)), false);
+  assert.match(await new AggregatorRegistry().clusterMetrics({ app: 'app:kept' }), /^jobs_total\{queue="q"\} 5$/m, 'folded, counted once');
 });
 
 test('cleanup', () => {
