@@ -299,8 +299,16 @@ export function joinApp(store: MetricStore): void {
   timer.unref();
   store.onClose(() => {
     clearInterval(timer);
-    checkpoint(true);
-    files.close();
+    try {
+      checkpoint(true);
+    } catch (error) {
+      // The final counts are still in the region: at exit it stays, to be read and folded as
+      // a killed member's is, rather than go with them.
+      store.region?.keepFileAtExit();
+      throw error;
+    } finally {
+      files.close();
+    }
   });
 }
 

@@ -31,6 +31,7 @@ export class Region {
   readonly #file: RegionFile | undefined;
   #hook: ExitHook | undefined;
   #closed = false;
+  #keepAtExit = false;
   readonly #beforeClose: (() => void)[] = [];
 
   /** @internal Use createRegion(). */
@@ -133,6 +134,15 @@ export class Region {
     if (!this.#closed) this.#beforeClose.push(fn);
   }
 
+  /**
+   * @internal Leaves the file in place when the process ends, as a killed process's is left
+   * (readers see it dead; the next stale sweep handles it): for a beforeClose hook that could
+   * not save the final values it had to (perfmem/metrics' exit fold).
+   */
+  keepFileAtExit(): void {
+    this.#keepAtExit = true;
+  }
+
   /** The region's live bytes (for this process's own view; copy before keeping them). After close(), its final bytes. */
   bytes(): Uint8Array {
     return new Uint8Array(this.#buffer);
@@ -185,7 +195,7 @@ export class Region {
       }
     }
     if (processEnding) {
-      this.#file?.removeAtExit();
+      if (!this.#keepAtExit) this.#file?.removeAtExit();
     } else {
       // Handles move to private memory first, so nothing writes to the mapping once it is gone;
       // the final bytes stay readable (own views, save()) from a private copy.

@@ -2,7 +2,7 @@
  * The SIGKILLed member whose region is cleaned up by a process without perfmem/metrics: that
  * cleanup leaves the region (it cannot save its counts), and the next process with
  * perfmem/metrics folds it into the app's totals and removes it. Nothing is lost, nothing piles up.
- * A sweep that cannot save a dead member's counts (its app file unusable) keeps the region.
+ * A sweep or an exit that cannot save a member's counts (its app file unusable) keeps the region.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +76,27 @@ test('a dead member\'s region is kept while its counts cannot be saved, and fold
   assert.deepEqual(sweepStaleRegions(dir).filter((n) => n === String(a.pid)), [String(a.pid)]);
   assert.equal(existsSync(regionOf(a.pid!)), false);
   assert.match(await new AggregatorRegistry().clusterMetrics({ app: 'app:kept' }), /^jobs_total\{queue="q"\} 5$/m, 'folded, counted once');
+});
+
+test('a member whose exit cannot fold its counts leaves its region, folded later', { timeout: 60_000 }, async (t) => {
+  const children: ChildProcess[] = [];
+  t.after(() => { for (const c of children) c.kill('SIGKILL'); });
+  const a = await started([MEMBER], { PERFMEM_APP: 'exiting', JOBS: '3', NODE_APP_INSTANCE: '0' });
+  children.push(a);
+  const lock = join(dir, `perfmem_${userInfo().username}`, `${appFileName('app:exiting')}.lock`);
+  const extra = `${lock}-extra-link`;
+  linkSync(lock, extra);
+  try {
+    a.kill('SIGTERM');
+    await once(a, 'exit');
+    assert.ok(existsSync(regionOf(a.pid!)), 'its exit kept the region whose counts it could not fold');
+    assert.match(await new AggregatorRegistry().clusterMetrics({ app: 'app:exiting' }), /^jobs_total\{queue="q"\} 3$/m);
+  } finally {
+    unlinkSync(extra);
+  }
+  sweepStaleRegions(dir);
+  assert.equal(existsSync(regionOf(a.pid!)), false);
+  assert.match(await new AggregatorRegistry().clusterMetrics({ app: 'app:exiting' }), /^jobs_total\{queue="q"\} 3$/m, 'folded, counted once');
 });
 
 test('cleanup', () => {
