@@ -118,6 +118,12 @@ test('event-loop delay: the cumulative histogram holds a block in full; the fast
     const fast = histogramDelta(histogram(), idle);
     assert.ok(fast.count > 3, `fast probe firings ${fast.count}`);
     c.sample(true);
+    // On a loaded machine a callback descheduled mid-run counts as active time, so a period
+    // meant to be quiet can pass 1% busy: a few more are allowed, but one must be quiet.
+    for (let i = 0; i < 5 && c.fastProbe; i++) {
+      await sleep(300);
+      c.sample(true);
+    }
     assert.equal(c.fastProbe, false, 'a quiet period stops it');
     const after = histogramDelta(histogram(), idle);
     // 300 ms busy on a 100 ms probe: the probe was ~200 ms late, the block was 300 ms.
