@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,4 +125,23 @@ test('`--import perfmem/register` loads the runtime core once, with the cache th
   const off = run({ PERFMEM_CODE_CACHE: '0' });
   assert.equal(off.stderr, '');
   assert.deepEqual(JSON.parse(off.stdout), [['/dist/src/bundle/core.cjs', 'none']]);
+});
+
+test('the core\'s source is one large object, out of the young generation (scripts/bundle.mjs pads it)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'perfmem-bundle-load-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const core = join(REPO, 'dist/src/bundle/core.cjs');
+  // V8 puts one object over 128 KiB (kMaxRegularHeapObjectSize) in a large-object space.
+  assert.ok(statSync(core).size > 128 * 1024, `core.cjs is ${statSync(core).size} bytes`);
+  const largeObjects = `const spaces = require('node:v8').getHeapSpaceStatistics();
+    process.stdout.write(String(spaces.filter((s) => /large_object/.test(s.space_name)).reduce((n, s) => n + s.space_used_size, 0)));`;
+  const run = (preload: string): number => {
+    const r = spawnSync(process.execPath, ['--import', preload, '-e', largeObjects], { cwd: REPO, encoding: 'utf8', env: { ...process.env, PERFMEM_DIR: dir, PERFMEM_DISABLE: '' } });
+    assert.equal(r.stderr, '');
+    return Number(r.stdout);
+  };
+  const empty = join(dir, 'empty.cjs');
+  writeFileSync(empty, '');
+  // The source string (one byte per character: the file is ASCII) is among the large objects.
+  assert.ok(run('perfmem/register') - run(empty) >= statSync(core).size, 'the large-object spaces hold the core\'s text');
 });
