@@ -13,7 +13,8 @@
  * by SPACES_REREAD_BYTES since they were last read: a quiet heap's spaces are read every few
  * seconds, a growing or collected one's every sample.
  */
-import v8 from 'node:v8';
+// Named imports: a default import of a Node module has the bundle copy its every export at load.
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { BUSY_FRACTION, lastActiveMs } from './event-loop.js';
 import { LongRow, constantLong, constantString, variableLong, type CounterRegistry, type LongHandle, type PeriodicCollector, type SlowCollector } from '../counters.js';
@@ -45,7 +46,7 @@ interface SpaceHandles {
 
 export function heapCollector(r: CounterRegistry): PeriodicCollector & SlowCollector {
   // Heap-wide statistics: every numeric field V8 reports, under its camelCase name.
-  const heapStats = v8.getHeapStatistics() as unknown as Record<string, number>;
+  const heapStats = getHeapStatistics() as unknown as Record<string, number>;
   const heapKeys: string[] = [];
   const heapHandles: LongHandle[] = [];
   for (const [key, value] of Object.entries(heapStats)) {
@@ -61,7 +62,7 @@ export function heapCollector(r: CounterRegistry): PeriodicCollector & SlowColle
   const external = variableLong(r, 'node.memory.external', 'bytes');
 
   const spaces: SpaceHandles[] = [];
-  const initialSpaces = v8.getHeapSpaceStatistics();
+  const initialSpaces = getHeapSpaceStatistics();
   for (const s of initialSpaces) {
     const base = `node.heap.space.${spaceSegment(s.space_name)}`;
     spaces.push({
@@ -109,7 +110,7 @@ export function heapCollector(r: CounterRegistry): PeriodicCollector & SlowColle
     usedAtSpaces = used;
     totalAtSpaces = total;
     let youngSize = 0, youngUsed = 0, oldSize = 0, oldUsed = 0;
-    const now = v8.getHeapSpaceStatistics();
+    const now = getHeapSpaceStatistics();
     // The list of spaces is fixed for the life of the isolate; index i is the same space.
     for (let i = 0, at = spacesAt; i < spaces.length && i < now.length; i++, at += 4) {
       const s = now[i]!, generation = spaces[i]!.generation;
@@ -134,7 +135,7 @@ export function heapCollector(r: CounterRegistry): PeriodicCollector & SlowColle
     heapFresh = true;
     activeAtHeap = lastActiveMs;
     heapAt = now;
-    const stats = v8.getHeapStatistics() as unknown as Record<string, number>;
+    const stats = getHeapStatistics() as unknown as Record<string, number>;
     for (let i = 0; i < heapFields; i++) row.put(i, stats[heapKeys[i]!] ?? 0);
     total = stats.total_heap_size ?? 0;
     used = stats.used_heap_size ?? 0;
