@@ -284,7 +284,7 @@ await build({
  * only. charset 'ascii' has escaped strings and templates; what esbuild leaves (comments, regular
  * expression literals) becomes \uXXXX, which means the same in a regular expression and nothing
  * in a comment (astral characters go as their two surrogate escapes). A file already wrapped
- * fails the build.
+ * fails the build. With `minLength`, a comment of spaces pads the text to that many characters.
  */
 function wrapForLoader(file, { minLength = 0 } = {}) {
   const code = readFileSync(file, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -293,7 +293,6 @@ function wrapForLoader(file, { minLength = 0 } = {}) {
   const padding = minLength - text.length - MODULE_WRAPPER_TAIL.length;
   writeFileSync(file, text + (padding > 0 ? `\n//${' '.repeat(Math.max(0, padding - 3))}` : '') + MODULE_WRAPPER_TAIL);
 }
-
 
 /**
  * Writes the V8 code cache of every bundle file, compiled as bundle-load.cts compiles it (the
