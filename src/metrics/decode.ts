@@ -276,6 +276,12 @@ interface Structure {
   identity: AppIdentity | undefined;
   families: { f: number; at: number; desc: FamilyDesc }[];
   series: (SeriesAt & { f: number; labels: LabelValues })[];
+  /**
+   * False when an entry of perfmem/metrics was left out for what it held: a writer publishes an
+   * entry before it fills it (store.ts), so it may be one not yet written, which a later read
+   * must see. Only a complete structure is kept in a DecodeCache.
+   */
+  complete: boolean;
 }
 
 function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Structure {
@@ -286,13 +292,16 @@ function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Str
   const series: Structure['series'] = [];
   let defaults: LabelValues | undefined;
   let defaultsAt = -1;
+  let complete = true;
   for (const e of entries) {
     if (!e.name.startsWith('perfmem.metrics.')) continue;
     const kind = parseEntryName(e.name);
     if (kind === undefined) continue;
     if (kind.kind === 'app') {
       identity = identityOf(u8, e);
+      if (identity === undefined) complete = false;
     } else if (kind.kind === 'defaults') {
+      if (recordTextAt(u8, e) === undefined) complete = false;
       if (kind.d >= defaultsAt) {
         defaultsAt = kind.d;
         defaults = defaultLabelsOf(u8, e);
@@ -301,6 +310,7 @@ function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Str
       const desc = familyDesc(u8, e);
       if (desc === undefined) {
         descs.delete(kind.f);
+        complete = false;
         continue;
       }
       descs.set(kind.f, desc);
@@ -308,21 +318,26 @@ function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Str
     } else {
       // A family record always precedes its series (the writer allocates it first).
       const d = descs.get(kind.f);
-      if (d === undefined || e.type !== 'string') continue;
       const at = e.dataOffset;
-      const version = versionOf(u8, at);
-      if (version === undefined) continue;
+      const version = d === undefined || e.type !== 'string' ? undefined : versionOf(u8, at);
+      if (d === undefined || version === undefined) {
+        complete = false;
+        continue;
+      }
       const n = valueCount(d.type, d.buckets.length, d.quantiles.length);
       const labelBytes = u32le(u8, at + R_LENGTH);
       // (Both versions' blocks have the same size.)
-      if (n > MAX_VALUES || labelBytes > MAX_TEXT_BYTES || blockSize(n, labelBytes) > e.vectorLength) continue;
-      const labels = labelsOf(u8, at + labelOffset(n), labelBytes);
-      if (labels === undefined) continue;
+      const labels = n > MAX_VALUES || labelBytes > MAX_TEXT_BYTES || blockSize(n, labelBytes) > e.vectorLength
+        ? undefined : labelsOf(u8, at + labelOffset(n), labelBytes);
+      if (labels === undefined) {
+        complete = false;
+        continue;
+      }
       series.push({ f: kind.f, at, n, version, counter: d.type === 'counter' && version === LAYOUT_VERSION, end: at + seqEndOffset(n, version), labels });
     }
   }
   if (defaults !== undefined) for (const s of series) s.labels = withDefaults(s.labels, defaults);
-  return { identity, families, series };
+  return { identity, families, series, complete };
 }
 
 /** A region's app identity and metric families (see DecodeOptions for consistency). */
@@ -337,7 +352,8 @@ export function decodeRegionMetrics(bytes: PerfDataBytes, options: DecodeOptions
   } else {
     structure = structureOf(u8, header);
     if (cache !== undefined) {
-      cache.structure = structure;
+      // An incomplete structure is not kept: the entry it lacks may be written by the next read.
+      cache.structure = structure.complete ? structure : undefined;
       cache.used = header.used;
       cache.numEntries = header.numEntries;
     }

@@ -17,9 +17,9 @@ test('churn of 200 workers: bounded files, exact total, clean end', { timeout: 6
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-metrics-churn-'));
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [FIXTURE], { env: { ...process.env, PERFMEM_DIR: dir, WORKERS: '200' }, maxBuffer: 1 << 24 });
-    const out = JSON.parse(stdout) as { maxFiles: number; text: string; missing: string[] };
+    const out = JSON.parse(stdout) as { maxFiles: number; text: string; missing: string[]; diagnosis: unknown };
     assert.ok(out.maxFiles <= 2, `at most the app file and its lock (saw ${out.maxFiles})`);
-    assert.match(out.text, /^churn_total 1000$/m, `workers without counts in the app file: ${out.missing.join(', ')}`);
+    assert.match(out.text, /^churn_total 1000$/m, `workers without counts in the app file: ${out.missing.join(', ')}; ${JSON.stringify(out.diagnosis)}`);
     const appDir = readdirSync(dir).find((n) => n.startsWith('perfmem_'));
     assert.deepEqual(appDir === undefined ? [] : readdirSync(join(dir, appDir)), []);
     // A SIGKILLed worker's region stays until the next process in the directory cleans it up
