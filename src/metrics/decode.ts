@@ -145,8 +145,7 @@ function parseLabels(bytes: Uint8Array, at: number, len: number): LabelValues | 
 }
 
 /** A defaults record (layout.ts): a label set, bounded and checked like a series' labels. */
-function defaultLabelsOf(bytes: Uint8Array, e: EntryLocation): LabelValues | undefined {
-  const text = recordTextAt(bytes, e);
+function defaultLabelsOf(bytes: Uint8Array, text: { at: number; len: number } | undefined): LabelValues | undefined {
   const labels = text === undefined ? undefined : labelsOf(bytes, text.at, text.len);
   return labels !== undefined && Object.keys(labels).length > 0 ? labels : undefined;
 }
@@ -301,10 +300,11 @@ function structureOf(u8: Uint8Array, header: ReturnType<typeof readHeader>): Str
       identity = identityOf(u8, e);
       if (identity === undefined) complete = false;
     } else if (kind.kind === 'defaults') {
-      if (recordTextAt(u8, e) === undefined) complete = false;
+      const text = recordTextAt(u8, e);
+      if (text === undefined) complete = false;
       if (kind.d >= defaultsAt) {
         defaultsAt = kind.d;
-        defaults = defaultLabelsOf(u8, e);
+        defaults = defaultLabelsOf(u8, text);
       }
     } else if (kind.kind === 'family') {
       const desc = familyDesc(u8, e);

@@ -131,13 +131,15 @@ export class Block {
 }
 
 /**
- * The record's version byte goes in last, with a sequentially consistent store: its entry is
- * published (counted in the prologue) before this runs, and a reader takes an entry without
- * a version for one not yet written (decode.ts), never for a finished one with what it holds.
+ * Writes a record at `at`: the length and bytes of its text (at `textAt`: a series block keeps
+ * its labels after its values), then its version byte, last and with a sequentially consistent
+ * store: its entry is published (counted in the prologue) before this runs, and a reader takes
+ * an entry without a version for one not yet written (decode.ts), never for a finished one
+ * with what it holds.
  */
-function writeRecord(u8: Uint8Array, at: number, text: Uint8Array): void {
+function writeRecord(u8: Uint8Array, at: number, text: Uint8Array, textAt = at + R_TEXT): void {
   new DataView(u8.buffer, u8.byteOffset).setUint32(at + R_LENGTH, text.length, true);
-  u8.set(text, at + R_TEXT);
+  u8.set(text, textAt);
   Atomics.store(u8, at + R_VERSION, LAYOUT_VERSION);
 }
 
@@ -258,12 +260,8 @@ export class MetricStore {
       }
       block = new Block(new ArrayBuffer(blockSize(values, 0)), 0, false, values);
     } else {
-      const u8 = new Uint8Array(entry.buffer);
-      new DataView(entry.buffer).setUint32(entry.byteOffset + R_LENGTH, label.length, true);
-      u8.set(label, entry.byteOffset + labelOffset(values));
+      writeRecord(new Uint8Array(entry.buffer), entry.byteOffset, label, entry.byteOffset + labelOffset(values));
       block = new Block(entry.buffer, entry.byteOffset, true, values);
-      // Last, as in writeRecord: the labels are in place once a reader sees the version.
-      Atomics.store(u8, entry.byteOffset + R_VERSION, LAYOUT_VERSION);
     }
     this.blocks.add(block);
     return block;
