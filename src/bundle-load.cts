@@ -15,7 +15,7 @@
  * case the file is compiled from source, as require() would: the cache only changes speed.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -37,8 +37,14 @@ export function codeCacheOf(file: string): Buffer | undefined {
   }
 }
 
-/** What the last loadBundle() of each file did with its cache (for tests). */
-export const cacheUse = new Map<string, 'accepted' | 'rejected' | 'none'>();
+/**
+ * What the last loadBundle() of each file did with its cache (for tests). One map per process,
+ * whichever copy of this module loaded the file (perfmem/register has its own copy, inlined).
+ */
+const CACHE_USE = Symbol.for('perfmem.bundleCacheUse');
+export const cacheUse: Map<string, 'accepted' | 'rejected' | 'none'> =
+  ((globalThis as Record<symbol, unknown>)[CACHE_USE] as typeof cacheUse | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[CACHE_USE] = new Map());
 
 /**
  * Runs the CommonJS file `file` once and returns its exports; `requireFor(file)` is the
@@ -57,5 +63,31 @@ export function loadBundle(
   const script = new Script(source, { filename: file, cachedData });
   cacheUse.set(file, cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted');
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireFor(file), module, file, dirname(file));
+  return module.exports;
+}
+
+/**
+ * What `require(loaderFile)` returns, where `loaderFile` is the module that loads the bundle
+ * file `file` (core-load.cjs for core.cjs): from Node's require cache when anything loaded it
+ * already, else the bundle loaded here and cached under `loaderFile`'s name, as require() would
+ * have. perfmem/register loads the core so: resolving and compiling the loader module and this
+ * one cost about 0.6 ms of every instrumented start, and an app that imports perfmem later
+ * still gets these exports (one core, one region). `loaderFile` is a real path, as Node's own
+ * cache keys are (the package's own files are not links).
+ */
+export function requireBundle(loaderFile: string, file: string): unknown {
+  const cached = require.cache[loaderFile];
+  if (cached !== undefined) return cached.exports;
+  const module = new Module(loaderFile);
+  module.filename = loaderFile;
+  // In the cache while it runs, as require() does, so that a cycle back to it gets its exports so far.
+  require.cache[loaderFile] = module;
+  try {
+    loadBundle(file, createRequire, module);
+  } catch (error) {
+    delete require.cache[loaderFile];
+    throw error;
+  }
+  module.loaded = true;
   return module.exports;
 }

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheUse, codeCacheOf, loadBundle, MODULE_WRAPPER_HEAD, MODULE_WRAPPER_TAIL } from '../src/bundle-load.cjs';
+import { createRequire } from 'node:module';
+import { cacheUse, codeCacheOf, loadBundle, MODULE_WRAPPER_HEAD, MODULE_WRAPPER_TAIL, requireBundle } from '../src/bundle-load.cjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -104,6 +105,36 @@ test('PERFMEM_CODE_CACHE=0 turns the cache off', (t) => {
     if (before === undefined) delete process.env.PERFMEM_CODE_CACHE;
     else process.env.PERFMEM_CODE_CACHE = before;
   }
+});
+
+test('requireBundle: a bundle loaded for its loader module is what require() of that module returns, and the loader is never run', (t) => {
+  const { dir, file } = fixture(t);
+  // The loader module would load the bundle again, a second copy: it must not run.
+  const loaderFile = join(dir, 'lib-load.cjs');
+  writeFileSync(loaderFile, `throw new Error('the loader module ran');`);
+  const require = createRequire(import.meta.url);
+  const first = requireBundle(loaderFile, file) as ReturnType<typeof loaded>;
+  t.after(() => delete require.cache[loaderFile]);
+  assert.equal(first.sum(2, 3), 5);
+  assert.equal(require(loaderFile), first);
+  assert.equal(requireBundle(loaderFile, file), first);
+  assert.equal(require.cache[loaderFile]?.loaded, true);
+});
+
+test('requireBundle: a loader module required already gives its exports; a bundle that fails leaves nothing cached', (t) => {
+  const { dir, file } = fixture(t);
+  const require = createRequire(import.meta.url);
+  const loaderFile = join(dir, 'lib-load.cjs');
+  writeFileSync(loaderFile, `module.exports = { mine: true };`);
+  const own = require(loaderFile) as unknown;
+  t.after(() => delete require.cache[loaderFile]);
+  assert.equal(requireBundle(loaderFile, file), own);
+
+  const broken = join(dir, 'broken.cjs');
+  writeFileSync(broken, wrapped(`throw new Error('broken bundle');`));
+  const brokenLoader = join(dir, 'broken-load.cjs');
+  assert.throws(() => requireBundle(brokenLoader, broken), /broken bundle/);
+  assert.equal(require.cache[brokenLoader], undefined);
 });
 
 test('`--import perfmem/register` loads the runtime core once, with the cache the build wrote', (t) => {

@@ -160,8 +160,9 @@ export function cString(s: string): string {
   return nul === -1 ? s : s.slice(0, nul);
 }
 
-// ignoreBOM: a leading U+FEFF is part of the value, not a byte-order mark to drop.
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+// ignoreBOM: a leading U+FEFF is part of the value, not a byte-order mark to drop. Made on the
+// first get(): a writer only sets, and making one costs about 0.1 ms of a process's start.
+let decoder: InstanceType<typeof TextDecoder> | undefined;
 
 /** A string counter: maxLength bytes reserved, including the terminating NUL. */
 export class StringCounter {
@@ -191,6 +192,7 @@ export class StringCounter {
   /** The value up to its first NUL. */
   get(): string {
     const end = this.field.indexOf(0);
+    decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
     return decoder.decode(end === -1 ? this.field : this.field.subarray(0, end));
   }
 

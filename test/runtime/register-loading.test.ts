@@ -62,7 +62,7 @@ test('with PERFMEM_DISABLE=1 the register hook loads nothing: it runs alone, wit
       // The control: enabled, the same lone file does try to load the runtime, and says why it could not.
       const enabled = run('0');
       assert.equal(enabled.status, 0);
-      assert.match(enabled.stderr, /not started: .*Cannot find module/s, preload);
+      assert.match(enabled.stderr, /not started: .*ENOENT.*bundle\/core\.cjs/s, preload);
     }
   } finally {
     s.remove();
