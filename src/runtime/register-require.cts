@@ -35,7 +35,7 @@ if (truthy(process.env.PERFMEM_DISABLE)) {
       const { join } = require('node:path') as typeof import('node:path');
       const { requireBundle } = require('../bundle-load.cjs') as typeof import('../bundle-load.cjs');
       const core = requireBundle(join(__dirname, '../bundle/core-load.cjs'), join(__dirname, '../bundle/core.cjs'));
-      (core as { runtime(): { start(): unknown } }).runtime().start();
+      (core as { default: { runtime(): { start(): unknown } } }).default.runtime().start();
     } else {
       (require('../bundle/worker-gc.cjs') as typeof import('./worker-gc.js')).startWorkerGcHook();
     }

@@ -106,11 +106,13 @@ function readAuxv(): Map<number, number> {
     // One read into a small buffer (the vector is a few hundred bytes; what does not fit is
     // left out, and the two entries perfmem wants come early): every process that loads
     // perfmem runs this, and readFileSync's way for a file of unknown size costs more.
-    const bytes = Buffer.alloc(1024);
+    const bytes = new Uint8Array(1024);
     const n = readHead('/proc/self/auxv', bytes);
     // Pairs of native-endian unsigned longs (8 bytes on the 64-bit little-endian platforms
-    // perfmem runs on), read as two 32-bit halves: no bigint per word.
-    const word = (at: number): number => bytes.readUInt32LE(at) + bytes.readUInt32LE(at + 4) * 2 ** 32;
+    // perfmem runs on), read as two 32-bit halves: no bigint per word. A DataView: Buffer's
+    // read methods would run as interpreted code, once, at every start.
+    const v = new DataView(bytes.buffer);
+    const word = (at: number): number => v.getUint32(at, true) + v.getUint32(at + 4, true) * 2 ** 32;
     for (let at = 0; at + 16 <= n; at += 16) {
       const key = word(at);
       if (key === 0) break;

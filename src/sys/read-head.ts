@@ -6,7 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
 /** Reads up to `into.length` bytes from the start of `path` into `into`; the number read. */
-export function readHead(path: string, into: Buffer): number {
+export function readHead(path: string, into: Uint8Array): number {
   const fd = openSync(path, 'r');
   try {
     return readSync(fd, into, 0, into.length, 0);
