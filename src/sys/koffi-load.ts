@@ -84,8 +84,9 @@ function findKoffi(from: string): { dir: string; version: string } | undefined {
 }
 
 function loadPrebuilt(): Koffi | undefined {
-  // From the package's root (this file is dist/src/sys/koffi-load.js): no node_modules lives in dist.
-  const koffi = findKoffi(join(dirname(fileURLToPath(import.meta.url)), '../../..'));
+  // From two levels up (dist/ for dist/src/sys/koffi-load.js, the package for src/sys): no
+  // node_modules lives in dist/src, and each directory looked in costs a lookup at every start.
+  const koffi = findKoffi(join(dirname(fileURLToPath(import.meta.url)), '../..'));
   if (koffi === undefined) return undefined;
   const libc = libcOfNode();
   if (libc === undefined) return undefined;
