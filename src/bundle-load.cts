@@ -42,9 +42,9 @@ export function codeCacheOf(file: string): Buffer | undefined {
  * whichever copy of this module loaded the file (perfmem/register has its own copy, inlined).
  */
 const CACHE_USE = Symbol.for('perfmem.bundleCacheUse');
+const shared = (globalThis as Record<symbol, unknown>)[CACHE_USE];
 export const cacheUse: Map<string, 'accepted' | 'rejected' | 'none'> =
-  ((globalThis as Record<symbol, unknown>)[CACHE_USE] as typeof cacheUse | undefined) ??
-  ((globalThis as Record<symbol, unknown>)[CACHE_USE] = new Map());
+  shared instanceof Map ? shared as typeof cacheUse : ((globalThis as Record<symbol, unknown>)[CACHE_USE] = new Map());
 
 /**
  * Runs the CommonJS file `file` once and returns its exports; `requireFor(file)` is the
