@@ -273,6 +273,8 @@ await build({
   // Node's cjs-module-lexer reads the whole file at every --import, disabled or not: the fewer bytes the better.
   minify: true,
 });
+// tsc's source map is of the file before bundling: it would mislead.
+rmSync(join(src, 'runtime/register-require.cjs.map'), { force: true });
 
 // The CLI's commands: what main.js imports as ./<name>.js.
 const commands = [...readFileSync(join(cliSrc, 'main.js'), 'utf8').matchAll(/import\(['"]\.\/([\w-]+)\.js['"]\)/g)].map((m) => m[1]);
