@@ -57,6 +57,9 @@ const request: fc.Arbitrary<ResourceMetrics[]> = fc.array(fc.record({
   scopeMetrics: fc.array(fc.record({ scope: fc.record({ name: fc.string({ minLength: 1, maxLength: 10 }), version: fc.string({ maxLength: 8 }) }), metrics: fc.array(metric, { maxLength: 4 }) }), { minLength: 1, maxLength: 2 }),
 }), { maxLength: 3 });
 
+/** A double as both encodings send it: a negative zero as zero (a JSON number cannot spell it). */
+const onWire = (v: number): number => (v === 0 ? 0 : v);
+
 function checkAgainstModel(d: Decoded, model: ResourceMetrics[]): void {
   assert.equal(d.resourceMetrics?.length ?? 0, model.length);
   model.forEach((rm, i) => {
@@ -86,7 +89,7 @@ function checkAgainstModel(d: Decoded, model: ResourceMetrics[]): void {
           m.points.forEach((p, n) => {
             const gp = gm.summary!.dataPoints[n]!;
             assert.equal(gp.count, String(p.count));
-            assert.deepEqual((gp.quantileValues ?? []).map((q) => [q.quantile ?? 0, q.value ?? 0]), p.quantiles.map((q) => [q.quantile, q.value]));
+            assert.deepEqual((gp.quantileValues ?? []).map((q) => [q.quantile ?? 0, q.value ?? 0]), p.quantiles.map((q) => [onWire(q.quantile), onWire(q.value)]));
           });
         } else {
           const data = m.kind === 'sum' ? gm.sum! : gm.gauge!;
@@ -98,7 +101,7 @@ function checkAgainstModel(d: Decoded, model: ResourceMetrics[]): void {
             const gp = data.dataPoints[n]!;
             assert.equal(gp.timeUnixNano, p.timeUnixNano.toString());
             if (p.isInt) assert.equal(gp.asInt, String(p.value));
-            else assert.ok(Object.is(gp.asDouble, p.value) || gp.asDouble === p.value, `${gp.asDouble} vs ${p.value}`);
+            else assert.ok(Object.is(gp.asDouble, onWire(p.value)), `${gp.asDouble} vs ${p.value}`);
           });
         }
       });
@@ -114,6 +117,18 @@ test('protobuf and JSON requests decode with OpenTelemetry\'s generated code to 
     checkAgainstModel(fromJson, model);
     assert.deepEqual(strip(fromProto), strip(fromJson));
   }), { numRuns: 300 });
+});
+
+test('a negative zero goes as zero in both encodings', () => {
+  const model: ResourceMetrics[] = [{ resource: {}, scopeMetrics: [{ scope: { name: 's', version: '' }, metrics: [
+    { kind: 'summary', name: 'q', description: '', unit: '', points: [{ attributes: {}, startTimeUnixNano: 0n, timeUnixNano: 0n, count: 0, sum: 0, quantiles: [{ quantile: 0, value: -0 }] }] },
+    { kind: 'gauge', name: 'g', description: '', unit: '', points: [{ attributes: {}, startTimeUnixNano: 0n, timeUnixNano: 0n, value: -0, isInt: false }] },
+  ] }] }];
+  for (const d of [decodeProtobuf(encodeProtobufRequest(model)), decodeJson(encodeJsonRequest(model))]) {
+    const [summary, gauge] = d.resourceMetrics[0]!.scopeMetrics[0]!.metrics!;
+    assert.ok(Object.is(summary!.summary!.dataPoints[0]!.quantileValues![0]!.value, 0));
+    assert.ok(Object.is(gauge!.gauge!.dataPoints[0]!.asDouble, 0));
+  }
 });
 
 test('nested lengths past one and two varint bytes are encoded right', () => {

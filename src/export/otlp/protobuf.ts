@@ -85,7 +85,9 @@ export class ProtoWriter {
   double(field: number, v: number): void {
     this.tag(field, FIXED64);
     this.ensure(8);
-    this.view.setFloat64(this.pos, v, true);
+    // A negative zero goes as zero, as OTLP/JSON sends it (a JSON number cannot spell it, and
+    // the sign of a zero means nothing in a metric): both encodings carry the same data.
+    this.view.setFloat64(this.pos, v === 0 ? 0 : v, true);
     this.pos += 8;
   }
 
@@ -117,7 +119,7 @@ export class ProtoWriter {
     this.rawVarint(values.length * 8);
     this.ensure(values.length * 8);
     for (const v of values) {
-      this.view.setFloat64(this.pos, v, true);
+      this.view.setFloat64(this.pos, v === 0 ? 0 : v, true); // -0 as 0, as in double()
       this.pos += 8;
     }
   }
