@@ -485,6 +485,8 @@ function foldStaleRegion(openPath: string, path: string): void {
   const id = decoded?.identity;
   if (id === undefined || (id.clusterWorker !== true && id.app === undefined)) return;
   const app = appOf(id);
+  // Not openFiles(): with `create`, AppFiles.open throws rather than return undefined, and the
+  // throw is what keeps the region for a later sweep.
   const files = AppFiles.open(dirname(dirname(path)), true)!;
   try {
     files.update(appFileName(app), (text) => {
