@@ -6,43 +6,51 @@
  * CommonJS for both: Node's ESM loader loads a CommonJS file from `--import` as it is, where an
  * ES module is read asynchronously and linked as a module job (about 2 ms and 0.5 MB more per
  * process, bench/startup.bench.ts). Under `--require`, Node's ESM loader does not start at all.
- * It reads PERFMEM_DISABLE before it loads anything else, so a disabled process pays only for
- * reading this file.
  *
- * Enabled, it requires the runtime's CommonJS core (dist/src/bundle/core.cjs, with its V8 code
- * cache, see scripts/bundle.mjs): the same modules the ES module exports use, so an app that
- * also imports `perfmem` shares this region. Synchronous: the region exists before the main
- * script runs. In a worker thread (Node runs `--require` preloads in workers, and a worker's
- * code may import the hook) it only installs the GC hook (worker-gc.ts, as its own CommonJS file
- * dist/src/bundle/worker-gc.cjs); the main thread publishes the workers. It must never break the
- * app: any failure, even loading perfmem itself, is swallowed, and explained on stderr only
- * under PERFMEM_DEBUG. (register.ts is the same hook as an ES module of the unbundled tree.)
+ * This file only reads PERFMEM_DISABLE and, when enabled, runs register-start.cts, which
+ * starts the runtime. It is kept this small because Node 20 runs its CommonJS export lexer
+ * (cjs-module-lexer, in JavaScript) over a file that `--import` names at every start, disabled
+ * or not, and the lexer's cost grows with what it meets: the hook as one 2.4 KB file cost a
+ * disabled process 0.65 ms more than this one, and tsc's `Object.defineProperty(exports,
+ * "__esModule", ...)` mark alone 0.5 ms (the build therefore makes this file from its
+ * TypeScript source). It must never break the app: any failure, even loading perfmem itself, is
+ * swallowed, and explained on stderr only under PERFMEM_DEBUG. (register.ts is the same hook as
+ * an ES module of the unbundled tree.)
  */
 // The same rule as resolveConfig's flags: 1/true/yes/on.
 const truthy = (v: string | undefined): boolean => /^\s*(1|true|yes|on)\s*$/i.test(v ?? '');
+const debug = (message: string): void => {
+  if (truthy(process.env.PERFMEM_DEBUG)) process.stderr.write(`perfmem[${process.pid}]: ${message}\n`);
+};
+
+/**
+ * Runs the CommonJS file `file` as require() would, but without require()'s resolution: a
+ * process's first require() of a file costs about 0.4 ms (Node's path lookups and the realpath
+ * of every directory of the path, in cold code), this about 0.1 ms. `file` is this package's
+ * own, in this directory (so its module paths are this file's). Module's `_compile` is what
+ * require() itself calls, and what loaders such as ts-node and pirates call; should a Node
+ * version lack it, require() does the same.
+ */
+function runCommonJs(file: string): void {
+  /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload's synchronous loads */
+  const { Module } = require('node:module') as typeof import('node:module');
+  const loaded = new Module(file, module) as InstanceType<typeof Module> & { _compile?(content: string, filename: string): void };
+  if (typeof loaded._compile !== 'function') {
+    require(file);
+    return;
+  }
+  loaded.filename = file;
+  loaded.paths = module.paths;
+  loaded._compile((require('node:fs') as typeof import('node:fs')).readFileSync(file, 'utf8'), file);
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
 
 if (truthy(process.env.PERFMEM_DISABLE)) {
-  if (truthy(process.env.PERFMEM_DEBUG)) process.stderr.write(`perfmem[${process.pid}]: disabled by PERFMEM_DISABLE\n`);
+  debug('disabled by PERFMEM_DISABLE');
 } else {
   try {
-    // Any failure, even loading perfmem itself, is swallowed: the hook never breaks the app.
-    // A worker thread only installs the GC hook, from its own small file: loading the whole core
-    // there cost each worker 4-5 ms.
-    /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload's synchronous loads */
-    if ((require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) {
-      // What require('../bundle/core-load.cjs') returns, without resolving and compiling that
-      // module and bundle-load.cjs (the build inlines it in this file): about 0.6 ms.
-      const { join } = require('node:path') as typeof import('node:path');
-      const { requireBundle } = require('../bundle-load.cjs') as typeof import('../bundle-load.cjs');
-      const core = requireBundle(join(__dirname, '../bundle/core-load.cjs'), join(__dirname, '../bundle/core.cjs'));
-      (core as { default: { runtime(): { start(): unknown } } }).default.runtime().start();
-    } else {
-      (require('../bundle/worker-gc.cjs') as typeof import('./worker-gc.js')).startWorkerGcHook();
-    }
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    runCommonJs(`${__dirname}/register-start.cjs`);
   } catch (error) {
-    if (truthy(process.env.PERFMEM_DEBUG)) {
-      process.stderr.write(`perfmem[${process.pid}]: not started: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    }
+    debug(`not started: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
   }
 }
