@@ -1,7 +1,8 @@
 /**
  * Loads a CommonJS bundle file of scripts/bundle.mjs as Node's require would (the same module
  * wrapper and arguments), but hands V8 the code cache the build wrote next to it
- * (`<file>.cache`, every function compiled): the file then compiles (almost) nothing at start.
+ * (`<file>.cache`: a command's has every function compiled, the runtime core's those a start
+ * runs): the file then compiles (almost) nothing at start.
  * Node 20 has no code cache for ES modules nor for require(), hence this.
  *
  * The build writes each file already inside the module wrapper (MODULE_WRAPPER_HEAD ... TAIL)
