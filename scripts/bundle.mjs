@@ -360,7 +360,8 @@ function writeCoreCache(file) {
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-build-'));
   try {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PERFMEM_')));
-    const run = spawnSync(process.execPath, [join(root, 'scripts/core-cache.mjs'), file], { env: { ...env, PERFMEM_DIR: dir }, encoding: 'utf8' });
+    // A minute at most: a child that hangs (it should take a tenth of a second) must not hang the build.
+    const run = spawnSync(process.execPath, [join(root, 'scripts/core-cache.mjs'), file], { env: { ...env, PERFMEM_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
     if (run.status !== 0) {
       console.warn(`scripts/bundle.mjs: the core's code cache of a start could not be made, so it holds every function instead:\n${run.stderr || run.error?.message || `exit ${run.status}`}`);
       writeCodeCaches(dirname(file), ['core']);

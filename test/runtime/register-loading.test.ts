@@ -1,7 +1,7 @@
 /**
  * How perfmem/register is loaded (issue 10, start-up): the package exports are one bundle with
  * shared chunks; perfmem/register is one small CommonJS file for `--import` and `--require`,
- * which requires register-start.cjs, which loads the bundled core; a disabled process loads
+ * which runs register-start.cjs, which loads the bundled core; a disabled process loads
  * nothing but the first file.
  */
 import { test } from 'node:test';
