@@ -158,6 +158,20 @@ test('`--import perfmem/register` loads the runtime core once, with the cache th
   assert.deepEqual(JSON.parse(off.stdout), [['/dist/src/bundle/core.cjs', 'none']]);
 });
 
+test('the build made the core\'s cache after a start (scripts/core-cache.mjs), not its fallback of every function', () => {
+  // A cache holds the functions compiled when it was made: after a start and a sample, those a
+  // start runs, well under every function's; over half of them, since a start runs most of the core.
+  const core = join(REPO, 'dist/src/bundle/core.cjs');
+  const everyFunction = spawnSync(process.execPath, ['-e', `
+    require('node:v8').setFlagsFromString('--no-lazy');
+    const script = new (require('node:vm').Script)(require('node:fs').readFileSync(${JSON.stringify(core)}, 'utf8'), { filename: ${JSON.stringify(core)} });
+    process.stdout.write(String(script.createCachedData().length));`], { encoding: 'utf8' });
+  assert.equal(everyFunction.stderr, '');
+  const built = statSync(`${core}.cache`).size;
+  const ratio = built / Number(everyFunction.stdout);
+  assert.ok(ratio > 0.4 && ratio < 0.9, `the built cache is ${built} bytes, ${ratio.toFixed(2)} of a cache of every function`);
+});
+
 test('the core\'s source is one large object, out of the young generation (scripts/bundle.mjs pads it)', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'perfmem-bundle-load-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
