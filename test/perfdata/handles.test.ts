@@ -113,3 +113,22 @@ test('strings truncate to maxLength - 1 bytes at a UTF-8 boundary and NUL-fill t
   const dataAt = 32 + 20 + 'h.s'.length + 1;
   assert.ok(bytes.subarray(dataAt, dataAt + 8).every((b) => b === 0));
 });
+
+test('set() stores exactly what TextEncoder.encodeInto() of the C string stores, for any text and length (its ASCII path is byte for byte)', () => {
+  const encoder = new TextEncoder();
+  // ASCII, the bytes just past it (Latin-1: two UTF-8 bytes each), and any code point.
+  const near = fc.integer({ min: 0, max: 0x3ff }).map((c) => String.fromCharCode(c));
+  const text = fc.oneof(fc.string({ unit: near }), fc.string({ unit: 'grapheme-ascii' }), fc.string({ unit: 'binary' }));
+  fc.assert(fc.property(text, text, fc.integer({ min: 1, max: 40 }), (before, value, maxLength) => {
+    const w = new PerfDataWriter(new ArrayBuffer(1024));
+    const s = w.string('h.s', before, { variability: 'variable', maxLength });
+    s.set(value);
+    const field = new Uint8Array(maxLength);
+    const nul = value.indexOf('\0');
+    encoder.encodeInto(nul === -1 ? value : value.slice(0, nul), field.subarray(0, maxLength - 1));
+    const stored = parsePerfData(w.buffer, { pseudoCounters: false }).counters[0];
+    assert.ok(stored !== undefined && stored.type === 'string');
+    const at = 32 + 20 + 'h.s'.length + 1;
+    assert.deepEqual([...new Uint8Array(w.buffer, at, maxLength)], [...field]);
+  }));
+});

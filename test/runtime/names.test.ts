@@ -24,3 +24,12 @@ test('property: names built from any snake_case V8 space or field name are valid
     assert.ok(!camelCase(snake).includes('_'));
   }), { numRuns: 2000 });
 });
+
+test('camelCase and spaceSegment are the regular expressions they replaced, for any text', () => {
+  const camel = (t: string) => t.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const text = fc.oneof(fc.string({ unit: 'binary' }), fc.stringMatching(/^[_a-zA-Z0-9]{0,24}$/));
+  fc.assert(fc.property(text, (t) => {
+    assert.equal(camelCase(t), camel(t));
+    assert.equal(spaceSegment(t), camel(t.replace(/_space$/, '')));
+  }));
+});

@@ -19,14 +19,24 @@ import { performance } from 'node:perf_hooks';
 import { BUSY_FRACTION, lastActiveMs } from './event-loop.js';
 import { LongRow, constantLong, constantString, variableLong, type CounterRegistry, type LongHandle, type PeriodicCollector, type SlowCollector } from '../counters.js';
 
-/** `total_heap_size` -> `totalHeapSize`. */
+/**
+ * `total_heap_size` -> `totalHeapSize`: an underscore before a lowercase letter or a digit goes,
+ * and the letter is capitalised. A loop: replace() with a callback is cold code of V8's regular
+ * expressions that cost every start about 0.07 ms for these few names.
+ */
 export function camelCase(snake: string): string {
-  return snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  let out = '';
+  for (let i = 0; i < snake.length; i++) {
+    const next = snake.charCodeAt(i + 1);
+    if (snake[i] === '_' && ((next >= 0x61 && next <= 0x7a) || (next >= 0x30 && next <= 0x39))) out += snake[++i]!.toUpperCase();
+    else out += snake[i];
+  }
+  return out;
 }
 
 /** `new_large_object_space` -> `newLargeObject`: the space's counter-name segment. */
 export function spaceSegment(spaceName: string): string {
-  return camelCase(spaceName.replace(/_space$/, ''));
+  return camelCase(spaceName.endsWith('_space') ? spaceName.slice(0, -'_space'.length) : spaceName);
 }
 
 /** V8 spaces whose objects are young (JVM eden) and old (JVM old generation). */
