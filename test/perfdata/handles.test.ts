@@ -88,6 +88,9 @@ test('add() from worker threads mapping the same memory loses nothing, across ca
   assert.equal(c.get(), 0xffffff00 + 4 * 3 * rounds);
 });
 
+/** Where the value of a first string counter named 'h.s' starts: the prologue, the entry header, the name and its NUL. */
+const STRING_DATA_AT = 32 + 20 + 'h.s'.length + 1;
+
 test('strings truncate to maxLength - 1 bytes at a UTF-8 boundary and NUL-fill the rest', () => {
   const buf = new ArrayBuffer(1024);
   const w = new PerfDataWriter(buf);
@@ -102,16 +105,14 @@ test('strings truncate to maxLength - 1 bytes at a UTF-8 boundary and NUL-fill t
   s.set('abcdefg');
   s.set('ab\0cd'); // a NUL ends a C string: nothing after it is stored
   assert.equal(s.get(), 'ab');
-  assert.deepEqual([...new Uint8Array(buf, 32 + 20 + 'h.s'.length + 1, 8)], [0x61, 0x62, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...new Uint8Array(buf, STRING_DATA_AT, 8)], [0x61, 0x62, 0, 0, 0, 0, 0, 0]);
   s.set('');
   assert.equal(s.get(), '');
   const entry = parsePerfData(buf, { pseudoCounters: false }).counters[0];
   assert.ok(entry !== undefined && entry.type === 'string');
   assert.equal(entry.value, '');
   // strncpy semantics: every byte of the field after the value is zero.
-  const bytes = new Uint8Array(buf);
-  const dataAt = 32 + 20 + 'h.s'.length + 1;
-  assert.ok(bytes.subarray(dataAt, dataAt + 8).every((b) => b === 0));
+  assert.ok(new Uint8Array(buf, STRING_DATA_AT, 8).every((b) => b === 0));
 });
 
 test('set() stores exactly what TextEncoder.encodeInto() of the C string stores, for any text and length (its ASCII path is byte for byte)', () => {
@@ -128,7 +129,6 @@ test('set() stores exactly what TextEncoder.encodeInto() of the C string stores,
     encoder.encodeInto(nul === -1 ? value : value.slice(0, nul), field.subarray(0, maxLength - 1));
     const stored = parsePerfData(w.buffer, { pseudoCounters: false }).counters[0];
     assert.ok(stored !== undefined && stored.type === 'string');
-    const at = 32 + 20 + 'h.s'.length + 1;
-    assert.deepEqual([...new Uint8Array(w.buffer, at, maxLength)], [...field]);
+    assert.deepEqual([...new Uint8Array(w.buffer, STRING_DATA_AT, maxLength)], [...field]);
   }));
 });
